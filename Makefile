@@ -1,0 +1,32 @@
+# The two commands of the README: `make demo` (the main job) and `make test`.
+# Each creates or updates the local virtual environment .venv first.
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+# One torch thread: on 2 cores torch's default threads made small LSTMs several
+# times slower (see the NextEventClassifier docs).
+export OMP_NUM_THREADS ?= 1
+
+.PHONY: demo test install bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/python -m sklearn_seqlstm demo --output demo_output
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/python -m pytest --doctest-modules sklearn_seqlstm tests
+
+bench: $(STAMP)
+	for script in benchmarks/bench_*.py; do $(VENV)/bin/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) demo_output

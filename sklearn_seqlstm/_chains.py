@@ -1,0 +1,255 @@
+"""One pass per chain: group (history, label) samples into chains that share prefixes.
+
+An LSTM is causal: one pass over a sequence of tokens yields the hidden state
+after every prefix. So every sample whose history is a prefix of a longer history
+can be served by the pass over that longer history. Sorting the distinct
+histories makes this cheap: a history that is a prefix of any other is a prefix
+of its lexicographic successor, so one walk over the sorted list assigns every
+history to a chain (a history that is a prefix of nothing is a chain of its own).
+
+Each sample becomes an *entry* (chain, position, target, weight): the model's
+output at ``position`` of the chain is its prediction. Duplicate (history,
+target) pairs become one entry whose weight is their summed sample weight, so
+the training loss is exactly the weighted sum of per-sample losses; only the
+work changes, from O(L^2) to O(L) per chain of length L.
+"""
+
+from dataclasses import dataclass
+from itertools import chain as _concat
+
+import numpy as np
+import torch
+
+__all__ = ["ChainSet", "ChainDataset", "ChainLoader", "group_into_chains"]
+
+
+@dataclass(frozen=True)
+class ChainSet:
+    """Chains of token ids and the sample entries read off them.
+
+    Attributes
+    ----------
+    tokens : ndarray of int64
+        Every chain's tokens, back to back.
+    token_offsets : ndarray of int64, shape (n_chains + 1,)
+        Chain ``c`` is ``tokens[token_offsets[c]:token_offsets[c + 1]]``.
+    entry_position, entry_target, entry_weight : ndarray, shape (n_entries,)
+        Output index within the chain, class index (-1 when unknown, at predict
+        time) and summed sample weight of each entry. Entries are grouped by chain.
+    entry_offsets : ndarray of int64, shape (n_chains + 1,)
+        The entries of chain ``c`` are ``entry_offsets[c]:entry_offsets[c + 1]``.
+    sample_entry : ndarray of int64, shape (n_samples,)
+        The entry that holds each input sample.
+    """
+
+    tokens: np.ndarray
+    token_offsets: np.ndarray
+    entry_position: np.ndarray
+    entry_target: np.ndarray
+    entry_weight: np.ndarray
+    entry_offsets: np.ndarray
+    sample_entry: np.ndarray
+
+    @property
+    def n_chains(self):
+        return len(self.token_offsets) - 1
+
+    @property
+    def chain_lengths(self):
+        return np.diff(self.token_offsets)
+
+    @property
+    def n_entries_per_chain(self):
+        return np.diff(self.entry_offsets)
+
+
+def group_into_chains(histories, targets=None, weights=None):
+    """Group encoded histories into chains.
+
+    Parameters
+    ----------
+    histories : list of tuple of int
+        Token ids of each sample's history, including its leading marker token,
+        so that no history is empty.
+    targets : array-like of int, default=None
+        Class index of each sample; None at predict time.
+    weights : array-like of float, default=None
+        Sample weights; None means 1. Samples of weight 0 must be removed before.
+
+    Returns
+    -------
+    ChainSet
+    """
+    n_samples = len(histories)
+    history_ids = {}
+    sample_history = np.fromiter(
+        (history_ids.setdefault(h, len(history_ids)) for h in histories),
+        dtype=np.int64,
+        count=n_samples,
+    )
+    distinct = list(history_ids)
+    chain_of, leaves = _assign_chains(distinct)
+    lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct))
+
+    if targets is None:
+        entry_history = np.arange(len(distinct))
+        entry_target = np.full(len(distinct), -1, dtype=np.int64)
+        entry_weight = np.ones(len(distinct))
+        sample_entry = sample_history
+    else:
+        targets = np.asarray(targets, dtype=np.int64)
+        n_classes = int(targets.max()) + 1
+        keys, sample_entry = np.unique(sample_history * n_classes + targets, return_inverse=True)
+        entry_history, entry_target = np.divmod(keys, n_classes)
+        w = np.ones(n_samples) if weights is None else np.asarray(weights, dtype=np.float64)
+        entry_weight = np.bincount(sample_entry, weights=w, minlength=len(keys))
+
+    # Group entries by chain; a stable sort keeps the order reproducible.
+    entry_chain = chain_of[entry_history]
+    by_chain = np.argsort(entry_chain, kind="stable")
+    rank = np.empty_like(by_chain)
+    rank[by_chain] = np.arange(len(by_chain))
+    leaf_lengths = lengths[leaves]
+    return ChainSet(
+        tokens=np.fromiter(
+            _concat.from_iterable(distinct[d] for d in leaves),
+            dtype=np.int64,
+            count=int(leaf_lengths.sum()),
+        ),
+        token_offsets=_offsets(leaf_lengths),
+        # The output after consuming the whole history (marker included).
+        entry_position=lengths[entry_history][by_chain] - 1,
+        entry_target=entry_target[by_chain],
+        entry_weight=entry_weight[by_chain],
+        entry_offsets=_offsets(np.bincount(entry_chain, minlength=len(leaves))),
+        sample_entry=rank[sample_entry],
+    )
+
+
+def _assign_chains(distinct):
+    """Chain index of each distinct history, and the history that spans each chain."""
+    order = sorted(range(len(distinct)), key=distinct.__getitem__)
+    chain_of = np.empty(len(distinct), dtype=np.int64)
+    leaves = []
+    successor, successor_id = (), -1
+    for d in reversed(order):
+        history = distinct[d]
+        n = len(history)
+        if len(successor) > n and successor[:n] == history:
+            chain_of[d] = chain_of[successor_id]
+        else:
+            chain_of[d] = len(leaves)
+            leaves.append(d)
+        successor, successor_id = history, d
+    return chain_of, np.asarray(leaves, dtype=np.int64)
+
+
+def _offsets(counts):
+    offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return offsets
+
+
+class ChainDataset(torch.utils.data.Dataset):
+    """A torch Dataset of chains; the items are chain indices.
+
+    :class:`ChainLoader` builds padded batches straight from the flat arrays, which
+    is much faster than collating one item at a time.
+    """
+
+    def __init__(self, chains):
+        self.chains = chains
+
+    def __len__(self):
+        return self.chains.n_chains
+
+    def __getitem__(self, index):
+        return index
+
+
+def _resolve(dataset):
+    """The ChainSet and chain indices behind a ChainDataset or a Subset of one."""
+    if isinstance(dataset, torch.utils.data.Subset):
+        base, indices = _resolve(dataset.dataset)
+        return base, indices[np.asarray(dataset.indices, dtype=np.int64)]
+    return dataset.chains, np.arange(len(dataset))
+
+
+class ChainLoader:
+    """Batches of ``batch_size`` chains, padded to the longest chain in the batch.
+
+    With ``shuffle=True`` (training), chains are shuffled, then sorted by length
+    within buckets of ``bucket_batches`` batches, so that a batch holds chains of
+    similar lengths (little padding), and the batches are shuffled again. Padding
+    needs no mask: the loss and the predictions are read only at entry positions.
+
+    The call signature is skorch's ``iterator_train(dataset, **kwargs)``.
+    """
+
+    def __init__(self, dataset, batch_size=32, shuffle=False, random_state=None, bucket_batches=50):
+        self.chains, self.indices = _resolve(dataset)
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.bucket_batches = bucket_batches
+
+    def __len__(self):
+        return -(-len(self.indices) // self.batch_size)
+
+    def batches(self):
+        """Lists of chain indices, one per batch."""
+        lengths = self.chains.chain_lengths[self.indices]
+        if not self.shuffle:
+            order = self.indices[np.argsort(lengths, kind="stable")]
+            return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        rng = self.random_state
+        perm = rng.permutation(len(self.indices))
+        bucket = self.batch_size * self.bucket_batches
+        batches = []
+        for start in range(0, len(perm), bucket):
+            part = perm[start : start + bucket]
+            part = part[np.argsort(lengths[part], kind="stable")]
+            batches.extend(
+                self.indices[part[i : i + self.batch_size]]
+                for i in range(0, len(part), self.batch_size)
+            )
+        return [batches[i] for i in rng.permutation(len(batches))]
+
+    def __iter__(self):
+        for batch in self.batches():
+            yield collate(self.chains, batch)
+
+
+def _padded(flat, offsets, rows, fill):
+    """Rows ``offsets[r]:offsets[r + 1]`` of ``flat`` as a right-padded 2-D array."""
+    starts = offsets[rows]
+    counts = offsets[rows + 1] - starts
+    width = max(int(counts.max()), 1)
+    steps = np.arange(width)
+    valid = steps < counts[:, None]
+    index = np.where(valid, starts[:, None] + steps, 0)
+    out = flat[index] if len(flat) else np.zeros(index.shape, dtype=flat.dtype)
+    out[~valid] = fill
+    return out
+
+
+def collate(chains, batch):
+    """The model input and loss target of a batch of chains, as tensors.
+
+    Returns ``(X, y)`` in the shape skorch passes on: ``X`` goes to the module's
+    ``forward`` as keyword arguments, ``y`` to the criterion.
+    """
+    batch = np.asarray(batch, dtype=np.int64)
+    X = {
+        "tokens": torch.from_numpy(_padded(chains.tokens, chains.token_offsets, batch, 0)),
+        "positions": torch.from_numpy(
+            _padded(chains.entry_position, chains.entry_offsets, batch, 0)
+        ),
+    }
+    y = {
+        "target": torch.from_numpy(_padded(chains.entry_target, chains.entry_offsets, batch, 0)),
+        "weight": torch.from_numpy(
+            _padded(chains.entry_weight, chains.entry_offsets, batch, 0.0).astype(np.float32)
+        ),
+    }
+    return X, y

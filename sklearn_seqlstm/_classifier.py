@@ -1,0 +1,383 @@
+"""NextEventClassifier: an LSTM over event histories with scikit-learn's interface."""
+
+import copy
+from contextlib import contextmanager
+from itertools import repeat
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.dataset import ValidSplit
+
+from ._chains import ChainDataset, ChainLoader, collate, group_into_chains
+from ._histories import check_histories, check_labels, sorted_labels
+from ._module import N_RESERVED, START, TRUNCATED, UNKNOWN, LSTMNextEventModule, WeightedEntryLoss
+
+__all__ = ["NextEventClassifier"]
+
+# Chains per batch at predict time: larger than for training, since no gradient
+# is kept and bigger batches amortise the per-batch overhead.
+_PREDICT_BATCH_SIZE = 512
+
+
+class NextEventClassifier(ClassifierMixin, BaseEstimator):
+    """Predict the next event (or any label) from a history of events with an LSTM.
+
+    Each history is embedded event by event, run through an LSTM, and the last
+    hidden state is read out as a distribution over the classes. Training runs
+    through skorch with Adam and a cross-entropy loss.
+
+    ``fit`` trains in one pass per chain: when one sample's history is a prefix of
+    another's (as with every prefix of an event sequence, see
+    :meth:`MarkovMemorySampler.make_dataset`), both are read off a single LSTM
+    pass over the longer history. The loss is the same weighted sum over samples
+    as when each history is run on its own; only the work drops from O(L^2) to
+    O(L) per sequence of length L.
+
+    Parameters
+    ----------
+    embedding_dim : int, default=16
+        Size of the learned vector of each event.
+    hidden_size : int, default=64
+        Size of the LSTM's hidden state.
+    num_layers : int, default=1
+        Number of stacked LSTM layers.
+    dropout : float, default=0.0
+        Dropout on the LSTM output (and between layers when ``num_layers > 1``).
+    lr : float, default=0.01
+        Learning rate of the Adam optimiser.
+    batch_size : int, default=64
+        Number of chains per gradient step. A chain carries every sample whose
+        history is one of its prefixes, so with prefix data a batch holds many
+        more samples than this.
+    max_epochs : int, default=20
+        Number of passes over the training data (fewer with early stopping).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the chains, stop when the validation
+        loss has not improved for ``n_iter_no_change`` epochs and keep the best
+        weights. The split is by chain, so prefixes of one sequence never sit on
+        both sides of it.
+    validation_fraction : float, default=0.1
+        Fraction of chains held out when ``early_stopping=True``.
+    n_iter_no_change : int, default=3
+        Patience of early stopping, in epochs.
+    max_history : int or None, default=None
+        Condition on the last ``max_history`` events only; None uses the whole
+        history. Truncated histories are no longer prefixes of each other, so
+        training then costs O(L * max_history) per sequence.
+    device : str, default="auto"
+        Torch device. "auto" picks CUDA when it is available, else the CPU.
+    num_threads : int or None, default=1
+        Torch intra-op threads during ``fit`` and ``predict``, restored afterwards.
+        On small models the per-operation work is too small to share: with 2
+        cores, 2 threads ran up to several times slower than 1 under load (see
+        ``benchmarks/bench_classifier.py``). None leaves torch's setting alone
+        (``torch.set_num_threads``).
+    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+        Extra skorch callbacks, for example ``skorch.callbacks.LRScheduler``.
+        They are deep-copied at each fit, so the ones passed are never modified.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weights' initialisation, dropout, the shuffling of batches and
+        the validation split. An int gives identical models from two fits on CPU.
+        The global torch and numpy random states are left untouched.
+    verbose : int, default=0
+        0 is silent; 1 shows a progress bar over batches and a line per epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, in the column order of :meth:`predict_proba`.
+    events_ : list
+        The events seen in fit (the vocabulary). Any other event met at predict
+        time maps to one shared "unknown event" input.
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.history`` holds the loss of every epoch.
+    n_epochs_ : int
+        Number of epochs run.
+    n_features_in_ : int
+        History width, set only when every history in fit had the same length
+        (always so for a 2-D array). A 2-D array passed to ``predict`` must then
+        have that many columns, as in any scikit-learn estimator; a list of
+        histories may have any lengths.
+    feature_names_in_ : ndarray of str
+        Column names, set only when ``X`` was a DataFrame with string columns.
+
+    See Also
+    --------
+    MarkovMemorySampler : Synthetic histories with a known Bayes limit.
+
+    Notes
+    -----
+    ``X`` is a list of histories (each a list, tuple or 1-D array of hashable
+    events, any length, empty allowed), a pandas Series of such sequences, or a
+    2-D array whose rows are equal-length histories. A bare string is rejected
+    as a history, since ``"ABC"`` may mean one event or three.
+
+    Samples of zero weight are treated as absent: their events and labels do
+    not enter the vocabulary or ``classes_``.
+
+    Pressing Ctrl-C during ``fit`` stops training after the current batch and
+    leaves a usable model (skorch's behaviour).
+
+    Examples
+    --------
+    >>> from sklearn_seqlstm import NextEventClassifier
+    >>> X = [["home", "search"], ["home"], ["search", "item"], ["home", "search", "item"]]
+    >>> y = ["item", "search", "cart", "cart"]
+    >>> clf = NextEventClassifier(max_epochs=30, random_state=0).fit(X, y)
+    >>> clf.classes_.tolist()
+    ['cart', 'item', 'search']
+    >>> clf.predict([["home"], ["home", "search"]]).tolist()
+    ['search', 'item']
+    >>> clf.predict_proba([["home"]]).shape
+    (1, 3)
+    """
+
+    _parameter_constraints: dict = {
+        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "max_history": [None, Interval(Integral, 1, None, closed="left")],
+        "device": [str, torch.device],
+        "num_threads": [None, Interval(Integral, 1, None, closed="left")],
+        "callbacks": [None, list],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        embedding_dim=16,
+        hidden_size=64,
+        num_layers=1,
+        dropout=0.0,
+        lr=0.01,
+        batch_size=64,
+        max_epochs=20,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=3,
+        max_history=None,
+        device="auto",
+        num_threads=1,
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.embedding_dim = embedding_dim
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.lr = lr
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.max_history = max_history
+        self.device = device
+        self.num_threads = num_threads
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the LSTM on histories ``X`` and their next events (or labels) ``y``.
+
+        Parameters
+        ----------
+        X : list of sequences of events, pandas Series, or 2-D array-like
+            The histories (see Notes in the class docstring).
+        y : array-like of shape (n_samples,)
+            The next event, or any label, of each history.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; the loss is the weighted mean over samples.
+
+        Returns
+        -------
+        self : NextEventClassifier
+            The fitted classifier.
+        """
+        device = _resolve_device(self.device)
+        self._check_callbacks()
+        histories = check_histories(X, estimator=self, reset=True)
+        y = check_labels(y, len(histories))
+        sample_weight = _check_sample_weight(sample_weight, histories, ensure_non_negative=True)
+        kept = np.flatnonzero(sample_weight > 0)
+        if len(kept) == 0:
+            raise ValueError("All sample weights are zero: there is nothing to learn from.")
+        histories = [histories[i] for i in kept]
+        y, sample_weight = y[kept], sample_weight[kept]
+
+        encoder = LabelEncoder().fit(y)
+        if len(encoder.classes_) < 2:
+            raise ValueError(
+                "NextEventClassifier needs samples of at least 2 classes (with positive "
+                f"weight) in y; got one class only: {encoder.classes_[0]!r}."
+            )
+        self.classes_ = encoder.classes_
+        self.events_ = sorted_labels(set().union(*histories))
+        self._event_ids = {event: N_RESERVED + i for i, event in enumerate(self.events_)}
+        chains = group_into_chains(self._encode(histories), encoder.transform(y), sample_weight)
+
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        self.net_ = self._build_net(device, seed)
+        # fork_rng keeps the user's global torch random state as it was.
+        with _torch_threads(self.num_threads), torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.net_.fit(ChainDataset(chains), y=None)
+        self.n_epochs_ = len(self.net_.history)
+        return self
+
+    def _check_callbacks(self):
+        for callback in self.callbacks or []:
+            cb = callback[1] if isinstance(callback, tuple) and len(callback) == 2 else callback
+            if not hasattr(cb, "initialize"):
+                raise TypeError(
+                    "callbacks must be skorch callbacks or (name, callback) tuples; got "
+                    f"{callback!r}."
+                )
+
+    def _build_net(self, device, seed):
+        callbacks = copy.deepcopy(list(self.callbacks or []))
+        if self.early_stopping:
+            callbacks.append(
+                EarlyStopping(monitor="valid_loss", patience=self.n_iter_no_change, load_best=True)
+            )
+        if self.verbose:
+            callbacks.append(ProgressBar())
+        return NeuralNet(
+            module=LSTMNextEventModule,
+            module__n_tokens=N_RESERVED + len(self.events_),
+            module__n_classes=len(self.classes_),
+            module__embedding_dim=self.embedding_dim,
+            module__hidden_size=self.hidden_size,
+            module__num_layers=self.num_layers,
+            module__dropout=self.dropout,
+            criterion=WeightedEntryLoss,
+            optimizer=torch.optim.Adam,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=ChainLoader,
+            iterator_train__shuffle=True,
+            iterator_train__random_state=np.random.RandomState(seed),
+            iterator_valid=ChainLoader,
+            train_split=(
+                ValidSplit(self.validation_fraction, stratified=False, random_state=seed)
+                if self.early_stopping
+                else None
+            ),
+            callbacks=callbacks,
+            device=device,
+            verbose=int(bool(self.verbose)),
+        )
+
+    def _encode(self, histories):
+        """Token ids of each history, led by a START or TRUNCATED marker."""
+        get, limit = self._event_ids.get, self.max_history
+        encoded = []
+        for history in histories:
+            marker = START
+            if limit is not None and len(history) > limit:
+                marker, history = TRUNCATED, history[-limit:]
+            encoded.append((marker, *map(get, history, repeat(UNKNOWN))))
+        return encoded
+
+    def predict_proba(self, X):
+        """Probability of each class after each history.
+
+        Parameters
+        ----------
+        X : list of sequences of events, pandas Series, or 2-D array-like
+            The histories. Events never seen in fit are allowed.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``; rows sum to 1.
+        """
+        check_is_fitted(self)
+        histories = check_histories(X, estimator=self, reset=False)
+        chains = group_into_chains(self._encode(histories))
+        module = self.net_.module_
+        device = next(module.parameters()).device
+        proba = np.empty((len(chains.entry_position), len(self.classes_)))
+        loader = ChainLoader(ChainDataset(chains), batch_size=_PREDICT_BATCH_SIZE)
+        was_training = module.training
+        module.eval()
+        try:
+            with _torch_threads(self.num_threads), torch.inference_mode():
+                for batch in loader.batches():
+                    inputs, _ = collate(chains, batch)
+                    logits = module(**{k: v.to(device) for k, v in inputs.items()})
+                    batch_proba = torch.softmax(logits.double(), dim=-1).cpu().numpy()
+                    n_entries = chains.n_entries_per_chain[batch]
+                    valid = np.arange(batch_proba.shape[1]) < n_entries[:, None]
+                    entries = chains.entry_offsets[batch][:, None] + np.arange(valid.shape[1])
+                    proba[entries[valid]] = batch_proba[valid]
+        finally:
+            module.train(was_training)
+        return proba[chains.sample_entry]
+
+    def predict(self, X):
+        """The most probable class after each history.
+
+        Parameters
+        ----------
+        X : list of sequences of events, pandas Series, or 2-D array-like
+            The histories.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels, taken from ``classes_``.
+        """
+        check_is_fitted(self)
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # Events are categories, whatever their type.
+        tags.input_tags.categorical = True
+        tags.non_deterministic = False
+        return tags
+
+
+def _resolve_device(device):
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        return str(torch.device(device))
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a torch device: {exc}") from None
+
+
+@contextmanager
+def _torch_threads(n_threads):
+    """Run the block with ``n_threads`` torch threads, then restore the setting."""
+    if n_threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

@@ -1,0 +1,231 @@
+"""Checking and normalising event histories, the ``X`` of every estimator here.
+
+A history is a sequence of hashable events. ``X`` is one of:
+
+- a list (or tuple, or 1-D object array, or pandas Series) of histories, each a
+  list, tuple or 1-D array of events, of any lengths, empty ones included;
+- a 2-D array or DataFrame whose rows are equal-length histories. This is the
+  form scikit-learn's own tooling passes around; it fixes ``n_features_in_``
+  (the history width) exactly as any scikit-learn estimator does.
+
+A bare string is rejected as a history: ``"ABC"`` could mean one event or three,
+and guessing wrong gives silently wrong results.
+"""
+
+import numbers
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import validate_data
+
+__all__ = ["check_histories", "check_labels", "sorted_labels"]
+
+
+def _is_2d_table(X):
+    return isinstance(X, pd.DataFrame) or (isinstance(X, np.ndarray) and X.ndim == 2)
+
+
+def check_histories(X, *, estimator=None, reset=False):
+    """Return ``X`` as a list of tuples of events, raising on anything invalid.
+
+    Parameters
+    ----------
+    X : sequence of histories or 2-D array-like
+        The histories, in any form described in the module docstring.
+    estimator : estimator instance, default=None
+        With a 2-D table, ``n_features_in_`` / ``feature_names_in_`` are set
+        (``reset=True``) or checked (``reset=False``) on it, as
+        :func:`sklearn.utils.validation.validate_data` does. With a list of
+        histories, ``reset=True`` removes them: the width is not fixed.
+    reset : bool, default=False
+        True in ``fit``, False in ``predict`` and friends.
+
+    Returns
+    -------
+    histories : list of tuple
+        One tuple of events per history. ``X`` itself is never modified.
+    """
+    if _is_sparse(X):
+        raise TypeError(
+            "Sparse input is not supported: X must hold histories of events (a list of "
+            "sequences or a dense 2-D array), not a sparse matrix."
+        )
+    if not isinstance(X, (list, tuple, np.ndarray, pd.Series, pd.DataFrame)) and hasattr(
+        X, "__array__"
+    ):
+        X = np.asarray(X)  # other array-likes: same rules as the array they stand for
+    if _is_2d_table(X):
+        if estimator is not None:
+            table = validate_data(estimator, X, reset=reset, dtype=None, ensure_min_samples=1)
+        else:
+            table = np.asarray(X)
+        histories = [tuple(row) for row in table.tolist()]
+    else:
+        histories = _histories_from_sequence(X)
+        if not histories:
+            raise ValueError("X is empty: at least one history is required (found 0 samples).")
+        if reset and estimator is not None:
+            _reset_width(estimator, histories)
+    _check_events(histories)
+    return histories
+
+
+def _reset_width(estimator, histories):
+    """Record the history width when every history has the same length.
+
+    A 2-D table passed to ``predict`` must then have that many columns: a table of
+    another width is most likely transposed or misaligned data. Lists of histories
+    are never held to it, since histories of any length are valid.
+    """
+    for name in ("n_features_in_", "feature_names_in_"):
+        if hasattr(estimator, name):
+            delattr(estimator, name)
+    widths = set(map(len, histories))
+    if len(widths) == 1:
+        estimator.n_features_in_ = widths.pop()
+
+
+def _is_sparse(X):
+    return hasattr(X, "toarray") and hasattr(X, "nnz")
+
+
+def _histories_from_sequence(X):
+    if isinstance(X, (str, bytes)):
+        raise TypeError(
+            "X must be a sequence of histories, got a single string. Pass a list of "
+            "histories, for example [['A', 'B'], ['C']]."
+        )
+    if isinstance(X, pd.Series):
+        X = X.tolist()
+    elif isinstance(X, np.ndarray):
+        if X.ndim == 0:
+            raise ValueError("X must be a sequence of histories, got a 0-d array.")
+        if X.ndim == 1 and X.dtype != object:
+            raise ValueError(
+                "Expected a sequence of histories or a 2-D array, got a 1-D array of "
+                f"{X.dtype} scalars. Reshape your data either using array.reshape(-1, 1) "
+                "if each sample is a one-event history or array.reshape(1, -1) if it "
+                "contains a single history."
+            )
+        if X.ndim > 2:
+            raise ValueError(f"X must be a sequence of histories, got a {X.ndim}-d array.")
+    elif isinstance(X, (dict, set, frozenset)) or not hasattr(X, "__len__"):
+        raise TypeError(
+            f"X must be a sequence of histories (a list of lists of events), got "
+            f"{type(X).__name__}."
+        )
+    return [_as_history(history, i) for i, history in enumerate(X)]
+
+
+def _as_history(history, index):
+    if isinstance(history, (list, tuple)):
+        return tuple(history)
+    if isinstance(history, (str, bytes)):
+        raise TypeError(
+            f"X[{index}] is a string ({history!r}), which is ambiguous as a history: "
+            f"wrap a one-event history in a list ([{history!r}]) or split a string of "
+            f"one-character events with list({history!r})."
+        )
+    if isinstance(history, np.ndarray):
+        if history.ndim != 1:
+            raise ValueError(
+                f"X[{index}] is a {history.ndim}-d array; a history must be 1-D "
+                "(a sequence of events)."
+            )
+        return tuple(history.tolist())
+    if isinstance(history, pd.Series):
+        return tuple(history.tolist())
+    if np.isscalar(history) or history is None or not hasattr(history, "__iter__"):
+        raise ValueError(
+            f"X[{index}] is {history!r}, not a history. Each sample must be a sequence "
+            "of events; reshape your data, for example [[event] for event in X] for "
+            "one-event histories."
+        )
+    if isinstance(history, (dict, set, frozenset)):
+        raise TypeError(
+            f"X[{index}] is a {type(history).__name__}, which has no order; a history "
+            "must be an ordered sequence of events (list, tuple or 1-D array)."
+        )
+    return tuple(history)
+
+
+def _check_events(histories):
+    """Raise if any event is unhashable or missing (None, NaN, pd.NA, NaT)."""
+    try:
+        distinct = set().union(*histories)
+    except TypeError:
+        i, j, event = _first(histories, lambda e: not _hashable(e))
+        raise TypeError(
+            "Events must be hashable labels: an event argument must be a string, a "
+            f"number or another hashable value, but X[{i}][{j}] is a "
+            f"{type(event).__name__} ({event!r})."
+        ) from None
+    if any(_is_missing(e) for e in distinct):
+        i, j, event = _first(histories, _is_missing)
+        raise ValueError(
+            f"X[{i}][{j}] is a missing value ({event!r}). Histories must not contain None "
+            "or NaN: drop those events or encode them as an event of their own."
+        )
+
+
+def _hashable(value):
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _is_missing(value):
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, (float, np.floating)) and value != value
+
+
+def _first(histories, predicate):
+    for i, history in enumerate(histories):
+        for j, event in enumerate(history):
+            if predicate(event):
+                return i, j, event
+    raise AssertionError("no offending event found")  # pragma: no cover
+
+
+def check_labels(y, n_samples):
+    """Return ``y`` as a 1-D object-free numpy array of labels, checked."""
+    from sklearn.utils.multiclass import check_classification_targets
+    from sklearn.utils.validation import column_or_1d
+
+    if y is None:
+        raise ValueError(
+            "This estimator requires y to be passed, but the target y is None: give the "
+            "next event (or label) of each history."
+        )
+    y = column_or_1d(y, warn=True)
+    if len(y) != n_samples:
+        raise ValueError(
+            f"X and y have inconsistent numbers of samples: {n_samples} histories but "
+            f"{len(y)} labels."
+        )
+    missing = [i for i, label in enumerate(y.tolist()) if _is_missing(label)]
+    if missing:
+        raise ValueError(f"y contains missing labels (None or NaN), first at index {missing[0]}.")
+    check_classification_targets(y)
+    return y
+
+
+def sorted_labels(labels):
+    """Sort distinct labels deterministically, also when types are mixed.
+
+    Set iteration order of strings changes with Python's hash seed, so anything
+    built from a set (a vocabulary) must be sorted to be reproducible.
+    """
+    labels = list(labels)
+    try:
+        return sorted(labels)
+    except TypeError:
+        return sorted(labels, key=lambda e: (type(e).__name__, repr(e)))
+
+
+def is_integer(value):
+    """True for Python and numpy integers, but not for bools."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
