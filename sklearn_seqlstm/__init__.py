@@ -1,6 +1,28 @@
 """sklearn-seqlstm: predict the next event from a history of events with an LSTM."""
 
 from ._classifier import NextEventClassifier
+from ._sampler import MarkovMemorySampler
+from ._scoring import (
+    k_retrieval_curve,
+    k_retrieval_curve_from_estimator,
+    neg_log_loss_scorer,
+    next_event_scorers,
+    reciprocal_rank,
+    reciprocal_rank_scorer,
+    top_k_accuracy,
+    top_k_scorer,
+)
 
-__all__ = ["NextEventClassifier"]
+__all__ = [
+    "MarkovMemorySampler",
+    "NextEventClassifier",
+    "k_retrieval_curve",
+    "k_retrieval_curve_from_estimator",
+    "neg_log_loss_scorer",
+    "next_event_scorers",
+    "reciprocal_rank",
+    "reciprocal_rank_scorer",
+    "top_k_accuracy",
+    "top_k_scorer",
+]
 __version__ = "0.1.0"

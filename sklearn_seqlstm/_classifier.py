@@ -219,9 +219,8 @@ class NextEventClassifier(ClassifierMixin, BaseEstimator):
         histories = check_histories(X, estimator=self, reset=True)
         y = check_labels(y, len(histories))
         sample_weight = _check_sample_weight(sample_weight, histories, ensure_non_negative=True)
+        # Weight 0 means absent (scikit-learn's convention); all-zero was refused above.
         kept = np.flatnonzero(sample_weight > 0)
-        if len(kept) == 0:
-            raise ValueError("All sample weights are zero: there is nothing to learn from.")
         histories = [histories[i] for i in kept]
         y, sample_weight = y[kept], sample_weight[kept]
 

@@ -1,0 +1,570 @@
+"""Top-k metrics and scorers for next-event prediction.
+
+Two conventions hold for every function in this module.
+
+**Unseen labels are misses.** A true next event that is not in ``classes`` (for
+an estimator, not in ``classes_``: the event never occurred in the training
+fold) has an infinite rank: it is never in the top k, its reciprocal rank is 0
+and the log-loss scorer gives it probability ``eps``. scikit-learn's
+``top_k_accuracy_score`` and ``neg_log_loss`` raise instead, which breaks
+``GroupKFold`` on real event data, where rare events are often seen in one fold
+only.
+
+**Ties are broken by column order, as ``predict`` does.** The rank of the true
+event is 1 + the number of classes with a greater probability + the number of
+classes with the same probability in an earlier column. This is the position of
+the true event in a stable sort by decreasing probability, so top-1 accuracy is
+exactly the accuracy of ``classes[argmax(proba)]``, the prediction of every
+scikit-learn classifier. It matters for exact distributions such as the Bayes
+limit, where ties are common (an event with no transition row spreads equal
+probability over all others): counting ties as misses would put the limit below
+models whose float noise happens to break the tie.
+
+Ranks come from vectorised comparisons of each row with its true-class
+probability, not from sorting the rows.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils.validation import _check_sample_weight, check_array, column_or_1d
+
+_K = Interval(Integral, 1, None, closed="left")
+
+
+def _true_event_ranks(y_true, proba, classes):
+    """Validate the inputs and return the rank of each true event.
+
+    Returns ``(ranks, proba_true)``: float arrays of shape (n_samples,).
+    ``ranks`` is ``inf`` and ``proba_true`` is ``nan`` where the true event is
+    not in ``classes``.
+    """
+    proba = check_array(proba, dtype="numeric")
+    y_true = column_or_1d(y_true)
+    classes = np.asarray(classes)
+    if classes.ndim != 1:
+        raise ValueError(f"classes must be 1-D; got an array of shape {classes.shape}.")
+    if proba.shape[1] != len(classes):
+        raise ValueError(
+            f"proba has {proba.shape[1]} columns but there are {len(classes)} classes; "
+            "column j of proba must hold the probability of classes[j]."
+        )
+    if len(y_true) != proba.shape[0]:
+        raise ValueError(f"y_true has {len(y_true)} labels but proba has {proba.shape[0]} rows.")
+    # A dict, not np.searchsorted: it accepts labels of any hashable type and
+    # reports labels outside `classes` (-1) instead of misplacing them.
+    column_of = {label: j for j, label in enumerate(classes.tolist())}
+    if len(column_of) != len(classes):
+        raise ValueError("classes must not contain duplicates.")
+    columns = np.fromiter(
+        (column_of.get(label, -1) for label in y_true.tolist()), dtype=np.intp, count=len(y_true)
+    )
+    known = columns >= 0
+    proba_true = np.where(known, proba[np.arange(len(columns)), columns], np.nan)
+    higher = proba > proba_true[:, None]
+    tied_before = (proba == proba_true[:, None]) & (np.arange(proba.shape[1]) < columns[:, None])
+    ranks = 1.0 + higher.sum(axis=1) + tied_before.sum(axis=1)
+    ranks[~known] = np.inf
+    return ranks, proba_true
+
+
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "proba": ["array-like"],
+        "classes": ["array-like"],
+        "k": [_K],
+        "sample_weight": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def top_k_accuracy(y_true, proba, *, classes, k=1, sample_weight=None):
+    """Fraction of samples whose true next event is among the k most probable.
+
+    A true event not in ``classes`` counts as a miss; ties in probability are
+    broken by column order, as in ``predict`` (see the module docstring).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True next events.
+
+    proba : array-like of shape (n_samples, n_classes)
+        Predicted probabilities (or any scores where higher means more likely),
+        for example the output of ``predict_proba``.
+
+    classes : array-like of shape (n_classes,)
+        The event of each column of ``proba``, for example an estimator's
+        ``classes_``.
+
+    k : int, default=1
+        Number of most probable events that count as a hit.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+
+    Returns
+    -------
+    score : float
+        Weighted fraction of hits, between 0 and 1.
+
+    See Also
+    --------
+    reciprocal_rank : Mean reciprocal rank of the true next event.
+    k_retrieval_curve : Top-k accuracy for every k.
+    top_k_scorer : The same metric as a scorer for ``scoring=``.
+    sklearn.metrics.top_k_accuracy_score : Raises on labels not in ``labels``.
+
+    Examples
+    --------
+    >>> from sklearn_seqlstm import top_k_accuracy
+    >>> proba = [[0.5, 0.3, 0.2]] * 4  # the same guess for four samples
+    >>> y_true = ["a", "b", "c", "z"]  # ranks 1, 2, 3 and unseen: two in the top 2
+    >>> top_k_accuracy(y_true, proba, classes=["a", "b", "c"], k=2)
+    0.5
+    """
+    ranks, _ = _true_event_ranks(y_true, proba, classes)
+    sample_weight = _check_sample_weight(sample_weight, ranks)
+    return float(np.average(ranks <= k, weights=sample_weight))
+
+
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "proba": ["array-like"],
+        "classes": ["array-like"],
+        "k": [_K, None],
+        "sample_weight": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def reciprocal_rank(y_true, proba, *, classes, k=None, sample_weight=None):
+    """Mean reciprocal rank (MRR) of the true next event.
+
+    Each sample scores ``1 / rank`` of its true event, where rank 1 is the most
+    probable class. With ``k``, ranks beyond ``k`` score 0 (MRR@k). A true
+    event not in ``classes`` scores 0; ties in probability are broken by column
+    order, as in ``predict`` (see the module docstring).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True next events.
+
+    proba : array-like of shape (n_samples, n_classes)
+        Predicted probabilities (or any scores where higher means more likely).
+
+    classes : array-like of shape (n_classes,)
+        The event of each column of ``proba``, for example an estimator's
+        ``classes_``.
+
+    k : int, default=None
+        Ranks beyond ``k`` score 0. None keeps every rank.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+
+    Returns
+    -------
+    score : float
+        Weighted mean reciprocal rank, between 0 and 1; at least the top-1
+        accuracy.
+
+    See Also
+    --------
+    top_k_accuracy : Fraction of true events among the k most probable.
+    reciprocal_rank_scorer : The same metric as a scorer for ``scoring=``.
+
+    Examples
+    --------
+    >>> from sklearn_seqlstm import reciprocal_rank
+    >>> proba = [[0.5, 0.3, 0.2]] * 4  # the same guess for four samples
+    >>> y_true = ["a", "b", "b", "z"]  # ranks 1, 2, 2 and unseen: (1 + 1/2 + 1/2 + 0) / 4
+    >>> reciprocal_rank(y_true, proba, classes=["a", "b", "c"])
+    0.5
+    >>> reciprocal_rank(y_true, proba, classes=["a", "b", "c"], k=1)
+    0.25
+    """
+    ranks, _ = _true_event_ranks(y_true, proba, classes)
+    sample_weight = _check_sample_weight(sample_weight, ranks)
+    if k is not None:
+        ranks = np.where(ranks <= k, ranks, np.inf)
+    return float(np.average(1.0 / ranks, weights=sample_weight))
+
+
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "proba": ["array-like"],
+        "classes": ["array-like"],
+        "max_k": [_K, None],
+        "sample_weight": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def k_retrieval_curve(y_true, proba, *, classes, max_k=None, sample_weight=None):
+    """Top-k accuracy for every k from 1 to ``max_k``.
+
+    The curve is non-decreasing. Where ``max_k`` reaches the number of classes
+    it equals the (weighted) fraction of true events that are in ``classes``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True next events.
+
+    proba : array-like of shape (n_samples, n_classes)
+        Predicted probabilities (or any scores where higher means more likely).
+
+    classes : array-like of shape (n_classes,)
+        The event of each column of ``proba``, for example an estimator's
+        ``classes_``.
+
+    max_k : int, default=None
+        Largest k. None means the number of classes.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+
+    Returns
+    -------
+    ks : ndarray of shape (max_k,)
+        The integers 1, 2, ..., ``max_k``.
+
+    accuracies : ndarray of shape (max_k,)
+        ``accuracies[i]`` is ``top_k_accuracy(..., k=ks[i])``.
+
+    See Also
+    --------
+    k_retrieval_curve_from_estimator : The same curve from a fitted estimator.
+    top_k_accuracy : One point of the curve.
+
+    Examples
+    --------
+    >>> from sklearn_seqlstm import k_retrieval_curve
+    >>> proba = [[0.5, 0.3, 0.2]] * 4  # the same guess for four samples
+    >>> y_true = ["a", "b", "c", "z"]  # ranks 1, 2, 3 and unseen
+    >>> ks, accuracies = k_retrieval_curve(y_true, proba, classes=["a", "b", "c"])
+    >>> ks
+    array([1, 2, 3])
+    >>> accuracies
+    array([0.25, 0.5 , 0.75])
+    """
+    ranks, _ = _true_event_ranks(y_true, proba, classes)
+    sample_weight = _check_sample_weight(sample_weight, ranks)
+    if max_k is None:
+        max_k = len(np.asarray(classes))
+    in_curve = ranks <= max_k
+    hits_at = np.bincount(
+        ranks[in_curve].astype(np.intp), weights=sample_weight[in_curve], minlength=max_k + 1
+    )
+    return np.arange(1, max_k + 1), np.cumsum(hits_at[1:]) / sample_weight.sum()
+
+
+def _predict_proba(estimator, X):
+    """Return ``estimator.predict_proba(X)`` and the matching ``classes_``."""
+    if not hasattr(estimator, "predict_proba"):
+        raise TypeError(
+            f"{type(estimator).__name__} has no predict_proba: next-event metrics rank "
+            "the classes by predicted probability. Use a classifier with predict_proba."
+        )
+    proba = estimator.predict_proba(X)
+    if not hasattr(estimator, "classes_"):
+        raise TypeError(
+            f"{type(estimator).__name__} has no classes_ attribute: it is needed to match "
+            "the columns of predict_proba to the labels."
+        )
+    return proba, estimator.classes_
+
+
+@validate_params(
+    {
+        "estimator": "no_validation",
+        "X": "no_validation",
+        "y": ["array-like"],
+        "max_k": [_K, None],
+        "sample_weight": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def k_retrieval_curve_from_estimator(estimator, X, y, *, max_k=None, sample_weight=None):
+    """Top-k accuracy for every k from 1 to ``max_k``, from a fitted estimator.
+
+    Calls ``estimator.predict_proba(X)`` and :func:`k_retrieval_curve` with
+    ``classes=estimator.classes_``.
+
+    Parameters
+    ----------
+    estimator : fitted classifier or pipeline
+        Must have ``predict_proba`` and ``classes_``.
+
+    X : array-like or dict
+        Input accepted by ``estimator.predict_proba``.
+
+    y : array-like of shape (n_samples,)
+        True next events.
+
+    max_k : int, default=None
+        Largest k. None means the number of classes.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+
+    Returns
+    -------
+    ks : ndarray of shape (max_k,)
+        The integers 1, 2, ..., ``max_k``.
+
+    accuracies : ndarray of shape (max_k,)
+        Top-k accuracy for each k in ``ks``.
+
+    See Also
+    --------
+    k_retrieval_curve : The same curve from predicted probabilities.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_seqlstm import k_retrieval_curve_from_estimator
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = LogisticRegression(max_iter=1000).fit(X, y)
+    >>> ks, accuracies = k_retrieval_curve_from_estimator(clf, X, y)
+    >>> ks
+    array([1, 2, 3])
+    >>> float(accuracies[-1])
+    1.0
+    """
+    proba, classes = _predict_proba(estimator, X)
+    return k_retrieval_curve(y, proba, classes=classes, max_k=max_k, sample_weight=sample_weight)
+
+
+def _log_loss(y_true, proba, *, classes, eps, sample_weight=None):
+    """Mean of ``-log(max(proba_true, eps))``; an unseen true event has probability eps."""
+    _, proba_true = _true_event_ranks(y_true, proba, classes)
+    sample_weight = _check_sample_weight(sample_weight, proba_true)
+    proba_true = np.clip(np.nan_to_num(proba_true, nan=eps), eps, 1.0)
+    return float(np.average(-np.log(proba_true), weights=sample_weight))
+
+
+class _NextEventScorer:
+    """Scorer ``scorer(estimator, X, y, sample_weight=None)`` from a metric of predict_proba.
+
+    Made by :func:`top_k_scorer`, :func:`reciprocal_rank_scorer` and
+    :func:`neg_log_loss_scorer`; ``factory`` names the one that made it, for
+    the repr. The score is ``sign * metric(y, proba, classes=classes_, **kwargs)``.
+    """
+
+    def __init__(self, factory, metric, sign=1, **kwargs):
+        self._factory = factory
+        self._metric = metric
+        self._sign = sign
+        self._kwargs = kwargs
+
+    def __call__(self, estimator, X, y, sample_weight=None):
+        proba, classes = _predict_proba(estimator, X)
+        score = self._metric(y, proba, classes=classes, sample_weight=sample_weight, **self._kwargs)
+        return self._sign * score
+
+    def __repr__(self):
+        arguments = ", ".join(f"{name}={value!r}" for name, value in self._kwargs.items())
+        return f"{self._factory}({arguments})"
+
+    def _accept_sample_weight(self):
+        # scikit-learn (1.6 to 1.9) asks each scorer of a multi-metric dict this
+        # when GridSearchCV.fit gets sample_weight; a plain function would fail.
+        return True
+
+
+@validate_params({"k": [_K]}, prefer_skip_nested_validation=True)
+def top_k_scorer(k):
+    """Scorer of top-k accuracy, for ``scoring=`` in model selection.
+
+    Works with any fitted estimator (or pipeline) that has ``predict_proba``
+    and ``classes_``. A true event the estimator never saw in training counts
+    as a miss, where ``make_scorer(top_k_accuracy_score, ...)`` raises.
+    Greater is better.
+
+    Parameters
+    ----------
+    k : int
+        Number of most probable events that count as a hit.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y, sample_weight=None)`` returning
+        :func:`top_k_accuracy`. Picklable.
+
+    See Also
+    --------
+    top_k_accuracy : The metric, from predicted probabilities.
+    next_event_scorers : A dict of scorers for multi-metric search.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from sklearn_seqlstm import top_k_scorer
+    >>> X, y = load_iris(return_X_y=True)
+    >>> scorer = top_k_scorer(2)
+    >>> scorer
+    top_k_scorer(k=2)
+    >>> scores = cross_val_score(LogisticRegression(max_iter=1000), X, y, scoring=scorer)
+    >>> bool(scores.min() > 0.9)
+    True
+    """
+    return _NextEventScorer("top_k_scorer", top_k_accuracy, k=k)
+
+
+@validate_params({"k": [_K, None]}, prefer_skip_nested_validation=True)
+def reciprocal_rank_scorer(k=None):
+    """Scorer of mean reciprocal rank (MRR@k), for ``scoring=`` in model selection.
+
+    Works with any fitted estimator (or pipeline) that has ``predict_proba``
+    and ``classes_``. A true event the estimator never saw in training scores
+    0. Greater is better.
+
+    Parameters
+    ----------
+    k : int, default=None
+        Ranks beyond ``k`` score 0. None keeps every rank.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y, sample_weight=None)`` returning
+        :func:`reciprocal_rank`. Picklable.
+
+    See Also
+    --------
+    reciprocal_rank : The metric, from predicted probabilities.
+    next_event_scorers : A dict of scorers for multi-metric search.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_seqlstm import reciprocal_rank_scorer
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = LogisticRegression(max_iter=1000).fit(X, y)
+    >>> scorer = reciprocal_rank_scorer(k=2)
+    >>> scorer
+    reciprocal_rank_scorer(k=2)
+    >>> bool(scorer(clf, X, y) > 0.9)
+    True
+    """
+    return _NextEventScorer("reciprocal_rank_scorer", reciprocal_rank, k=k)
+
+
+@validate_params(
+    {"eps": [Interval(Real, 0, 1, closed="neither")]}, prefer_skip_nested_validation=True
+)
+def neg_log_loss_scorer(eps=1e-15):
+    """Scorer of negated log loss that tolerates unseen true events.
+
+    The probability of the true event is clipped below at ``eps``. A true event
+    the estimator never saw in training (not in ``classes_``) gets probability
+    ``eps``: it costs ``-log(eps)`` (34.5 for the default), like a known event
+    predicted with probability 0. scikit-learn's ``"neg_log_loss"`` raises on
+    such labels. Where every label is known and no probability is below
+    ``eps``, the value equals ``"neg_log_loss"``. Greater is better.
+
+    Parameters
+    ----------
+    eps : float, default=1e-15
+        Smallest probability, in (0, 1). A larger ``eps`` (say ``1e-6``)
+        weighs unseen events less against the rest.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y, sample_weight=None)`` returning minus the
+        mean log loss. Picklable.
+
+    See Also
+    --------
+    next_event_scorers : A dict of scorers for multi-metric search.
+    sklearn.metrics.log_loss : Raises on labels not in ``labels``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_seqlstm import neg_log_loss_scorer
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = LogisticRegression(max_iter=1000).fit(X[y < 2], y[y < 2])
+    >>> scorer = neg_log_loss_scorer(eps=1e-6)
+    >>> scorer
+    neg_log_loss_scorer(eps=1e-06)
+    >>> # The 50 samples of class 2 are unseen: each costs -log(1e-6) = 13.8.
+    >>> round(scorer(clf, X, y), 1)
+    -4.6
+    """
+    return _NextEventScorer("neg_log_loss_scorer", _log_loss, sign=-1, eps=eps)
+
+
+@validate_params(
+    {"ks": ["array-like"], "mrr": ["boolean"], "log_loss": ["boolean"]},
+    prefer_skip_nested_validation=False,  # top_k_scorer checks each k
+)
+def next_event_scorers(ks=(1, 3, 5), mrr=True, log_loss=True):
+    """Dict of next-event scorers for multi-metric ``scoring=``.
+
+    All the scorers tolerate true events unseen in training (see
+    :func:`top_k_scorer`, :func:`reciprocal_rank_scorer` and
+    :func:`neg_log_loss_scorer`). Pass the dict as ``scoring=`` to
+    ``GridSearchCV``, ``cross_validate``, ... and name one key as ``refit=``.
+
+    Parameters
+    ----------
+    ks : sequence of int, default=(1, 3, 5)
+        One ``"top_{k}"`` scorer per k.
+
+    mrr : bool, default=True
+        Whether to add ``"mrr"``, the mean reciprocal rank.
+
+    log_loss : bool, default=True
+        Whether to add ``"neg_log_loss"`` (with the default ``eps``).
+
+    Returns
+    -------
+    scorers : dict of str to callable
+        For the defaults: ``"top_1"``, ``"top_3"``, ``"top_5"``, ``"mrr"`` and
+        ``"neg_log_loss"``. Greater is better for all.
+
+    See Also
+    --------
+    top_k_scorer, reciprocal_rank_scorer, neg_log_loss_scorer
+
+    Notes
+    -----
+    Each scorer calls ``predict_proba`` itself: with the defaults a search
+    predicts each test fold five times.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from sklearn_seqlstm import next_event_scorers
+    >>> X, y = load_iris(return_X_y=True)
+    >>> scoring = next_event_scorers(ks=(1, 2))
+    >>> list(scoring)
+    ['top_1', 'top_2', 'mrr', 'neg_log_loss']
+    >>> search = GridSearchCV(
+    ...     LogisticRegression(max_iter=1000), {"C": [0.1, 1.0]}, scoring=scoring, refit="top_2"
+    ... ).fit(X, y)
+    >>> sorted(search.best_params_)
+    ['C']
+    """
+    scorers = {f"top_{k}": top_k_scorer(k) for k in ks}
+    if mrr:
+        scorers["mrr"] = reciprocal_rank_scorer()
+    if log_loss:
+        scorers["neg_log_loss"] = neg_log_loss_scorer()
+    if not scorers:
+        raise ValueError("next_event_scorers needs at least one k, mrr=True or log_loss=True.")
+    return scorers

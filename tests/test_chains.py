@@ -1,0 +1,132 @@
+"""One pass per chain: the grouping is exact and the loss is the per-sample loss."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sklearn_seqlstm._chains import ChainDataset, ChainLoader, collate, group_into_chains
+from sklearn_seqlstm._module import START, LSTMNextEventModule, WeightedEntryLoss
+
+# Histories over a 3-token alphabet, led by the START marker as the classifier does.
+histories_strategy = st.lists(
+    st.lists(st.integers(4, 6), max_size=6).map(lambda h: (START, *h)), min_size=1, max_size=40
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(histories=histories_strategy, data=st.data())
+def test_every_sample_is_read_off_a_chain_that_starts_with_its_history(histories, data):
+    targets = data.draw(
+        st.lists(st.integers(0, 2), min_size=len(histories), max_size=len(histories))
+    )
+    weights = data.draw(
+        st.lists(st.floats(0.1, 5), min_size=len(histories), max_size=len(histories))
+    )
+    chains = group_into_chains(histories, targets, weights)
+
+    entry_chain = np.repeat(np.arange(chains.n_chains), chains.n_entries_per_chain)
+    for i, history in enumerate(histories):
+        entry = chains.sample_entry[i]
+        c = entry_chain[entry]
+        tokens = chains.tokens[chains.token_offsets[c] : chains.token_offsets[c + 1]]
+        position = chains.entry_position[entry]
+        assert tuple(tokens[: position + 1]) == history
+        assert chains.entry_target[entry] == targets[i]
+    # Weights are summed per (history, target), never lost or double counted.
+    assert np.isclose(chains.entry_weight.sum(), sum(weights))
+    # A chain is never a prefix of another chain: otherwise it would be run twice.
+    spans = {
+        tuple(chains.tokens[chains.token_offsets[c] : chains.token_offsets[c + 1]])
+        for c in range(chains.n_chains)
+    }
+    for a in spans:
+        for b in spans:
+            assert a == b or a != b[: len(a)]
+
+
+def test_prefixes_of_one_sequence_form_one_chain():
+    sequence = (START, 4, 5, 6, 4, 5)
+    histories = [sequence[:t] for t in range(1, len(sequence) + 1)]
+    chains = group_into_chains(histories, targets=[0] * len(histories))
+    assert chains.n_chains == 1
+    assert chains.tokens.tolist() == list(sequence)
+    assert sorted(chains.entry_position.tolist()) == list(range(len(sequence)))
+
+
+def test_independent_histories_are_chains_of_their_own():
+    histories = [(START, 4, 5), (START, 5, 4), (START, 6)]
+    chains = group_into_chains(histories, targets=[0, 1, 2])
+    assert chains.n_chains == 3
+
+
+def _per_sample_loss_sum(module, histories, targets, weights):
+    """Each history run on its own, the tutorial way: O(L^2) per sequence."""
+    total = torch.zeros(())
+    for history, target, weight in zip(histories, targets, weights, strict=True):
+        tokens = torch.tensor([history])
+        logits = module(tokens, torch.tensor([[len(history) - 1]]))
+        total = total + weight * torch.nn.functional.cross_entropy(
+            logits[0], torch.tensor([target]), reduction="sum"
+        )
+    return total
+
+
+def test_chain_loss_equals_the_sum_of_per_sample_losses():
+    rng = np.random.RandomState(0)
+    sequences = [tuple(rng.randint(4, 9, size=rng.randint(2, 12))) for _ in range(25)]
+    histories, targets = [], []
+    for sequence in sequences:
+        for t in range(len(sequence)):
+            histories.append((START, *sequence[:t]))
+            targets.append(sequence[t] - 4)
+    # Duplicates and uneven weights must count exactly as often as they occur.
+    histories += histories[:10]
+    targets += targets[:10]
+    weights = rng.uniform(0.5, 2.0, size=len(histories))
+
+    torch.manual_seed(0)
+    module = LSTMNextEventModule(9, 5, embedding_dim=4, hidden_size=8, num_layers=2, dropout=0.0)
+    module.eval()
+    chains = group_into_chains(histories, targets, weights)
+    assert chains.n_chains < len(histories)  # the grouping really shares work here
+
+    chain_total = torch.zeros(())
+    loss = WeightedEntryLoss()
+    for batch in ChainLoader(ChainDataset(chains), batch_size=7).batches():
+        X, y = collate(chains, batch)
+        # The criterion gives the weighted mean; times the batch weight, the sum.
+        chain_total = chain_total + loss(module(**X), y) * y["weight"].sum()
+    expected = _per_sample_loss_sum(module, histories, targets, weights)
+    torch.testing.assert_close(chain_total, expected.float(), rtol=1e-5, atol=1e-4)
+
+
+def test_gradients_match_per_sample_training():
+    histories = [(START,), (START, 4), (START, 4, 5), (START, 4, 5, 6), (START, 5)]
+    targets = [0, 1, 2, 0, 1]
+    weights = [1.0, 2.0, 1.0, 0.5, 1.0]
+    torch.manual_seed(1)
+    module = LSTMNextEventModule(7, 3, embedding_dim=3, hidden_size=5, num_layers=1, dropout=0.0)
+
+    chains = group_into_chains(histories, targets, weights)
+    X, y = collate(chains, np.arange(chains.n_chains))
+    (WeightedEntryLoss()(module(**X), y) * sum(weights)).backward()
+    chain_grads = [p.grad.clone() for p in module.parameters()]
+
+    module.zero_grad()
+    _per_sample_loss_sum(module, histories, targets, weights).backward()
+    for got, expected in zip(chain_grads, module.parameters(), strict=True):
+        torch.testing.assert_close(got, expected.grad, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_loader_yields_every_chain_once(shuffle):
+    histories = [(START, *range(4, 4 + n)) for n in range(30)] + [(START, 9, 9)]
+    chains = group_into_chains(histories, targets=[0] * len(histories))
+    loader = ChainLoader(
+        ChainDataset(chains), batch_size=4, shuffle=shuffle, random_state=np.random.RandomState(0)
+    )
+    seen = np.concatenate(loader.batches())
+    assert sorted(seen.tolist()) == list(range(chains.n_chains))
+    assert len(loader.batches()) == len(loader)
