@@ -1,6 +1,9 @@
 """sklearn-seqlstm: predict the next event from a history of events with an LSTM."""
 
 from ._classifier import NextEventClassifier
+from ._featurizer import SequenceFeaturizer
+from ._markov import MarkovChainClassifier
+from ._oracle import BayesOracleClassifier
 from ._sampler import MarkovMemorySampler
 from ._scoring import (
     k_retrieval_curve,
@@ -14,6 +17,9 @@ from ._scoring import (
 )
 
 __all__ = [
+    "BayesOracleClassifier",
+    "MarkovChainClassifier",
+    "SequenceFeaturizer",
     "MarkovMemorySampler",
     "NextEventClassifier",
     "k_retrieval_curve",

@@ -206,7 +206,10 @@ def check_labels(y, n_samples):
             f"X and y have inconsistent numbers of samples: {n_samples} histories but "
             f"{len(y)} labels."
         )
-    missing = [i for i, label in enumerate(y.tolist()) if _is_missing(label)]
+    # Only object and float arrays can hold None or NaN; skip the loop otherwise.
+    missing = []
+    if y.dtype.kind in "Of":
+        missing = [i for i, label in enumerate(y.tolist()) if _is_missing(label)]
     if missing:
         raise ValueError(f"y contains missing labels (None or NaN), first at index {missing[0]}.")
     check_classification_targets(y)
