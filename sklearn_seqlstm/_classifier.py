@@ -10,7 +10,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, ProgressBar
@@ -21,6 +21,10 @@ from ._histories import check_histories, check_labels, sorted_labels
 from ._module import N_RESERVED, START, TRUNCATED, UNKNOWN, LSTMNextEventModule, WeightedEntryLoss
 
 __all__ = ["NextEventClassifier"]
+
+# From this many samples on, early_stopping="auto" holds out a validation split,
+# as scikit-learn's HistGradientBoostingClassifier does.
+_AUTO_EARLY_STOPPING_MIN_SAMPLES = 10_000
 
 # Chains per batch at predict time: larger than for training, since no gradient
 # is kept and bigger batches amortise the per-batch overhead.
@@ -49,7 +53,7 @@ class NextEventClassifier(ClassifierMixin, BaseEstimator):
         Size of the LSTM's hidden state.
     num_layers : int, default=1
         Number of stacked LSTM layers.
-    dropout : float, default=0.0
+    dropout : float, default=0.1
         Dropout on the LSTM output (and between layers when ``num_layers > 1``).
     lr : float, default=0.01
         Learning rate of the Adam optimiser.
@@ -57,21 +61,31 @@ class NextEventClassifier(ClassifierMixin, BaseEstimator):
         Number of chains per gradient step. A chain carries every sample whose
         history is one of its prefixes, so with prefix data a batch holds many
         more samples than this.
-    max_epochs : int, default=20
+    max_epochs : int, default=50
         Number of passes over the training data (fewer with early stopping).
-    early_stopping : bool, default=False
+    early_stopping : "auto" or bool, default="auto"
         Hold out ``validation_fraction`` of the chains, stop when the validation
         loss has not improved for ``n_iter_no_change`` epochs and keep the best
         weights. The split is by chain, so prefixes of one sequence never sit on
-        both sides of it.
+        both sides of it. "auto" turns it on from 10,000 samples, as
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier` does: an LSTM
+        overfits within a few epochs on a few thousand sequences, while on small
+        data a held-out split costs more than it saves.
     validation_fraction : float, default=0.1
         Fraction of chains held out when ``early_stopping=True``.
-    n_iter_no_change : int, default=3
+    n_iter_no_change : int, default=5
         Patience of early stopping, in epochs.
     max_history : int or None, default=None
         Condition on the last ``max_history`` events only; None uses the whole
         history. Truncated histories are no longer prefixes of each other, so
         training then costs O(L * max_history) per sequence.
+    copy_from_history : bool, default=True
+        Mix the LSTM's prediction with the frequency of each event in the
+        history, through a gate learned from the LSTM's state (a copy or repeat
+        mechanism, as in RepeatNet). People often return to pages, items and
+        steps they had before; the gate learns how much. It applies to classes
+        that are also events, and has no effect when none is (sequence
+        classification with labels such as "churned").
     device : str, default="auto"
         Torch device. "auto" picks CUDA when it is available, else the CPU.
     num_threads : int or None, default=1
@@ -101,6 +115,8 @@ class NextEventClassifier(ClassifierMixin, BaseEstimator):
         The trained skorch net; ``net_.history`` holds the loss of every epoch.
     n_epochs_ : int
         Number of epochs run.
+    early_stopping_ : bool
+        Whether early stopping was on (``early_stopping="auto"`` decides in fit).
     n_features_in_ : int
         History width, set only when every history in fit had the same length
         (always so for a 2-D array). A 2-D array passed to ``predict`` must then
@@ -148,10 +164,11 @@ class NextEventClassifier(ClassifierMixin, BaseEstimator):
         "lr": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "max_history": [None, Interval(Integral, 1, None, closed="left")],
+        "copy_from_history": ["boolean"],
         "device": [str, torch.device],
         "num_threads": [None, Interval(Integral, 1, None, closed="left")],
         "callbacks": [None, list],
@@ -165,14 +182,15 @@ class NextEventClassifier(ClassifierMixin, BaseEstimator):
         embedding_dim=16,
         hidden_size=64,
         num_layers=1,
-        dropout=0.0,
+        dropout=0.1,
         lr=0.01,
         batch_size=64,
-        max_epochs=20,
-        early_stopping=False,
+        max_epochs=50,
+        early_stopping="auto",
         validation_fraction=0.1,
-        n_iter_no_change=3,
+        n_iter_no_change=5,
         max_history=None,
+        copy_from_history=True,
         device="auto",
         num_threads=1,
         callbacks=None,
@@ -190,6 +208,7 @@ class NextEventClassifier(ClassifierMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.max_history = max_history
+        self.copy_from_history = copy_from_history
         self.device = device
         self.num_threads = num_threads
         self.callbacks = callbacks
@@ -236,6 +255,11 @@ class NextEventClassifier(ClassifierMixin, BaseEstimator):
         chains = group_into_chains(self._encode(histories), encoder.transform(y), sample_weight)
 
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        self.early_stopping_ = (
+            len(histories) >= _AUTO_EARLY_STOPPING_MIN_SAMPLES
+            if self.early_stopping == "auto"
+            else self.early_stopping
+        )
         self.net_ = self._build_net(device, seed)
         # fork_rng keeps the user's global torch random state as it was.
         with _torch_threads(self.num_threads), torch.random.fork_rng(devices=[]):
@@ -255,7 +279,7 @@ class NextEventClassifier(ClassifierMixin, BaseEstimator):
 
     def _build_net(self, device, seed):
         callbacks = copy.deepcopy(list(self.callbacks or []))
-        if self.early_stopping:
+        if self.early_stopping_:
             callbacks.append(
                 EarlyStopping(monitor="valid_loss", patience=self.n_iter_no_change, load_best=True)
             )
@@ -269,6 +293,7 @@ class NextEventClassifier(ClassifierMixin, BaseEstimator):
             module__hidden_size=self.hidden_size,
             module__num_layers=self.num_layers,
             module__dropout=self.dropout,
+            module__token_class=self._token_class(),
             criterion=WeightedEntryLoss,
             optimizer=torch.optim.Adam,
             lr=self.lr,
@@ -280,13 +305,23 @@ class NextEventClassifier(ClassifierMixin, BaseEstimator):
             iterator_valid=ChainLoader,
             train_split=(
                 ValidSplit(self.validation_fraction, stratified=False, random_state=seed)
-                if self.early_stopping
+                if self.early_stopping_
                 else None
             ),
             callbacks=callbacks,
             device=device,
             verbose=int(bool(self.verbose)),
         )
+
+    def _token_class(self):
+        """Class index of each token (-1: no class), or None when no class is an event."""
+        if not self.copy_from_history:
+            return None
+        class_index = {label: i for i, label in enumerate(self.classes_.tolist())}
+        token_class = np.full(N_RESERVED + len(self.events_), -1, dtype=np.int64)
+        for event, token in self._event_ids.items():
+            token_class[token] = class_index.get(event, -1)
+        return token_class if (token_class >= 0).any() else None
 
     def _encode(self, histories):
         """Token ids of each history, led by a START or TRUNCATED marker."""
@@ -325,8 +360,9 @@ class NextEventClassifier(ClassifierMixin, BaseEstimator):
             with _torch_threads(self.num_threads), torch.inference_mode():
                 for batch in loader.batches():
                     inputs, _ = collate(chains, batch)
-                    logits = module(**{k: v.to(device) for k, v in inputs.items()})
-                    batch_proba = torch.softmax(logits.double(), dim=-1).cpu().numpy()
+                    log_proba = module(**{k: v.to(device) for k, v in inputs.items()})
+                    # Renormalise in float64, so that rows sum to 1 to the last bit.
+                    batch_proba = torch.softmax(log_proba.double(), dim=-1).cpu().numpy()
                     n_entries = chains.n_entries_per_chain[batch]
                     valid = np.arange(batch_proba.shape[1]) < n_entries[:, None]
                     entries = chains.entry_offsets[batch][:, None] + np.arange(valid.shape[1])

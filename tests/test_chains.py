@@ -66,28 +66,33 @@ def _per_sample_loss_sum(module, histories, targets, weights):
     total = torch.zeros(())
     for history, target, weight in zip(histories, targets, weights, strict=True):
         tokens = torch.tensor([history])
-        logits = module(tokens, torch.tensor([[len(history) - 1]]))
-        total = total + weight * torch.nn.functional.cross_entropy(
-            logits[0], torch.tensor([target]), reduction="sum"
+        log_proba = module(tokens, torch.tensor([[len(history) - 1]]))
+        total = total + weight * torch.nn.functional.nll_loss(
+            log_proba[0], torch.tensor([target]), reduction="sum"
         )
     return total
 
 
-def test_chain_loss_equals_the_sum_of_per_sample_losses():
+# Tokens 4..8 are events; events 4..7 are classes 0..3 and event 8 is no class.
+COPY_FROM_HISTORY = {"no copy": None, "copy": [-1, -1, -1, -1, 0, 1, 2, 3, -1]}
+
+
+@pytest.mark.parametrize("token_class", COPY_FROM_HISTORY.values(), ids=COPY_FROM_HISTORY)
+def test_chain_loss_equals_the_sum_of_per_sample_losses(token_class):
     rng = np.random.RandomState(0)
     sequences = [tuple(rng.randint(4, 9, size=rng.randint(2, 12))) for _ in range(25)]
     histories, targets = [], []
     for sequence in sequences:
         for t in range(len(sequence)):
             histories.append((START, *sequence[:t]))
-            targets.append(sequence[t] - 4)
+            targets.append(min(sequence[t] - 4, 3))
     # Duplicates and uneven weights must count exactly as often as they occur.
     histories += histories[:10]
     targets += targets[:10]
     weights = rng.uniform(0.5, 2.0, size=len(histories))
 
     torch.manual_seed(0)
-    module = LSTMNextEventModule(9, 5, embedding_dim=4, hidden_size=8, num_layers=2, dropout=0.0)
+    module = LSTMNextEventModule(9, 4, 4, 8, num_layers=2, dropout=0.0, token_class=token_class)
     module.eval()
     chains = group_into_chains(histories, targets, weights)
     assert chains.n_chains < len(histories)  # the grouping really shares work here
@@ -102,12 +107,13 @@ def test_chain_loss_equals_the_sum_of_per_sample_losses():
     torch.testing.assert_close(chain_total, expected.float(), rtol=1e-5, atol=1e-4)
 
 
-def test_gradients_match_per_sample_training():
+@pytest.mark.parametrize("token_class", COPY_FROM_HISTORY.values(), ids=COPY_FROM_HISTORY)
+def test_gradients_match_per_sample_training(token_class):
     histories = [(START,), (START, 4), (START, 4, 5), (START, 4, 5, 6), (START, 5)]
-    targets = [0, 1, 2, 0, 1]
+    targets = [0, 1, 2, 3, 1]
     weights = [1.0, 2.0, 1.0, 0.5, 1.0]
     torch.manual_seed(1)
-    module = LSTMNextEventModule(7, 3, embedding_dim=3, hidden_size=5, num_layers=1, dropout=0.0)
+    module = LSTMNextEventModule(9, 4, 3, 5, num_layers=1, dropout=0.0, token_class=token_class)
 
     chains = group_into_chains(histories, targets, weights)
     X, y = collate(chains, np.arange(chains.n_chains))
@@ -130,3 +136,14 @@ def test_loader_yields_every_chain_once(shuffle):
     seen = np.concatenate(loader.batches())
     assert sorted(seen.tolist()) == list(range(chains.n_chains))
     assert len(loader.batches()) == len(loader)
+
+
+def test_copy_from_history_reads_the_running_class_counts():
+    # Events 4, 5, 6 are classes 0, 1, 2; event 7 is no class.
+    module = LSTMNextEventModule(8, 3, 2, 3, 1, 0.0, token_class=[-1, -1, -1, -1, 0, 1, 2, -1])
+    tokens = torch.tensor([[START, 4, 4, 7, 6, 0]])  # right-padded with PAD = 0
+    counts = module._class_counts(tokens, torch.tensor([[0, 1, 2, 3, 4]]))
+    expected = [[0, 0, 0], [1, 0, 0], [2, 0, 0], [2, 0, 0], [2, 0, 1]]
+    assert counts[0].tolist() == expected
+    log_proba = module(tokens, torch.tensor([[0, 4]]))
+    torch.testing.assert_close(log_proba.exp().sum(-1), torch.ones(1, 2))
