@@ -4,6 +4,7 @@ from ._classifier import NextEventClassifier
 from ._featurizer import SequenceFeaturizer
 from ._markov import MarkovChainClassifier
 from ._oracle import BayesOracleClassifier
+from ._prefixes import PrefixHistories
 from ._sampler import MarkovMemorySampler
 from ._scoring import (
     k_retrieval_curve,
@@ -22,6 +23,7 @@ __all__ = [
     "SequenceFeaturizer",
     "MarkovMemorySampler",
     "NextEventClassifier",
+    "PrefixHistories",
     "k_retrieval_curve",
     "k_retrieval_curve_from_estimator",
     "neg_log_loss_scorer",

@@ -20,7 +20,7 @@ from itertools import chain as _concat
 import numpy as np
 import torch
 
-__all__ = ["ChainSet", "ChainDataset", "ChainLoader", "group_into_chains"]
+__all__ = ["ChainSet", "ChainDataset", "ChainLoader", "chains_from_prefixes", "group_into_chains"]
 
 
 @dataclass(frozen=True)
@@ -91,37 +91,91 @@ def group_into_chains(histories, targets=None, weights=None):
     chain_of, leaves = _assign_chains(distinct)
     lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct))
 
-    if targets is None:
-        entry_history = np.arange(len(distinct))
-        entry_target = np.full(len(distinct), -1, dtype=np.int64)
-        entry_weight = np.ones(len(distinct))
-        sample_entry = sample_history
-    else:
-        targets = np.asarray(targets, dtype=np.int64)
-        n_classes = int(targets.max()) + 1
-        keys, sample_entry = np.unique(sample_history * n_classes + targets, return_inverse=True)
-        entry_history, entry_target = np.divmod(keys, n_classes)
-        w = np.ones(n_samples) if weights is None else np.asarray(weights, dtype=np.float64)
-        entry_weight = np.bincount(sample_entry, weights=w, minlength=len(keys))
+    entry_history, entry_target, entry_weight, sample_entry = _entries(
+        sample_history, targets, weights
+    )
+    return _chain_set(
+        [distinct[d] for d in leaves],
+        entry_chain=chain_of[entry_history],
+        # The output after consuming the whole history (marker included).
+        entry_position=lengths[entry_history] - 1,
+        entry_target=entry_target,
+        entry_weight=entry_weight,
+        sample_entry=sample_entry,
+    )
 
+
+def chains_from_prefixes(sequences, sequence_index, lengths, targets=None, weights=None):
+    """Chains straight from prefix histories: one chain per sequence in use.
+
+    The fast path for :class:`PrefixHistories`: no history is built or sorted,
+    so the work is O(number of events) however long the sequences are.
+
+    Parameters
+    ----------
+    sequences : list of tuple of int
+        Token ids of each sequence, led by the START marker.
+    sequence_index, lengths : ndarray of int, shape (n_samples,)
+        Each sample's history is ``sequences[sequence_index][1:lengths + 1]``.
+    targets, weights
+        As in :func:`group_into_chains`.
+
+    Returns
+    -------
+    ChainSet
+    """
+    used, sample_chain = np.unique(sequence_index, return_inverse=True)
+    longest = np.zeros(len(used), dtype=np.int64)
+    np.maximum.at(longest, sample_chain, lengths)
+    # A sample is its (chain, length): same key, same history.
+    key = sample_chain * (int(longest.max()) + 1) + lengths
+    entry_key, entry_target, entry_weight, sample_entry = _entries(key, targets, weights)
+    entry_chain, entry_length = np.divmod(entry_key, int(longest.max()) + 1)
+    return _chain_set(
+        [sequences[s][: n + 1] for s, n in zip(used.tolist(), longest.tolist(), strict=True)],
+        entry_chain=entry_chain,
+        # START is token 0, so the output after `length` events is at `length`.
+        entry_position=entry_length,
+        entry_target=entry_target,
+        entry_weight=entry_weight,
+        sample_entry=sample_entry,
+    )
+
+
+def _entries(sample_key, targets, weights):
+    """Merge samples with the same history key and target into weighted entries.
+
+    Returns ``(entry_key, entry_target, entry_weight, sample_entry)``.
+    """
+    if targets is None:
+        entry_key, sample_entry = np.unique(sample_key, return_inverse=True)
+        return entry_key, np.full(len(entry_key), -1, dtype=np.int64), None, sample_entry
+    targets = np.asarray(targets, dtype=np.int64)
+    n_classes = int(targets.max()) + 1
+    keys, sample_entry = np.unique(sample_key * n_classes + targets, return_inverse=True)
+    entry_key, entry_target = np.divmod(keys, n_classes)
+    w = np.ones(len(sample_key)) if weights is None else np.asarray(weights, dtype=np.float64)
+    return entry_key, entry_target, np.bincount(sample_entry, weights=w), sample_entry
+
+
+def _chain_set(chain_tokens, entry_chain, entry_position, entry_target, entry_weight, sample_entry):
+    """A ChainSet from each chain's tokens and entries in any order."""
+    if entry_weight is None:
+        entry_weight = np.ones(len(entry_chain))
     # Group entries by chain; a stable sort keeps the order reproducible.
-    entry_chain = chain_of[entry_history]
     by_chain = np.argsort(entry_chain, kind="stable")
     rank = np.empty_like(by_chain)
     rank[by_chain] = np.arange(len(by_chain))
-    leaf_lengths = lengths[leaves]
+    chain_lengths = np.fromiter(map(len, chain_tokens), dtype=np.int64, count=len(chain_tokens))
     return ChainSet(
         tokens=np.fromiter(
-            _concat.from_iterable(distinct[d] for d in leaves),
-            dtype=np.int64,
-            count=int(leaf_lengths.sum()),
+            _concat.from_iterable(chain_tokens), dtype=np.int64, count=int(chain_lengths.sum())
         ),
-        token_offsets=_offsets(leaf_lengths),
-        # The output after consuming the whole history (marker included).
-        entry_position=lengths[entry_history][by_chain] - 1,
+        token_offsets=_offsets(chain_lengths),
+        entry_position=np.asarray(entry_position, dtype=np.int64)[by_chain],
         entry_target=entry_target[by_chain],
         entry_weight=entry_weight[by_chain],
-        entry_offsets=_offsets(np.bincount(entry_chain, minlength=len(leaves))),
+        entry_offsets=_offsets(np.bincount(entry_chain, minlength=len(chain_tokens))),
         sample_entry=rank[sample_entry],
     )
 

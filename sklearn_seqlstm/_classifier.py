@@ -16,9 +16,10 @@ from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
 
-from ._chains import ChainDataset, ChainLoader, collate, group_into_chains
-from ._histories import check_histories, check_labels, sorted_labels
+from ._chains import ChainDataset, ChainLoader, chains_from_prefixes, collate, group_into_chains
+from ._histories import check_histories, check_labels, distinct_events, sorted_labels, take
 from ._module import N_RESERVED, START, TRUNCATED, UNKNOWN, LSTMNextEventModule, WeightedEntryLoss
+from ._prefixes import PrefixHistories
 
 __all__ = ["NextEventClassifier"]
 
@@ -240,7 +241,7 @@ class NextEventClassifier(ClassifierMixin, BaseEstimator):
         sample_weight = _check_sample_weight(sample_weight, histories, ensure_non_negative=True)
         # Weight 0 means absent (scikit-learn's convention); all-zero was refused above.
         kept = np.flatnonzero(sample_weight > 0)
-        histories = [histories[i] for i in kept]
+        histories = take(histories, kept)
         y, sample_weight = y[kept], sample_weight[kept]
 
         encoder = LabelEncoder().fit(y)
@@ -250,9 +251,9 @@ class NextEventClassifier(ClassifierMixin, BaseEstimator):
                 f"weight) in y; got one class only: {encoder.classes_[0]!r}."
             )
         self.classes_ = encoder.classes_
-        self.events_ = sorted_labels(set().union(*histories))
+        self.events_ = sorted_labels(distinct_events(histories))
         self._event_ids = {event: N_RESERVED + i for i, event in enumerate(self.events_)}
-        chains = group_into_chains(self._encode(histories), encoder.transform(y), sample_weight)
+        chains = self._chains(histories, encoder.transform(y), sample_weight)
 
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         self.early_stopping_ = (
@@ -323,6 +324,15 @@ class NextEventClassifier(ClassifierMixin, BaseEstimator):
             token_class[token] = class_index.get(event, -1)
         return token_class if (token_class >= 0).any() else None
 
+    def _chains(self, histories, targets=None, weights=None):
+        """The chains that serve the histories: one LSTM pass each."""
+        if isinstance(histories, PrefixHistories) and self.max_history is None:
+            sequences = self._encode(histories.used_sequences())
+            return chains_from_prefixes(
+                sequences, histories.sequence_index, histories.lengths, targets, weights
+            )
+        return group_into_chains(self._encode(histories), targets, weights)
+
     def _encode(self, histories):
         """Token ids of each history, led by a START or TRUNCATED marker."""
         get, limit = self._event_ids.get, self.max_history
@@ -349,7 +359,7 @@ class NextEventClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         histories = check_histories(X, estimator=self, reset=False)
-        chains = group_into_chains(self._encode(histories))
+        chains = self._chains(histories)
         module = self.net_.module_
         device = next(module.parameters()).device
         proba = np.empty((len(chains.entry_position), len(self.classes_)))

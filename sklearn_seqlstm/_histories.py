@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import validate_data
 
-__all__ = ["check_histories", "check_labels", "sorted_labels"]
+from ._prefixes import PrefixHistories
+
+__all__ = ["check_histories", "check_labels", "distinct_events", "sorted_labels", "take"]
 
 
 def _is_2d_table(X):
@@ -42,9 +44,18 @@ def check_histories(X, *, estimator=None, reset=False):
 
     Returns
     -------
-    histories : list of tuple
-        One tuple of events per history. ``X`` itself is never modified.
+    histories : list of tuple or PrefixHistories
+        One tuple of events per history; a :class:`PrefixHistories` is checked
+        and returned as it is, so that no prefix is copied. ``X`` itself is
+        never modified.
     """
+    if isinstance(X, PrefixHistories):
+        if not len(X):
+            raise ValueError("X is empty: at least one history is required (found 0 samples).")
+        _check_events(X.used_sequences())
+        if reset and estimator is not None:
+            _reset_width(estimator, set(X.lengths.tolist()))
+        return X
     if _is_sparse(X):
         raise TypeError(
             "Sparse input is not supported: X must hold histories of events (a list of "
@@ -65,12 +76,12 @@ def check_histories(X, *, estimator=None, reset=False):
         if not histories:
             raise ValueError("X is empty: at least one history is required (found 0 samples).")
         if reset and estimator is not None:
-            _reset_width(estimator, histories)
+            _reset_width(estimator, set(map(len, histories)))
     _check_events(histories)
     return histories
 
 
-def _reset_width(estimator, histories):
+def _reset_width(estimator, widths):
     """Record the history width when every history has the same length.
 
     A 2-D table passed to ``predict`` must then have that many columns: a table of
@@ -80,7 +91,6 @@ def _reset_width(estimator, histories):
     for name in ("n_features_in_", "feature_names_in_"):
         if hasattr(estimator, name):
             delattr(estimator, name)
-    widths = set(map(len, histories))
     if len(widths) == 1:
         estimator.n_features_in_ = widths.pop()
 
@@ -166,6 +176,20 @@ def _check_events(histories):
             f"X[{i}][{j}] is a missing value ({event!r}). Histories must not contain None "
             "or NaN: drop those events or encode them as an event of their own."
         )
+
+
+def take(histories, indices):
+    """The histories at ``indices``, without copying a PrefixHistories' sequences."""
+    if isinstance(histories, PrefixHistories):
+        return histories[np.asarray(indices)]
+    return [histories[i] for i in indices]
+
+
+def distinct_events(histories):
+    """The set of events in the histories."""
+    if isinstance(histories, PrefixHistories):
+        histories = histories.used_sequences()
+    return set().union(*histories)
 
 
 def _hashable(value):
