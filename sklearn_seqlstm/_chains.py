@@ -288,10 +288,11 @@ def _padded(flat, offsets, rows, fill):
 
 
 def collate(chains, batch):
-    """The model input and loss target of a batch of chains, as tensors.
+    """The model input and loss weights of a batch of chains, as tensors.
 
     Returns ``(X, y)`` in the shape skorch passes on: ``X`` goes to the module's
-    ``forward`` as keyword arguments, ``y`` to the criterion.
+    ``forward`` as keyword arguments (the targets among them, so that the module
+    computes the probability of the targets only), ``y`` to the criterion.
     """
     batch = np.asarray(batch, dtype=np.int64)
     X = {
@@ -299,9 +300,9 @@ def collate(chains, batch):
         "positions": torch.from_numpy(
             _padded(chains.entry_position, chains.entry_offsets, batch, 0)
         ),
+        "targets": torch.from_numpy(_padded(chains.entry_target, chains.entry_offsets, batch, 0)),
     }
     y = {
-        "target": torch.from_numpy(_padded(chains.entry_target, chains.entry_offsets, batch, 0)),
         "weight": torch.from_numpy(
             _padded(chains.entry_weight, chains.entry_offsets, batch, 0.0).astype(np.float32)
         ),

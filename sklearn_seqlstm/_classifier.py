@@ -370,7 +370,7 @@ class NextEventClassifier(ClassifierMixin, BaseEstimator):
             with _torch_threads(self.num_threads), torch.inference_mode():
                 for batch in loader.batches():
                     inputs, _ = collate(chains, batch)
-                    log_proba = module(**{k: v.to(device) for k, v in inputs.items()})
+                    log_proba = module(inputs["tokens"].to(device), inputs["positions"].to(device))
                     # Renormalise in float64, so that rows sum to 1 to the last bit.
                     batch_proba = torch.softmax(log_proba.double(), dim=-1).cpu().numpy()
                     n_entries = chains.n_entries_per_chain[batch]

@@ -59,46 +59,63 @@ class LSTMNextEventModule(nn.Module):
             self.register_buffer("token_class", torch.as_tensor(token_class, dtype=torch.int64))
             self.gate = nn.Linear(hidden_size, 1)
 
-    def forward(self, tokens, positions):
-        """Log-probabilities of shape (batch, n_positions, n_classes).
+    def forward(self, tokens, positions, targets=None):
+        """Log-probabilities read off the chains at the requested positions.
 
         ``tokens`` (batch, length) are right-padded chains; ``positions`` (batch,
         n_positions) index the outputs to read, the output at ``t`` having seen
         tokens ``0..t``. Right padding cannot change earlier outputs: the LSTM and
         the running counts are causal.
+
+        Without ``targets``, the log-probability of every class: shape (batch,
+        n_positions, n_classes). With ``targets`` (batch, n_positions), the
+        log-probability of each target only, which is all that training needs:
+        the mixture is then never formed over every class.
         """
         hidden, _ = self.lstm(self.embedding(tokens))
         index = positions.unsqueeze(-1).expand(-1, -1, hidden.size(-1))
         hidden = self.dropout(torch.gather(hidden, 1, index))
         log_proba = torch.log_softmax(self.output(hidden), dim=-1)
+        if targets is not None:
+            log_proba = log_proba.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
         if not self.copies:
             return log_proba
-        counts = self._class_counts(tokens, positions)
-        n_copyable = counts.sum(dim=-1, keepdim=True)
+        counts, n_copyable = self._class_counts(tokens, positions, targets)
+        gate = torch.sigmoid(self.gate(hidden))
+        if targets is not None:
+            gate = gate.squeeze(-1)
         # No event of the history is a class: nothing to copy, the gate stays shut.
-        gate = torch.sigmoid(self.gate(hidden)) * (n_copyable > 0)
+        gate = gate * (n_copyable > 0)
         proba = gate * counts / n_copyable.clamp_min(1) + (1 - gate) * log_proba.exp()
         return torch.log(proba.clamp_min(torch.finfo(proba.dtype).tiny))
 
-    def _class_counts(self, tokens, positions):
-        """How often each class occurs among tokens ``0..t`` at each position ``t``."""
+    def _class_counts(self, tokens, positions, targets=None):
+        """How often each class (or each target) occurs among tokens ``0..t``.
+
+        Returns the counts, shaped as the forward's output, and the number of
+        tokens ``0..t`` that are a class at all (shape (batch, n_positions) with
+        ``targets``, else (batch, n_positions, 1)).
+        """
         classes = self.token_class[tokens] + 1  # column 0 collects tokens that are no class
         hits = torch.zeros(*tokens.shape, self.output.out_features + 1, device=tokens.device)
         hits.scatter_(-1, classes.unsqueeze(-1), 1.0)
         running = hits[..., 1:].cumsum(dim=1)
-        index = positions.unsqueeze(-1).expand(-1, -1, running.size(-1))
-        return torch.gather(running, 1, index)
+        n_copyable = (classes > 0).cumsum(dim=1).gather(1, positions)
+        if targets is None:
+            index = positions.unsqueeze(-1).expand(-1, -1, running.size(-1))
+            return torch.gather(running, 1, index), n_copyable.unsqueeze(-1)
+        rows = torch.arange(tokens.size(0), device=tokens.device).unsqueeze(-1)
+        return running[rows, positions, targets], n_copyable
 
 
 class WeightedEntryLoss(nn.Module):
     """Weighted mean negative log-likelihood over the entries of a batch of chains.
 
-    Padding entries have weight 0, so they do not count.
+    Takes the log-probability of each entry's target, as the module returns it
+    when given ``targets``. Padding entries have weight 0, so they do not count.
     """
 
-    def forward(self, log_proba, y):
-        losses = nn.functional.nll_loss(
-            log_proba.reshape(-1, log_proba.size(-1)), y["target"].reshape(-1), reduction="none"
-        )
-        weight = y["weight"].reshape(-1)
-        return (losses * weight).sum() / weight.sum().clamp_min(torch.finfo(weight.dtype).tiny)
+    def forward(self, target_log_proba, y):
+        weight = y["weight"]
+        total = -(target_log_proba * weight).sum()
+        return total / weight.sum().clamp_min(torch.finfo(weight.dtype).tiny)

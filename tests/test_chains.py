@@ -142,8 +142,20 @@ def test_copy_from_history_reads_the_running_class_counts():
     # Events 4, 5, 6 are classes 0, 1, 2; event 7 is no class.
     module = LSTMNextEventModule(8, 3, 2, 3, 1, 0.0, token_class=[-1, -1, -1, -1, 0, 1, 2, -1])
     tokens = torch.tensor([[START, 4, 4, 7, 6, 0]])  # right-padded with PAD = 0
-    counts = module._class_counts(tokens, torch.tensor([[0, 1, 2, 3, 4]]))
+    positions = torch.tensor([[0, 1, 2, 3, 4]])
+    counts, n_copyable = module._class_counts(tokens, positions)
     expected = [[0, 0, 0], [1, 0, 0], [2, 0, 0], [2, 0, 0], [2, 0, 1]]
     assert counts[0].tolist() == expected
-    log_proba = module(tokens, torch.tensor([[0, 4]]))
-    torch.testing.assert_close(log_proba.exp().sum(-1), torch.ones(1, 2))
+    assert n_copyable[0, :, 0].tolist() == [0, 1, 2, 2, 3]
+    # With targets, the count of each target only.
+    targets = torch.tensor([[2, 0, 0, 1, 2]])
+    target_counts, n_copyable = module._class_counts(tokens, positions, targets)
+    assert target_counts[0].tolist() == [0, 1, 2, 0, 1]
+    assert n_copyable[0].tolist() == [0, 1, 2, 2, 3]
+    # The log-probabilities of the targets are those of the full distribution.
+    module.eval()
+    full = module(tokens, positions)
+    torch.testing.assert_close(full.exp().sum(-1), torch.ones(1, 5))
+    torch.testing.assert_close(
+        module(tokens, positions, targets), full.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+    )
