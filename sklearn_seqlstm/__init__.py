@@ -4,6 +4,12 @@ from ._classifier import NextEventClassifier
 from ._featurizer import SequenceFeaturizer
 from ._markov import MarkovChainClassifier
 from ._oracle import BayesOracleClassifier
+from ._plot import (
+    KRetrievalCurveDisplay,
+    LossCurveDisplay,
+    MemorySweepDisplay,
+    TransitionMatrixDisplay,
+)
 from ._prefixes import PrefixHistories
 from ._sampler import MarkovMemorySampler
 from ._scoring import (
@@ -16,8 +22,15 @@ from ._scoring import (
     top_k_accuracy,
     top_k_scorer,
 )
+from ._sweep import memory_sweep, transition_recovery
 
 __all__ = [
+    "KRetrievalCurveDisplay",
+    "LossCurveDisplay",
+    "MemorySweepDisplay",
+    "TransitionMatrixDisplay",
+    "memory_sweep",
+    "transition_recovery",
     "BayesOracleClassifier",
     "MarkovChainClassifier",
     "SequenceFeaturizer",
