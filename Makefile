@@ -3,11 +3,12 @@
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
+DOCS_STAMP := $(VENV)/.installed-docs
 # One torch thread: on 2 cores torch's default threads made small LSTMs several
 # times slower (see the NextEventClassifier docs).
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: demo test install bench clean
+.PHONY: demo test install bench docs clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +28,15 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	for script in benchmarks/bench_*.py; do $(VENV)/bin/python $$script || exit 1; done
+
+# The HTML site, in docs/_build/html. The gallery runs the examples (they train
+# models); SEQLSTM_DOCS_NO_GALLERY=1 make docs builds their pages without running them.
+$(DOCS_STAMP): $(STAMP)
+	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(VENV)/bin/python -m sphinx -b html docs docs/_build/html
 
 clean:
 	rm -rf $(VENV) demo_output

@@ -68,7 +68,7 @@ fig, (ax_top1, ax_topk) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrai
 MemorySweepDisplay.from_sweep(results, k=1, ax=ax_top1)
 MemorySweepDisplay.from_sweep(results, k=[1, 3, 5], models=["LSTM", "Bayes limit"], ax=ax_topk)
 ax_top1.set_title("Top-1 accuracy")
-ax_topk.set_title("Top-k accuracy of the LSTM")
+_ = ax_topk.set_title("Top-k accuracy of the LSTM")
 
 # %%
 # Top-k accuracy against k, in the dip

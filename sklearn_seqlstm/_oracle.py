@@ -50,16 +50,15 @@ class BayesOracleClassifier(ClassifierMixin, BaseEstimator):
         (always so for a 2-D array).
     feature_names_in_ : ndarray of str
         Column names, set only when ``X`` was a DataFrame with string columns.
+    sampler_ : MarkovMemorySampler
+        A copy of ``sampler`` taken by ``fit`` (:func:`~sklearn.base.clone`), which
+        :meth:`predict_proba` asks. As with any parameter, a later change to the
+        sampler passed needs a refit to take effect.
 
     See Also
     --------
     MarkovMemorySampler : The synthetic process and its true distribution.
     MarkovChainClassifier : The n-gram baseline, the limit when memory is off.
-
-    sampler_ : MarkovMemorySampler
-        A copy of ``sampler`` taken by ``fit`` (:func:`~sklearn.base.clone`), which
-        :meth:`predict_proba` asks. As with any parameter, a later change to the
-        sampler passed needs a refit to take effect.
 
     Notes
     -----

@@ -114,8 +114,11 @@ class PrefixHistories(Sequence):
 
     @property
     def shape(self):
-        # One dimension, as a list of histories has: scikit-learn then indexes
-        # with X[indices, ...] (see __getitem__) rather than copying item by item.
+        """``(n_histories,)``: one dimension, as a list of histories has.
+
+        With a ``shape``, scikit-learn's splitters index with ``X[indices, ...]``
+        (see ``__getitem__``) rather than copying the histories one by one.
+        """
         return (len(self.lengths),)
 
     def __len__(self):
@@ -134,7 +137,13 @@ class PrefixHistories(Sequence):
         return subset
 
     def used_sequences(self):
-        """Each sequence cut to its longest prefix in use (unused ones are empty)."""
+        """Each sequence cut to its longest prefix in use.
+
+        Returns
+        -------
+        sequences : list of tuple
+            One tuple per sequence, in order; a sequence no history uses is empty.
+        """
         longest = np.zeros(len(self.sequences), dtype=np.int64)
         np.maximum.at(longest, self.sequence_index, self.lengths)
         return [sequence[:n] for sequence, n in zip(self.sequences, longest.tolist(), strict=True)]

@@ -122,12 +122,12 @@ class MarkovMemorySampler(BaseEstimator):
 
     @property
     def event_labels(self):
-        """list: The events, in the order of every probability column."""
+        """The events (a list), in the order of every probability column."""
         return _check_events(self.events)[0]
 
     @property
     def transition_matrix(self):
-        """pandas.DataFrame: The filled transition map, current event by next event."""
+        """The filled transition map as a DataFrame, current event by next event."""
         process = self._resolve()
         labels = _object_labels(process.events)
         return pd.DataFrame(

@@ -1,0 +1,125 @@
+"""Sphinx configuration of the sklearn-seqlstm documentation.
+
+Build the HTML site with ``make docs`` (into ``docs/_build/html``). The gallery runs
+the examples under ``examples/``, which train models; set the environment variable
+``SEQLSTM_DOCS_NO_GALLERY=1`` to show their code and text without running them.
+"""
+
+import os
+import re
+
+from sphinx.util import logging
+
+import sklearn_seqlstm
+
+logger = logging.getLogger(__name__)
+
+project = "sklearn-seqlstm"
+author = "The sklearn-seqlstm developers"
+copyright = author
+version = release = sklearn_seqlstm.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.viewcode",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+]
+
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+# ``name`` in backquotes (the default role) means a Python object, as in numpydoc.
+default_role = "obj"
+
+# -- API reference -----------------------------------------------------------------------
+
+# api.rst lists the public names; autosummary writes one page per name into generated/.
+autosummary_generate = True
+autodoc_typehints = "none"  # types are in the numpydoc Parameters sections
+autodoc_member_order = "groupwise"
+
+# The class template (_templates/autosummary/class.rst) lists the methods with
+# autodoc, so numpydoc's own member tables would repeat them.
+numpydoc_show_class_members = False
+
+# Members that estimators inherit from scikit-learn and that their pages show. The
+# rest (metadata-routing requests such as set_fit_request, and the methods that
+# PrefixHistories has from collections.abc.Sequence) are scikit-learn's or Python's
+# own, documented there, and their docstrings point to pages that are not in this site.
+_INHERITED_SHOWN = {"fit_transform", "get_params", "score", "set_params"}
+
+
+def _skip_inherited(app, what, name, obj, skip, options):
+    """Skip a member that comes from outside the package, unless it is in the list."""
+    if skip or what != "class":
+        return None
+    if _defined_here(obj) or name in _INHERITED_SHOWN:
+        return None
+    return True
+
+
+# scikit-learn's docstrings (of the inherited members above) link to labels of
+# scikit-learn's own site, such as :ref:`accuracy <accuracy_score>`; without intersphinx
+# (the build is offline) they would be broken references. Keep their text only.
+_FOREIGN_REF = re.compile(r":ref:`([^`<]*?)\s*<[^`>]*>`|:ref:`([^`]*)`")
+
+
+def _unlink_foreign_refs(app, what, name, obj, options, lines):
+    """Turn the :ref: links of docstrings from outside the package into plain text."""
+    if _defined_here(obj):
+        return
+    lines[:] = [_FOREIGN_REF.sub(lambda m: m.group(1) or m.group(2), line) for line in lines]
+
+
+def _defined_here(obj):
+    """Whether a class, function, method or property is defined in the package."""
+    function = getattr(obj, "fget", None) or getattr(obj, "__func__", None) or obj
+    return (getattr(function, "__module__", None) or "").startswith("sklearn_seqlstm")
+
+
+def _check_api_lists_every_name(app, env):
+    """Warn about any name of ``sklearn_seqlstm.__all__`` that api.rst does not list."""
+    documented = env.domaindata["py"]["objects"]
+    missing = [
+        name for name in sklearn_seqlstm.__all__ if f"sklearn_seqlstm.{name}" not in documented
+    ]
+    if missing:
+        logger.warning(
+            "api.rst does not list the public names %s: add them to an autosummary table.",
+            ", ".join(missing),
+        )
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_inherited)
+    app.connect("autodoc-process-docstring", _unlink_foreign_refs)
+    app.connect("env-updated", _check_api_lists_every_name)
+
+
+# -- Gallery -----------------------------------------------------------------------------
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    # The examples train LSTMs: SEQLSTM_DOCS_NO_GALLERY=1 builds their pages unrun.
+    "plot_gallery": os.environ.get("SEQLSTM_DOCS_NO_GALLERY") != "1",
+    "within_subsection_order": "FileNameSortKey",
+    "remove_config_comments": True,
+    # "Examples using X" at the foot of each API page (_templates/autosummary).
+    "doc_module": ("sklearn_seqlstm",),
+    "backreferences_dir": "generated/backreferences",
+}
+
+# -- HTML --------------------------------------------------------------------------------
+
+html_theme = "alabaster"
+html_theme_options = {
+    "description": "Predict the next event from a history of events with an LSTM.",
+    "fixed_sidebar": True,
+    "page_width": "1240px",
+    "sidebar_width": "220px",
+}
+html_title = f"{project} {release}"
+html_static_path = []
