@@ -274,17 +274,26 @@ class ChainLoader:
             yield collate(self.chains, batch)
 
 
-def _padded(flat, offsets, rows, fill):
-    """Rows ``offsets[r]:offsets[r + 1]`` of ``flat`` as a right-padded 2-D array."""
+def _padded_index(offsets, rows):
+    """Indices of rows ``offsets[r]:offsets[r + 1]``, right-padded, and where they are valid."""
     starts = offsets[rows]
     counts = offsets[rows + 1] - starts
     width = max(int(counts.max()), 1)
     steps = np.arange(width)
     valid = steps < counts[:, None]
-    index = np.where(valid, starts[:, None] + steps, 0)
+    return np.where(valid, starts[:, None] + steps, 0), valid
+
+
+def _take_padded(flat, index, valid, fill):
+    """``flat`` at a padded index from :func:`_padded_index`, ``fill`` where not valid."""
     out = flat[index] if len(flat) else np.zeros(index.shape, dtype=flat.dtype)
     out[~valid] = fill
     return out
+
+
+def _padded(flat, offsets, rows, fill):
+    """Rows ``offsets[r]:offsets[r + 1]`` of ``flat`` as a right-padded 2-D array."""
+    return _take_padded(flat, *_padded_index(offsets, rows), fill)
 
 
 def collate(chains, batch):
@@ -295,16 +304,16 @@ def collate(chains, batch):
     computes the probability of the targets only), ``y`` to the criterion.
     """
     batch = np.asarray(batch, dtype=np.int64)
+    # The three entry arrays share one padded index: build it once.
+    entries = _padded_index(chains.entry_offsets, batch)
     X = {
         "tokens": torch.from_numpy(_padded(chains.tokens, chains.token_offsets, batch, 0)),
-        "positions": torch.from_numpy(
-            _padded(chains.entry_position, chains.entry_offsets, batch, 0)
-        ),
-        "targets": torch.from_numpy(_padded(chains.entry_target, chains.entry_offsets, batch, 0)),
+        "positions": torch.from_numpy(_take_padded(chains.entry_position, *entries, 0)),
+        "targets": torch.from_numpy(_take_padded(chains.entry_target, *entries, 0)),
     }
     y = {
         "weight": torch.from_numpy(
-            _padded(chains.entry_weight, chains.entry_offsets, batch, 0.0).astype(np.float32)
+            _take_padded(chains.entry_weight, *entries, 0.0).astype(np.float32)
         ),
     }
     return X, y

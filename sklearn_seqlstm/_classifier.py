@@ -266,6 +266,8 @@ class NextEventClassifier(ClassifierMixin, BaseEstimator):
         with _torch_threads(self.num_threads), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.net_.fit(ChainDataset(chains), y=None)
+        # Ready to predict: skorch switches to training mode itself when it trains.
+        self.net_.module_.eval()
         self.n_epochs_ = len(self.net_.history)
         return self
 
@@ -364,21 +366,18 @@ class NextEventClassifier(ClassifierMixin, BaseEstimator):
         device = next(module.parameters()).device
         proba = np.empty((len(chains.entry_position), len(self.classes_)))
         loader = ChainLoader(ChainDataset(chains), batch_size=_PREDICT_BATCH_SIZE)
-        was_training = module.training
-        module.eval()
-        try:
-            with _torch_threads(self.num_threads), torch.inference_mode():
-                for batch in loader.batches():
-                    inputs, _ = collate(chains, batch)
-                    log_proba = module(inputs["tokens"].to(device), inputs["positions"].to(device))
-                    # Renormalise in float64, so that rows sum to 1 to the last bit.
-                    batch_proba = torch.softmax(log_proba.double(), dim=-1).cpu().numpy()
-                    n_entries = chains.n_entries_per_chain[batch]
-                    valid = np.arange(batch_proba.shape[1]) < n_entries[:, None]
-                    entries = chains.entry_offsets[batch][:, None] + np.arange(valid.shape[1])
-                    proba[entries[valid]] = batch_proba[valid]
-        finally:
-            module.train(was_training)
+        if module.training:  # only if the user trained net_ further by hand
+            module.eval()
+        with _torch_threads(self.num_threads), torch.inference_mode():
+            for batch in loader.batches():
+                inputs, _ = collate(chains, batch)
+                log_proba = module(inputs["tokens"].to(device), inputs["positions"].to(device))
+                # Renormalise in float64, so that rows sum to 1 to the last bit.
+                batch_proba = torch.softmax(log_proba.double(), dim=-1).cpu().numpy()
+                n_entries = chains.n_entries_per_chain[batch]
+                valid = np.arange(batch_proba.shape[1]) < n_entries[:, None]
+                entries = chains.entry_offsets[batch][:, None] + np.arange(valid.shape[1])
+                proba[entries[valid]] = batch_proba[valid]
         return proba[chains.sample_entry]
 
     def predict(self, X):
