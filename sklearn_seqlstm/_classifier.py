@@ -7,17 +7,18 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
 
+from ._base import HistoryClassifierMixin
 from ._chains import ChainDataset, ChainLoader, chains_from_prefixes, collate, group_into_chains
-from ._histories import check_histories, check_labels, distinct_events, sorted_labels, take
+from ._histories import check_fit_input, check_histories, distinct_events, sorted_labels
 from ._module import N_RESERVED, START, TRUNCATED, UNKNOWN, LSTMNextEventModule, WeightedEntryLoss
 from ._prefixes import PrefixHistories
 
@@ -32,7 +33,7 @@ _AUTO_EARLY_STOPPING_MIN_SAMPLES = 10_000
 _PREDICT_BATCH_SIZE = 512
 
 
-class NextEventClassifier(ClassifierMixin, BaseEstimator):
+class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
     """Predict the next event (or any label) from a history of events with an LSTM.
 
     Each history is embedded event by event, run through an LSTM, and the last
@@ -236,13 +237,7 @@ class NextEventClassifier(ClassifierMixin, BaseEstimator):
         """
         device = _resolve_device(self.device)
         self._check_callbacks()
-        histories = check_histories(X, estimator=self, reset=True)
-        y = check_labels(y, len(histories))
-        sample_weight = _check_sample_weight(sample_weight, histories, ensure_non_negative=True)
-        # Weight 0 means absent (scikit-learn's convention); all-zero was refused above.
-        kept = np.flatnonzero(sample_weight > 0)
-        histories = take(histories, kept)
-        y, sample_weight = y[kept], sample_weight[kept]
+        histories, y, sample_weight = check_fit_input(self, X, y, sample_weight)
 
         encoder = LabelEncoder().fit(y)
         if len(encoder.classes_) < 2:
@@ -379,29 +374,6 @@ class NextEventClassifier(ClassifierMixin, BaseEstimator):
                 entries = chains.entry_offsets[batch][:, None] + np.arange(valid.shape[1])
                 proba[entries[valid]] = batch_proba[valid]
         return proba[chains.sample_entry]
-
-    def predict(self, X):
-        """The most probable class after each history.
-
-        Parameters
-        ----------
-        X : list of sequences of events, pandas Series, or 2-D array-like
-            The histories.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels, taken from ``classes_``.
-        """
-        check_is_fitted(self)
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        # Events are categories, whatever their type.
-        tags.input_tags.categorical = True
-        tags.non_deterministic = False
-        return tags
 
 
 def _resolve_device(device):

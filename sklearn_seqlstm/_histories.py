@@ -20,7 +20,14 @@ from sklearn.utils.validation import validate_data
 
 from ._prefixes import PrefixHistories
 
-__all__ = ["check_histories", "check_labels", "distinct_events", "sorted_labels", "take"]
+__all__ = [
+    "check_fit_input",
+    "check_histories",
+    "check_labels",
+    "distinct_events",
+    "sorted_labels",
+    "take",
+]
 
 
 def _is_2d_table(X):
@@ -212,6 +219,30 @@ def _first(histories, predicate):
             if predicate(event):
                 return i, j, event
     raise AssertionError("no offending event found")  # pragma: no cover
+
+
+def check_fit_input(estimator, X, y, sample_weight):
+    """Check what ``fit`` receives; drop the samples of weight 0.
+
+    Weight 0 means absent (scikit-learn's convention), so such samples bring no
+    event, label or count. An all-zero ``sample_weight`` is refused.
+
+    Returns
+    -------
+    histories, y, sample_weight
+        As from :func:`check_histories` and :func:`check_labels`, and the weights
+        as a float array, all without the samples of weight 0.
+    """
+    from sklearn.utils.validation import _check_sample_weight
+
+    histories = check_histories(X, estimator=estimator, reset=True)
+    y = check_labels(y, len(histories))
+    sample_weight = _check_sample_weight(sample_weight, histories, ensure_non_negative=True)
+    kept = np.flatnonzero(sample_weight > 0)
+    if len(kept) < len(histories):
+        histories = take(histories, kept)
+        y, sample_weight = y[kept], sample_weight[kept]
+    return histories, y, sample_weight
 
 
 def check_labels(y, n_samples):

@@ -5,17 +5,18 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
-from ._histories import check_histories, check_labels, sorted_labels
+from ._base import HistoryClassifierMixin
+from ._histories import check_fit_input, check_histories, sorted_labels
 
 __all__ = ["MarkovChainClassifier"]
 
 
-class MarkovChainClassifier(ClassifierMixin, BaseEstimator):
+class MarkovChainClassifier(HistoryClassifierMixin, BaseEstimator):
     """Predict the next event (or any label) from the last ``order`` events of a history.
 
     An n-gram model: ``fit`` counts, for every context (the last ``k`` events of a
@@ -131,15 +132,7 @@ class MarkovChainClassifier(ClassifierMixin, BaseEstimator):
         self : MarkovChainClassifier
             The fitted classifier.
         """
-        histories = check_histories(X, estimator=self, reset=True)
-        y = check_labels(y, len(histories))
-        sample_weight = _check_sample_weight(sample_weight, histories, ensure_non_negative=True)
-        kept = np.flatnonzero(sample_weight > 0)
-        if len(kept) == 0:
-            raise ValueError("All sample weights are zero: there is nothing to count.")
-        if len(kept) < len(histories):
-            histories = [histories[i] for i in kept]
-            y, sample_weight = y[kept], sample_weight[kept]
+        histories, y, sample_weight = check_fit_input(self, X, y, sample_weight)
 
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_
@@ -234,28 +227,6 @@ class MarkovChainClassifier(ClassifierMixin, BaseEstimator):
                 totals = np.asarray(rows.sum(axis=1))
                 proba[at] = (rows.toarray() + self.alpha) / (totals + self.alpha * n_classes)
         return proba
-
-    def predict(self, X):
-        """The most probable class after each history.
-
-        Parameters
-        ----------
-        X : list of sequences of events, pandas Series, or 2-D array-like
-            The histories.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels, taken from ``classes_``; ties go to the first class.
-        """
-        check_is_fitted(self)
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        # Events are categories, whatever their type.
-        tags.input_tags.categorical = True
-        return tags
 
 
 def _tails(histories, order):

@@ -8,16 +8,17 @@ accuracy is read beside the best one possible.
 from itertools import chain
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
+from ._base import HistoryClassifierMixin
 from ._histories import check_histories, check_labels, sorted_labels
 
 __all__ = ["BayesOracleClassifier"]
 
 
-class BayesOracleClassifier(ClassifierMixin, BaseEstimator):
+class BayesOracleClassifier(HistoryClassifierMixin, BaseEstimator):
     """The best possible next-event classifier for chains drawn from a known sampler.
 
     ``predict_proba`` returns the true distribution of the next event after each
@@ -152,25 +153,8 @@ class BayesOracleClassifier(ClassifierMixin, BaseEstimator):
         _check_known_events(histories, set(self.classes_.tolist()))
         return self.sampler_.next_event_proba(histories)[:, self._columns]
 
-    def predict(self, X):
-        """The most probable next event after each history (the Bayes classifier).
-
-        Parameters
-        ----------
-        X : list of sequences of events, pandas Series, or 2-D array-like
-            Histories whose events are all events of the sampler.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted events, taken from ``classes_``; ties go to the first class.
-        """
-        check_is_fitted(self)
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.categorical = True
         # It learns nothing from the data, so it cannot fit the random data of
         # scikit-learn's checks well; this is the tag's meaning.
         tags.classifier_tags.poor_score = True
