@@ -1,6 +1,7 @@
 """sklearn-seqlstm: predict the next event from a history of events with an LSTM."""
 
 from ._classifier import NextEventClassifier
+from ._eventlog import NextEventSamples, leave_last_out_split, samples_from_log, time_split
 from ._featurizer import SequenceFeaturizer
 from ._markov import MarkovChainClassifier
 from ._oracle import BayesOracleClassifier
@@ -25,6 +26,10 @@ from ._scoring import (
 from ._sweep import memory_sweep, transition_recovery
 
 __all__ = [
+    "NextEventSamples",
+    "leave_last_out_split",
+    "samples_from_log",
+    "time_split",
     "KRetrievalCurveDisplay",
     "LossCurveDisplay",
     "MemorySweepDisplay",

@@ -1,0 +1,645 @@
+"""``seqlstm evaluate``: compare NextEventClassifier with the baselines on an event log.
+
+The command reads an event log (CSV or Parquet, one row per event), cuts it into
+(history, next event) samples with :mod:`._eventlog`, fits the LSTM and the
+baselines (Markov chains of orders 1 to 3, a logistic regression and
+popularity) on the same training samples, and scores them on the same test
+samples: top-1, top-5 and top-10 accuracy and MRR@10 (DESIGN.md, section 3:
+every accuracy claim is paired with the best baseline on the same split).
+
+Two protocols:
+
+- ``leave-last-out`` (default): per sequence, the last event is the test target
+  and the second-to-last the validation target; models train on the earlier
+  targets only. Scores are given on both the validation and the test samples;
+  the table and the chart show the test samples.
+- ``groupkfold``: every sample of the log, in :class:`~sklearn.model_selection.GroupKFold`
+  folds by sequence, so that no sequence is on both sides of a fold. The table
+  shows the mean over folds; the chart pools the folds.
+
+:func:`add_evaluate_arguments` adds the command's arguments to an argparse
+(sub)parser and :func:`run_evaluate` runs it on the parsed arguments.
+"""
+
+import argparse
+import importlib.util
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from ._classifier import NextEventClassifier
+from ._eventlog import _all_samples, _leave_last_out, _SortedLog
+from ._featurizer import SequenceFeaturizer
+from ._markov import MarkovChainClassifier
+from ._scoring import k_retrieval_curve, reciprocal_rank, top_k_accuracy
+
+__all__ = ["add_evaluate_arguments", "run_evaluate"]
+
+LEAVE_LAST_OUT = "leave-last-out"
+GROUP_K_FOLD = "groupkfold"
+
+#: The models of ``--models``: command-line name -> (display name, factory(lstm, seed)).
+MODELS = {
+    "lstm": ("LSTM", lambda lstm, seed: NextEventClassifier(**lstm, random_state=seed)),
+    "markov1": ("Markov (order 1)", lambda lstm, seed: MarkovChainClassifier(order=1)),
+    "markov2": ("Markov (order 2)", lambda lstm, seed: MarkovChainClassifier(order=2)),
+    "markov3": ("Markov (order 3)", lambda lstm, seed: MarkovChainClassifier(order=3)),
+    # Scaled, as in `seqlstm demo`: the raw history length slows lbfgs several times.
+    "logistic": (
+        "Logistic regression",
+        lambda lstm, seed: make_pipeline(
+            SequenceFeaturizer(), StandardScaler(with_mean=False), LogisticRegression(max_iter=1000)
+        ),
+    ),
+    "popularity": ("Popularity", lambda lstm, seed: MarkovChainClassifier(order=0)),
+}
+LSTM = MODELS["lstm"][0]
+
+#: Metric columns of results.csv -> heading in the printed table.
+METRICS = {"top_1": "top-1", "top_5": "top-5", "top_10": "top-10", "mrr_10": "MRR@10"}
+
+# Largest k of the k-retrieval chart (fewer when there are fewer distinct events).
+_CHART_MAX_K = 20
+
+# NextEventClassifier settings on the command line: flag -> (parameter, type, help).
+_LSTM_OPTIONS = {
+    "--max-epochs": ("max_epochs", int, "passes over the training data"),
+    "--hidden-size": ("hidden_size", int, "size of the LSTM's hidden state"),
+    "--embedding-dim": ("embedding_dim", int, "size of each event's vector"),
+    "--num-layers": ("num_layers", int, "number of stacked LSTM layers"),
+    "--dropout": ("dropout", float, "dropout on the LSTM output"),
+    "--lr": ("lr", float, "learning rate of Adam"),
+    "--batch-size": ("batch_size", int, "sequences (chains) per gradient step"),
+    "--n-iter-no-change": ("n_iter_no_change", int, "patience of early stopping, in epochs"),
+    "--device": ("device", str, "torch device: auto, cpu, cuda, ..."),
+}
+
+
+class EvaluateInputError(ValueError):
+    """Bad input to ``seqlstm evaluate``: reported as a message, not a stack trace."""
+
+
+def add_evaluate_arguments(parser):
+    """Add the arguments of ``seqlstm evaluate`` to an argparse (sub)parser.
+
+    Also sets the parser's default ``run`` to :func:`run_evaluate`, the
+    convention of ``seqlstm``'s subcommands: ``args.run(args)`` runs it.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The parser of the subcommand, for example from ``add_subparsers().add_parser``.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+        The same parser.
+    """
+    parser.add_argument(
+        "events",
+        type=Path,
+        metavar="EVENTS",
+        help="the event log: .csv or .tsv (optionally compressed: .gz, .bz2, .zip, .xz) "
+        "or .parquet (needs pyarrow), one row per event",
+    )
+    columns = parser.add_argument_group("columns of the event log")
+    columns.add_argument(
+        "--sequence-col", required=True, metavar="NAME", help="the sequence key (user, session)"
+    )
+    columns.add_argument(
+        "--order-col",
+        required=True,
+        metavar="NAME",
+        help="the order key within a sequence (timestamp or position; ties keep the row order)",
+    )
+    columns.add_argument(
+        "--event-col", required=True, metavar="NAME", help="the event (page, item, ...)"
+    )
+
+    protocol = parser.add_argument_group("protocol")
+    protocol.add_argument(
+        "--protocol",
+        choices=[LEAVE_LAST_OUT, GROUP_K_FOLD],
+        default=LEAVE_LAST_OUT,
+        help="leave-last-out: per sequence, last event for test, second-to-last for "
+        "validation; groupkfold: cross-validation with sequences kept whole "
+        "(default: %(default)s)",
+    )
+    protocol.add_argument(
+        "--n-splits",
+        type=_int_at_least(2),
+        default=5,
+        metavar="N",
+        help="folds of --protocol groupkfold (default: %(default)s)",
+    )
+    protocol.add_argument(
+        "--min-history",
+        type=_int_at_least(0),
+        default=1,
+        metavar="N",
+        help="shortest history of a sample (default: %(default)s)",
+    )
+    protocol.add_argument(
+        "--max-history",
+        type=_int_at_least(1),
+        default=None,
+        metavar="N",
+        help="truncate every history to its last N events, for all models (default: whole "
+        "histories)",
+    )
+    protocol.add_argument(
+        "--models",
+        nargs="+",
+        choices=list(MODELS),
+        default=list(MODELS),
+        metavar="MODEL",
+        help=f"models to compare, among {', '.join(MODELS)} (default: all)",
+    )
+
+    lstm = parser.add_argument_group(
+        "NextEventClassifier settings (default: the classifier's own defaults)"
+    )
+    defaults = NextEventClassifier().get_params()
+    for flag, (name, kind, text) in _LSTM_OPTIONS.items():
+        lstm.add_argument(
+            flag,
+            dest=f"lstm_{name}",
+            type=kind,
+            default=None,
+            metavar={int: "N", float: "X"}.get(kind, "NAME"),
+            help=f"{text} (default: {defaults[name]})",
+        )
+    lstm.add_argument(
+        "--early-stopping",
+        dest="lstm_early_stopping",
+        choices=["auto", "on", "off"],
+        default=None,
+        help="hold out a fraction of the training sequences and stop when their loss stalls",
+    )
+    lstm.add_argument(
+        "--no-copy-from-history",
+        dest="lstm_copy_from_history",
+        action="store_const",
+        const=False,
+        default=None,
+        help="turn off the copy from the history (faster where events never repeat)",
+    )
+    lstm.add_argument(
+        "--verbose",
+        dest="lstm_verbose",
+        action="store_const",
+        const=1,
+        default=None,
+        help="print the LSTM's loss at each epoch",
+    )
+
+    parser.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=Path("evaluate_output"),
+        metavar="DIR",
+        help="folder for results.csv, k_retrieval.csv and k_retrieval.png (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        metavar="SEED",
+        help="seed of the LSTM (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--no-progress",
+        dest="progress",
+        action="store_false",
+        help="no progress bar (the bar needs tqdm: pip install 'sklearn-seqlstm[progress]')",
+    )
+    parser.set_defaults(run=run_evaluate)
+    return parser
+
+
+def _int_at_least(minimum):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
+
+
+def run_evaluate(args):
+    """Run ``seqlstm evaluate`` with parsed arguments.
+
+    Bad input (a missing file or column, a missing value, an order key that
+    cannot be ordered, a file that is neither CSV nor Parquet, too few
+    sequences) is reported on stderr in one message that names the row or
+    column, with exit status 1.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The arguments, as parsed by a parser set up by :func:`add_evaluate_arguments`.
+
+    Returns
+    -------
+    status : int
+        0 on success, 1 on bad input.
+    """
+    start = time.perf_counter()
+    models = {MODELS[key][0]: key for key in dict.fromkeys(args.models)}
+    n_fits = len(models) * (1 if args.protocol == LEAVE_LAST_OUT else args.n_splits)
+    with _progress(2 + n_fits, enabled=args.progress) as step:
+        try:
+            step(f"loading {args.events.name}")
+            frame = read_event_log(args.events)
+            frame = _parse_order_column(frame, args.order_col, args.events)
+            step("encoding histories")
+            splits, notes = _splits(frame, args)
+        except EvaluateInputError as exc:
+            step.close()
+            print(f"seqlstm evaluate: error: {exc}", file=sys.stderr)
+            return 1
+        lstm = _lstm_settings(args)
+        results, curves = _fit_and_score(splits, models, lstm, args.random_state, step)
+    elapsed = time.perf_counter() - start
+
+    output = args.output
+    output.mkdir(parents=True, exist_ok=True)
+    results.to_csv(output / "results.csv", index=False)
+    curves.to_csv(output / "k_retrieval.csv", index=False)
+    written = ["results.csv", "k_retrieval.csv"]
+    chart, skipped = _draw_chart(curves, args, output)
+    if chart:
+        written.append(chart)
+
+    print(_header(args, frame, splits, notes))
+    print()
+    print(_table(results, args.protocol))
+    print()
+    print(_comparison(results, args.protocol))
+    if skipped:
+        print(f"\nChart skipped: {skipped}")
+    print(f"\nWrote {', '.join(written)} to {output}/")
+    print(f"Total elapsed: {elapsed:.1f} s")
+    return 0
+
+
+# Loading ------------------------------------------------------------------------------
+
+_CSV_SEPARATORS = {".csv": ",", ".tsv": "\t"}
+_COMPRESSIONS = {".gz", ".bz2", ".zip", ".xz", ".zst"}
+_PARQUET = {".parquet", ".pq"}
+
+
+def read_event_log(path):
+    """Read an event log from a CSV, TSV or Parquet file, chosen by the extension.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        ``.csv`` or ``.tsv``, optionally compressed (``.csv.gz``, ...), or
+        ``.parquet``. The index of the frame is named ``line`` and holds the
+        line number of each row in a CSV file (the header is line 1), so that
+        errors name the line; for Parquet it is the row number, from 0.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+
+    Raises
+    ------
+    EvaluateInputError
+        When the file is missing, has another extension, cannot be parsed, or is
+        Parquet while no Parquet engine (pyarrow) is installed.
+    """
+    path = Path(path)
+    suffixes = [suffix.lower() for suffix in path.suffixes]
+    if suffixes and suffixes[-1] in _COMPRESSIONS:
+        suffixes = suffixes[:-1]
+    kind = suffixes[-1] if suffixes else ""
+    if kind not in _CSV_SEPARATORS and kind not in _PARQUET:
+        raise EvaluateInputError(
+            f"{path}: the event log must be a CSV file (.csv, .tsv, optionally compressed "
+            f"as .gz, .bz2, .zip or .xz) or a Parquet file (.parquet); got "
+            f"{'the extension ' + repr(kind) if kind else 'no extension'}."
+        )
+    if not path.is_file():
+        raise EvaluateInputError(f"{path}: no such file.")
+    if kind in _PARQUET:
+        return _read_parquet(path)
+    try:
+        frame = pd.read_csv(path, sep=_CSV_SEPARATORS[kind], low_memory=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
+        raise EvaluateInputError(f"{path}: could not be parsed as CSV: {exc}") from None
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
+    return frame
+
+
+def _read_parquet(path):
+    if not any(importlib.util.find_spec(name) for name in ("pyarrow", "fastparquet")):
+        raise EvaluateInputError(
+            f"{path}: reading Parquet files needs pyarrow (pip install pyarrow), which is "
+            "not installed; or save the event log as CSV."
+        )
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # the engines raise their own types (ArrowInvalid, ...)
+        raise EvaluateInputError(f"{path}: could not be read as Parquet: {exc}") from None
+    frame.index = pd.RangeIndex(len(frame), name="row")
+    return frame
+
+
+def _parse_order_column(frame, order_col, path):
+    """Make a text order column comparable: numbers, or else ISO 8601 timestamps.
+
+    A CSV column that mixes numbers and text is read as text, where "10" sorts
+    before "9": ordering it as text would be silently wrong. Such a column is an
+    error that names its first value that is neither a number nor a timestamp.
+    """
+    if order_col not in frame.columns:
+        return frame  # samples_from_log names the missing columns
+    column = frame[order_col]
+    if not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)):
+        return frame
+    present = column.notna()
+    numbers = pd.to_numeric(column, errors="coerce")
+    if numbers.notna().sum() == present.sum():
+        return frame.assign(**{order_col: numbers})
+    # utc=True: offsets may differ between rows; naive times are read as UTC.
+    timestamps = pd.to_datetime(column, format="ISO8601", utc=True, errors="coerce")
+    if timestamps.notna().sum() == present.sum():
+        return frame.assign(**{order_col: timestamps})
+    where = frame.index.name or "row"
+    neither = present & numbers.isna() & timestamps.isna()
+    if neither.any():
+        label = neither.idxmax()
+        found = f"{column[label]!r} at {where} {label}, which is neither a number nor an ISO "
+        found += "8601 timestamp (for example 2024-05-01T12:30:00)"
+    else:
+        number, timestamp = numbers.notna().idxmax(), timestamps.notna().idxmax()
+        found = (
+            f"both numbers ({column[number]!r} at {where} {number}) and timestamps "
+            f"({column[timestamp]!r} at {where} {timestamp})"
+        )
+    raise EvaluateInputError(
+        f"{path}: the order column {order_col!r} cannot be ordered: it holds {found}. Give "
+        "numbers (positions, Unix times) or ISO 8601 timestamps."
+    )
+
+
+# Splits -------------------------------------------------------------------------------
+
+
+def _splits(frame, args):
+    """The (name, train, test) triples of the protocol and the notes for the header."""
+    columns = {
+        "sequence_col": args.sequence_col,
+        "order_col": args.order_col,
+        "event_col": args.event_col,
+    }
+    try:
+        log = _SortedLog(frame, **columns)
+        if args.protocol == LEAVE_LAST_OUT:
+            train, valid, test, n_short = _leave_last_out(log, args.min_history, args.max_history)
+            notes = _skipped_note(
+                n_short,
+                log.n_sequences,
+                f"fewer than {args.min_history + 2} events, too short for leave-last-out",
+            )
+            return [("valid", train, valid), ("test", train, test)], notes
+        samples, n_short = _all_samples(log, args.min_history, args.max_history)
+    except ValueError as exc:
+        raise EvaluateInputError(str(exc)) from None
+    n_groups = len(pd.unique(samples.groups))
+    if n_groups < args.n_splits:
+        raise EvaluateInputError(
+            f"--protocol groupkfold --n-splits {args.n_splits} needs at least {args.n_splits} "
+            f"sequences with a sample; the event log has {n_groups}."
+        )
+    notes = _skipped_note(
+        n_short, log.n_sequences, f"at most {args.min_history} events, too short for a sample"
+    )
+    folds = GroupKFold(n_splits=args.n_splits).split(samples.X, samples.y, samples.groups)
+    splits = [
+        (f"fold {fold}", _subset(samples, train), _subset(samples, test))
+        for fold, (train, test) in enumerate(folds)
+    ]
+    return splits, notes
+
+
+def _subset(samples, index):
+    return type(samples)([samples.X[i] for i in index], samples.y[index], samples.groups[index])
+
+
+def _skipped_note(n_short, n_sequences, reason):
+    if not n_short:
+        return []
+    return [f"Skipped {n_short} of {n_sequences} sequences: {reason}."]
+
+
+# Fitting and scoring ------------------------------------------------------------------
+
+
+def _lstm_settings(args):
+    """NextEventClassifier parameters given on the command line (the others keep defaults)."""
+    settings = {}
+    for name in [*(name for name, _, _ in _LSTM_OPTIONS.values()), "copy_from_history", "verbose"]:
+        value = getattr(args, f"lstm_{name}", None)
+        if value is not None:
+            settings[name] = value
+    early_stopping = getattr(args, "lstm_early_stopping", None)
+    if early_stopping is not None:
+        settings["early_stopping"] = {"auto": "auto", "on": True, "off": False}[early_stopping]
+    return settings
+
+
+def _fit_and_score(splits, models, lstm, seed, step):
+    """Fit every model on each split's training samples; score it on the split's test ones.
+
+    Returns the results (one row per split and model) and the k-retrieval curves
+    (one row per model and k, over the test samples: pooled over the folds).
+    """
+    rows, curve_hits = [], {}
+    max_k = min(_CHART_MAX_K, len(pd.unique(np.concatenate([s[1].y for s in splits]))))
+    fitted = {}  # leave-last-out: one fit serves the validation and the test samples
+    for split, train, test in splits:
+        for name, key in models.items():
+            if id(train) in fitted and name in fitted[id(train)]:
+                model, fit_seconds = fitted[id(train)][name]
+            else:
+                step(f"fitting {name} ({split})" if split.startswith("fold") else f"fitting {name}")
+                model = clone(MODELS[key][1](lstm, seed))
+                begin = time.perf_counter()
+                model.fit(train.X, train.y)
+                fit_seconds = time.perf_counter() - begin
+                fitted.setdefault(id(train), {})[name] = (model, fit_seconds)
+            begin = time.perf_counter()
+            proba = model.predict_proba(test.X)
+            predict_seconds = time.perf_counter() - begin
+            classes = model.classes_
+            row = {
+                "split": split,
+                "model": name,
+                "n_train": len(train.y),
+                "n_test": len(test.y),
+                **{
+                    f"top_{k}": top_k_accuracy(test.y, proba, classes=classes, k=k)
+                    for k in (1, 5, 10)
+                },
+                "mrr_10": reciprocal_rank(test.y, proba, classes=classes, k=10),
+                "fit_seconds": fit_seconds,
+                "predict_seconds": predict_seconds,
+            }
+            rows.append(row)
+            if split != "valid":
+                _, accuracies = k_retrieval_curve(test.y, proba, classes=classes, max_k=max_k)
+                hits = curve_hits.setdefault(name, [np.zeros(max_k), 0])
+                hits[0] += accuracies * len(test.y)
+                hits[1] += len(test.y)
+    results = pd.DataFrame(rows)
+    curves = pd.DataFrame(
+        [
+            {"model": name, "k": k, "top_k_accuracy": hits / n}
+            for name, (all_hits, n) in curve_hits.items()
+            for k, hits in zip(range(1, max_k + 1), all_hits, strict=True)
+        ]
+    )
+    return results, curves
+
+
+# Reporting ----------------------------------------------------------------------------
+
+
+def _summary(results, protocol):
+    """One row per model: the test scores (leave-last-out) or their mean over folds."""
+    if protocol == LEAVE_LAST_OUT:
+        summary = results[results["split"] == "test"].set_index("model")
+    else:
+        summary = results.groupby("model", sort=False).mean(numeric_only=True)
+    return summary[[*METRICS, "fit_seconds"]]
+
+
+def _table(results, protocol):
+    summary = _summary(results, protocol).rename(columns={**METRICS, "fit_seconds": "fit (s)"})
+    summary.index.name = None
+    where = (
+        "on the test samples (the last event of each sequence)"
+        if protocol == LEAVE_LAST_OUT
+        else "mean over the folds"
+    )
+    formats = {column: "{:.3f}".format for column in METRICS.values()}
+    formats["fit (s)"] = "{:.1f}".format
+    return f"Scores {where}:\n{summary.to_string(formatters=formats)}"
+
+
+def _comparison(results, protocol):
+    """The LSTM against the best baseline, metric by metric (DESIGN.md, section 3)."""
+    summary = _summary(results, protocol)
+    baselines = summary.drop(index=LSTM, errors="ignore")
+    if LSTM not in summary.index or baselines.empty:
+        return "No comparison: it needs the LSTM and at least one baseline (--models)."
+    lines = ["LSTM against the best baseline on each metric:"]
+    for column, title in METRICS.items():
+        best = baselines[column].idxmax()
+        lstm, reference = summary.loc[LSTM, column], baselines.loc[best, column]
+        lines.append(
+            f"  {title:<7} LSTM {lstm:.3f}, best baseline {reference:.3f} ({best}): "
+            f"{lstm - reference:+.3f}"
+        )
+    return "\n".join(lines)
+
+
+def _header(args, frame, splits, notes):
+    first = splits[0]
+    if args.protocol == LEAVE_LAST_OUT:
+        split_text = (
+            f"leave-last-out: {len(first[1].y):,} training samples, {len(splits[1][2].y):,} "
+            "validation and test samples (one each per sequence)"
+        )
+    else:
+        split_text = (
+            f"GroupKFold with {args.n_splits} folds by sequence: "
+            f"{sum(len(s[2].y) for s in splits):,} samples in all"
+        )
+    lines = [
+        f"seqlstm evaluate: {args.events.name}, {len(frame):,} events in "
+        f"{frame[args.sequence_col].nunique():,} sequences, "
+        f"{frame[args.event_col].nunique():,} distinct events; {split_text}.",
+        *notes,
+    ]
+    return "\n".join(lines)
+
+
+def _draw_chart(curves, args, output):
+    """Write k_retrieval.png; return (file name or None, reason skipped or None)."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        return None, 'it needs matplotlib: pip install "sklearn-seqlstm[plot]"'
+    from ._plot import KRetrievalCurveDisplay
+
+    # A Figure made without pyplot renders with Agg and leaves no global state behind.
+    figure = Figure(figsize=(6.5, 4.5), layout="constrained")
+    ax = figure.subplots()
+    for name, curve in curves.groupby("model", sort=False):
+        KRetrievalCurveDisplay(
+            ks=curve["k"].to_numpy(), accuracies=curve["top_k_accuracy"].to_numpy(), name=name
+        ).plot(ax=ax, curve_kwargs={"linewidth": 2.5} if name == LSTM else None)
+    where = "last event of each sequence" if args.protocol == LEAVE_LAST_OUT else "pooled folds"
+    ax.set_title(f"Top-k accuracy against k on {args.events.name} ({where})")
+    name = "k_retrieval.png"
+    figure.savefig(output / name, dpi=100)
+    return name, None
+
+
+@contextmanager
+def _progress(total, *, enabled):
+    """A ``step(description)`` callable that advances a bar over the command's stages.
+
+    With tqdm the bar shows the stage being run; without it (or with
+    ``enabled=False``) the stages are not shown. ``step.close()`` ends the bar
+    early, before an error message.
+    """
+    bar = None
+    if enabled:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            bar = None
+        else:
+            bar = tqdm(total=total, unit="step", dynamic_ncols=True, leave=False)
+
+    class Step:
+        started = False
+
+        def __call__(self, description):
+            if bar is None:
+                return
+            if self.started:
+                bar.update(1)
+            self.started = True
+            bar.set_description(description)
+
+        def close(self):
+            if bar is not None:
+                bar.close()
+
+    step = Step()
+    try:
+        yield step
+    finally:
+        step.close()

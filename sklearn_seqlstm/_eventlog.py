@@ -1,0 +1,565 @@
+"""From an event log (one row per event) to next-event samples: ``X``, ``y`` and ``groups``.
+
+Real data start as a long table: one row per event, with a *sequence key* (user,
+session, bidder), an *order key* (timestamp or position) and the *event* (page,
+item, make and model). The estimators of this package learn from samples: a
+history (the events of one sequence up to some point) and its next event. The
+functions here turn the one into the other:
+
+- :func:`samples_from_log`: every (history, next event) pair of every sequence,
+  for cross-validation with :class:`~sklearn.model_selection.GroupKFold`;
+- :func:`leave_last_out_split`: per sequence, the last event is the test target,
+  the second-to-last the validation target and the rest training targets (the
+  standard protocol of sequential recommendation);
+- :func:`time_split`: events before a cut-off are training targets, the others
+  test targets.
+
+All three return samples as :class:`NextEventSamples` named tuples ``(X, y,
+groups)``: ``groups`` holds the sequence key of each sample, since samples cut
+from one sequence share their events and must stay on one side of a split
+(DESIGN.md, section 3).
+
+The log is sorted once (by sequence key, then order key, both stable, so that
+rows with equal keys keep their order in the table) and the sequence boundaries
+come from numpy. The only Python-level loop builds the history lists.
+"""
+
+import warnings
+from collections.abc import Hashable
+from numbers import Integral
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from sklearn.utils._param_validation import Interval, validate_params
+
+from ._prefixes import PrefixHistories
+
+__all__ = ["NextEventSamples", "leave_last_out_split", "samples_from_log", "time_split"]
+
+
+class NextEventSamples(NamedTuple):
+    """(history, next event) samples cut from an event log, with their sequence keys.
+
+    A named tuple: unpack it (``X, y, groups = samples``) or read its fields.
+
+    Attributes
+    ----------
+    X : PrefixHistories or list of list
+        The histories, oldest event first: the input of ``fit`` and ``predict``.
+        Without ``max_history`` they are prefixes of the log's sequences, held as
+        a :class:`PrefixHistories` (each sequence stored once, each history a
+        tuple); with ``max_history``, lists of the last events.
+    y : ndarray of shape (n_samples,)
+        The next event after each history.
+    groups : ndarray of shape (n_samples,)
+        The sequence key of each sample, for
+        :class:`~sklearn.model_selection.GroupKFold` and friends.
+    """
+
+    X: PrefixHistories | list
+    y: np.ndarray
+    groups: np.ndarray
+
+
+_COLUMNS = {
+    "frame": [pd.DataFrame],
+    "sequence_col": [Hashable],
+    "order_col": [Hashable, None],
+    "event_col": [Hashable],
+    "min_history": [Interval(Integral, 0, None, closed="left")],
+    "max_history": [Interval(Integral, 1, None, closed="left"), None],
+}
+
+
+@validate_params(_COLUMNS, prefer_skip_nested_validation=True)
+def samples_from_log(frame, *, sequence_col, order_col, event_col, min_history=1, max_history=None):
+    """Every (history, next event) sample of every sequence of an event log.
+
+    Each sequence (the rows sharing a value of ``sequence_col``) is ordered by
+    ``order_col``; every event that has at least ``min_history`` events before
+    it in its sequence is the next event of one sample, whose history is the
+    events before it.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The event log, one row per event, in any row order.
+    sequence_col : hashable
+        Column of the sequence key (user, session, ...). Any values that pandas
+        can group; samples come out sorted by this key.
+    order_col : hashable or None
+        Column of the order key within a sequence: timestamps, positions or any
+        mutually comparable values. Rows with equal order keys in one sequence
+        keep their order in ``frame`` (the sort is stable). None keeps the row
+        order of ``frame``.
+    event_col : hashable
+        Column of the events.
+    min_history : int, default=1
+        Shortest history kept. 0 also keeps the empty history, whose next event
+        is the first event of a sequence.
+    max_history : int, default=None
+        Truncate each history to its last ``max_history`` events. None keeps
+        whole histories.
+
+    Returns
+    -------
+    samples : NextEventSamples
+        Named tuple ``(X, y, groups)``: the histories (lists of events, oldest
+        first), the next events and the sequence key of each sample. Samples
+        are ordered by sequence key, then by position in the sequence.
+
+    Warns
+    -----
+    UserWarning
+        When some sequences have at most ``min_history`` events and so give no
+        sample; their number is in the message.
+
+    Raises
+    ------
+    ValueError
+        When a column is missing, a key or event is missing (None or NaN), the
+        order key cannot be ordered, or no sequence gives a sample.
+
+    See Also
+    --------
+    leave_last_out_split : Train, validation and test samples, per sequence.
+    time_split : Train and test samples around a cut-off of the order key.
+    MarkovMemorySampler.sample_frame : A synthetic event log.
+
+    Notes
+    -----
+    A sequence of ``n`` events gives ``n - min_history`` samples whose histories
+    hold ``O(n^2)`` events in total. :class:`NextEventClassifier` still trains
+    on them in ``O(n)``, as the histories are prefixes of one another; pass
+    ``max_history`` to bound the memory on very long sequences.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_seqlstm import samples_from_log
+    >>> log = pd.DataFrame(
+    ...     {
+    ...         "user": ["u2", "u1", "u1", "u2", "u1"],
+    ...         "time": [5, 3, 1, 4, 2],
+    ...         "page": ["cart", "item", "home", "home", "search"],
+    ...     }
+    ... )
+    >>> X, y, groups = samples_from_log(
+    ...     log, sequence_col="user", order_col="time", event_col="page"
+    ... )
+    >>> list(X)
+    [('home',), ('home', 'search'), ('home',)]
+    >>> y.tolist(), groups.tolist()
+    (['search', 'item', 'cart'], ['u1', 'u1', 'u2'])
+    """
+    log = _SortedLog(frame, sequence_col, order_col, event_col)
+    samples, n_short = _all_samples(log, min_history, max_history)
+    _warn_short(
+        n_short,
+        log.n_sequences,
+        f"have at most min_history={min_history} events and give no sample",
+    )
+    return samples
+
+
+def _all_samples(log, min_history, max_history):
+    """Every sample of a sorted log, and the number of sequences that give none."""
+    targets = log.position >= min_history
+    if not targets.any():
+        raise ValueError(
+            f"No sample: every one of the {log.n_sequences} sequences has at most "
+            f"min_history={min_history} events, so no event has {min_history} before it."
+        )
+    n_short = int(np.count_nonzero(log.lengths <= min_history))
+    return log.samples(np.flatnonzero(targets), max_history), n_short
+
+
+@validate_params(_COLUMNS, prefer_skip_nested_validation=True)
+def leave_last_out_split(
+    frame, *, sequence_col, order_col, event_col, min_history=1, max_history=None
+):
+    """Split an event log per sequence: last event for test, the one before for validation.
+
+    The standard protocol of sequential recommendation (used by RecBole, SASRec,
+    BERT4Rec, ...). In each sequence ordered by ``order_col``:
+
+    - the last event is the test target, its history every event before it
+      (the validation target included);
+    - the second-to-last event is the validation target, its history every
+      event before it;
+    - every earlier event with at least ``min_history`` events before it is a
+      training target, with its history.
+
+    No training history or target holds a validation or test target, and no
+    validation history holds the test target.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The event log, one row per event, in any row order.
+    sequence_col : hashable
+        Column of the sequence key (user, session, ...).
+    order_col : hashable or None
+        Column of the order key within a sequence. Rows with equal order keys in
+        one sequence keep their order in ``frame`` (the sort is stable). None
+        keeps the row order of ``frame``.
+    event_col : hashable
+        Column of the events.
+    min_history : int, default=1
+        Shortest history of any sample. A sequence needs ``min_history + 2``
+        events to give a validation and a test sample; shorter sequences are
+        left out whole.
+    max_history : int, default=None
+        Truncate each history to its last ``max_history`` events. None keeps
+        whole histories.
+
+    Returns
+    -------
+    train, valid, test : NextEventSamples
+        Named tuples ``(X, y, groups)``. ``valid`` and ``test`` hold one sample
+        per sequence kept, in the same order (by sequence key); ``train`` holds
+        the rest, by sequence key and position.
+
+    Warns
+    -----
+    UserWarning
+        When sequences of fewer than ``min_history + 2`` events are left out;
+        their number is in the message.
+
+    Raises
+    ------
+    ValueError
+        On bad input as in :func:`samples_from_log`, when no sequence is long
+        enough, or when no training sample is left.
+
+    See Also
+    --------
+    samples_from_log : Every sample of every sequence.
+    time_split : Train and test samples around a cut-off of the order key.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_seqlstm import leave_last_out_split
+    >>> log = pd.DataFrame(
+    ...     {
+    ...         "user": [1, 1, 1, 1, 2, 2, 2],
+    ...         "time": [1, 2, 3, 4, 1, 2, 3],
+    ...         "item": ["a", "b", "c", "d", "x", "y", "z"],
+    ...     }
+    ... )
+    >>> train, valid, test = leave_last_out_split(
+    ...     log, sequence_col="user", order_col="time", event_col="item"
+    ... )
+    >>> list(train.X), train.y.tolist()
+    ([('a',)], ['b'])
+    >>> list(valid.X), valid.y.tolist()
+    ([('a', 'b'), ('x',)], ['c', 'y'])
+    >>> list(test.X), test.y.tolist(), test.groups.tolist()
+    ([('a', 'b', 'c'), ('x', 'y')], ['d', 'z'], [1, 2])
+    """
+    log = _SortedLog(frame, sequence_col, order_col, event_col)
+    train, valid, test, n_short = _leave_last_out(log, min_history, max_history)
+    _warn_short(
+        n_short,
+        log.n_sequences,
+        f"have fewer than min_history + 2 = {min_history + 2} events and are left out "
+        "of the leave-last-out split",
+    )
+    return train, valid, test
+
+
+def _leave_last_out(log, min_history, max_history):
+    """The leave-last-out split of a sorted log, and the number of sequences left out."""
+    kept = log.lengths >= min_history + 2
+    n_short = int(np.count_nonzero(~kept))
+    if not kept.any():
+        raise ValueError(
+            f"No sequence is long enough for a leave-last-out split: each of the "
+            f"{log.n_sequences} sequences has fewer than min_history + 2 = {min_history + 2} "
+            "events (a test target, a validation target and min_history events before them)."
+        )
+    length = np.repeat(log.lengths, log.lengths)
+    train = (
+        (log.position >= min_history) & (log.position < length - 2) & (length >= 2 + min_history)
+    )
+    if not train.any():
+        raise ValueError(
+            "The leave-last-out split leaves no training sample: a sequence needs "
+            f"min_history + 3 = {min_history + 3} events to give one, after its test and "
+            "validation targets."
+        )
+    ends = log.starts[kept] + log.lengths[kept]
+    return (
+        log.samples(np.flatnonzero(train), max_history),
+        log.samples(ends - 2, max_history),
+        log.samples(ends - 1, max_history),
+        n_short,
+    )
+
+
+@validate_params(
+    {**_COLUMNS, "cutoff": "no_validation"},
+    prefer_skip_nested_validation=True,
+)
+def time_split(
+    frame, *, sequence_col, order_col, event_col, cutoff, min_history=1, max_history=None
+):
+    """Split an event log at a cut-off of the order key: earlier targets train, later test.
+
+    Every event whose order key is below ``cutoff`` is a training target, every
+    other event a test target (with at least ``min_history`` events before it in
+    its sequence, in both cases). A history always holds every earlier event of
+    its sequence, whichever side of the cut-off they fall on, as a deployed
+    model would see them. A sequence may thus give samples to both sides.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The event log, one row per event, in any row order.
+    sequence_col : hashable
+        Column of the sequence key (user, session, ...).
+    order_col : hashable
+        Column of the order key, compared with ``cutoff``. Rows with equal order
+        keys in one sequence keep their order in ``frame`` (the sort is stable).
+    event_col : hashable
+        Column of the events.
+    cutoff : scalar
+        Events with ``order < cutoff`` are training targets, those with
+        ``order >= cutoff`` test targets. Anything that pandas compares with the
+        column: a number, a :class:`pandas.Timestamp`, or a date string for a
+        datetime column.
+    min_history : int, default=1
+        Shortest history kept.
+    max_history : int, default=None
+        Truncate each history to its last ``max_history`` events. None keeps
+        whole histories.
+
+    Returns
+    -------
+    train, test : NextEventSamples
+        Named tuples ``(X, y, groups)``, each ordered by sequence key, then by
+        position.
+
+    Warns
+    -----
+    UserWarning
+        When some sequences have at most ``min_history`` events and so give no
+        sample; their number is in the message.
+
+    Raises
+    ------
+    ValueError
+        On bad input as in :func:`samples_from_log`, when ``cutoff`` cannot be
+        compared with the order key, or when either side is empty.
+
+    See Also
+    --------
+    leave_last_out_split : Train, validation and test samples, per sequence.
+
+    Notes
+    -----
+    For a validation split too, split the training part again: the events
+    before the test cut-off, ``frame[frame[order_col] < cutoff]``, split at an
+    earlier cut-off give the training and validation samples.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_seqlstm import time_split
+    >>> log = pd.DataFrame(
+    ...     {
+    ...         "session": ["s1", "s1", "s1", "s2", "s2"],
+    ...         "time": pd.to_datetime(
+    ...             ["2024-01-01", "2024-01-02", "2024-01-05", "2024-01-03", "2024-01-06"]
+    ...         ),
+    ...         "page": ["home", "search", "cart", "home", "item"],
+    ...     }
+    ... )
+    >>> train, test = time_split(
+    ...     log, sequence_col="session", order_col="time", event_col="page",
+    ...     cutoff="2024-01-04",
+    ... )
+    >>> list(train.X), train.y.tolist()
+    ([('home',)], ['search'])
+    >>> list(test.X), test.y.tolist(), test.groups.tolist()
+    ([('home', 'search'), ('home',)], ['cart', 'item'], ['s1', 's2'])
+    """
+    if order_col is None:
+        raise ValueError("time_split needs an order column, compared with cutoff; got None.")
+    log = _SortedLog(frame, sequence_col, order_col, event_col)
+    column = frame[order_col]
+    try:
+        before = np.asarray(column < cutoff, dtype=bool)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"cutoff={cutoff!r} cannot be compared with the order column {order_col!r} "
+            f"(dtype {column.dtype}): {exc}"
+        ) from None
+    before = before[log.rows]
+    targets = log.position >= min_history
+    train, test = targets & before, targets & ~before
+    for name, side, words in [("training", train, "below"), ("test", test, "at or above")]:
+        if not side.any():
+            raise ValueError(
+                f"time_split leaves no {name} sample: no event with at least "
+                f"min_history={min_history} events before it has an order key {words} "
+                f"cutoff={cutoff!r} (column {order_col!r} runs from {_plain(column.min())!r} "
+                f"to {_plain(column.max())!r})."
+            )
+    _warn_short(
+        int(np.count_nonzero(log.lengths <= min_history)),
+        log.n_sequences,
+        f"have at most min_history={min_history} events and give no sample",
+    )
+    return (
+        log.samples(np.flatnonzero(train), max_history),
+        log.samples(np.flatnonzero(test), max_history),
+    )
+
+
+class _SortedLog:
+    """An event log checked and sorted by sequence key, then order key (both stable).
+
+    Attributes
+    ----------
+    rows : ndarray of int
+        Positions in ``frame`` of the sorted rows.
+    events : ndarray
+        The events, sorted; ``event_list`` holds them as Python objects.
+    keys : ndarray
+        The sequence key of each sorted row.
+    starts, lengths : ndarray of int, shape (n_sequences,)
+        Where each sequence starts among the sorted rows, and its length.
+    position : ndarray of int
+        Position of each sorted row within its sequence, from 0.
+    """
+
+    def __init__(self, frame, sequence_col, order_col, event_col):
+        _check_columns(frame, sequence_col, order_col, event_col)
+        if len(frame) == 0:
+            raise ValueError("The event log is empty: it has no rows.")
+        _check_missing(frame, [sequence_col, order_col, event_col])
+
+        codes, uniques = pd.factorize(frame[sequence_col], sort=True)
+        if order_col is None:
+            rows = np.argsort(codes, kind="stable")
+        else:
+            by_order = _argsort_order(frame[order_col], order_col)
+            rows = by_order[np.argsort(codes[by_order], kind="stable")]
+        codes = codes[rows]
+        new_sequence = np.empty(len(codes), dtype=bool)
+        new_sequence[0] = True
+        np.not_equal(codes[1:], codes[:-1], out=new_sequence[1:])
+
+        self.rows = rows
+        self.starts = np.flatnonzero(new_sequence)
+        self.lengths = np.diff(np.append(self.starts, len(codes)))
+        self.position = np.arange(len(codes)) - np.repeat(self.starts, self.lengths)
+        self.events = frame[event_col].to_numpy()[rows]
+        self.event_list = self.events.tolist()
+        self.keys = np.asarray(uniques)[codes]
+        self._sequences = None
+
+    @property
+    def n_sequences(self):
+        return len(self.starts)
+
+    def samples(self, targets, max_history):
+        """The samples whose next events are the sorted rows ``targets``.
+
+        Without ``max_history``, every history is a prefix of its sequence, so ``X``
+        is a :class:`PrefixHistories`: the sequences are stored once, whatever the
+        number of prefixes, and NextEventClassifier trains on them in O(events).
+        """
+        y, groups = self.events[targets], self.keys[targets]
+        if max_history is None:
+            sequence_index = np.repeat(np.arange(self.n_sequences), self.lengths)[targets]
+            X = PrefixHistories(self.sequences(), sequence_index, self.position[targets])
+            return NextEventSamples(X, y, groups)
+        first = np.maximum(targets - self.position[targets], targets - max_history)
+        events = self.event_list
+        X = [events[a:b] for a, b in zip(first.tolist(), targets.tolist(), strict=True)]
+        return NextEventSamples(X, y, groups)
+
+    def sequences(self):
+        """The sorted events of each sequence, as tuples (built once)."""
+        if self._sequences is None:
+            events = self.event_list
+            ends = (self.starts + self.lengths).tolist()
+            self._sequences = [
+                tuple(events[a:b]) for a, b in zip(self.starts.tolist(), ends, strict=True)
+            ]
+        return self._sequences
+
+
+def _check_columns(frame, sequence_col, order_col, event_col):
+    roles = {"sequence_col": sequence_col, "order_col": order_col, "event_col": event_col}
+    missing = [
+        f"{role}={name!r}"
+        for role, name in roles.items()
+        if name is not None and name not in frame.columns
+    ]
+    if missing:
+        available = ", ".join(map(repr, frame.columns.tolist())) or "none"
+        raise ValueError(
+            f"The event log has no column {' and no column '.join(missing)}. "
+            f"Available columns: {available}."
+        )
+    for role, name in roles.items():
+        if name is not None and isinstance(frame[name], pd.DataFrame):
+            raise ValueError(
+                f"{role}={name!r} names {frame[name].shape[1]} columns of the event log; "
+                "column names must be unique."
+            )
+
+
+def _check_missing(frame, columns):
+    """Raise naming the first row (and its column) that holds a missing value."""
+    first = None
+    for name in columns:
+        if name is None:
+            continue
+        missing = np.flatnonzero(frame[name].isna().to_numpy())
+        if len(missing) and (first is None or missing[0] < first[0]):
+            first = (missing[0], name)
+    if first is not None:
+        position, name = first
+        label = frame.index[position]
+        where = f"{frame.index.name} {label!r}" if frame.index.name else f"row {label!r}"
+        if label != position:
+            where += f" (position {position})"
+        raise ValueError(
+            f"The event log has a missing value (None or NaN) in column {name!r} at {where}. "
+            "Sequence keys, order keys and events must all be present: drop or fill such rows."
+        )
+
+
+def _argsort_order(column, name):
+    """Stable argsort of the order column, with a ValueError if it cannot be ordered."""
+    try:
+        return np.asarray(column.argsort(kind="stable"))
+    except TypeError as exc:
+        types = sorted({type(value).__name__ for value in column.tolist()})
+        raise ValueError(
+            f"The order column {name!r} cannot be ordered: {exc}. Its values must be "
+            f"mutually comparable (all numbers, all timestamps or all strings); it holds "
+            f"values of types {', '.join(types)}."
+        ) from None
+
+
+def _plain(value):
+    """A numpy scalar as the Python scalar it holds, for messages."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _warn_short(n_short, n_sequences, message):
+    """Warn that ``n_short`` of ``n_sequences`` sequences are too short (``message``)."""
+    if n_short:
+        warnings.warn(
+            f"{n_short} of {n_sequences} sequences {message}.",
+            UserWarning,
+            # The user's call, through validate_params' wrapper and the public function.
+            stacklevel=4,
+        )
