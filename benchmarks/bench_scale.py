@@ -1,9 +1,10 @@
 """Scale: an event log of 6 million events, 50,000 sequences and 160 distinct events.
 
 The log is made with MarkovMemorySampler (160 events, uniform transitions,
-memory influence 0.5, sequence lengths 60..180, about 120 on average), turned into
-every (history, next event) sample as PrefixHistories (prefixes are never
-materialised), and NextEventClassifier trains for a given number of epochs.
+memory influence 0.5, sequence lengths 60..180, about 120 on average) and written to
+a CSV file. The script reads it back, turns it into every (history, next event)
+sample with samples_from_log (as PrefixHistories: prefixes are never materialised),
+and NextEventClassifier trains for a given number of epochs.
 The script prints the time and the peak memory (RSS) after each stage, and the
 time per epoch. Goal: one epoch in at most 2 minutes on 2 cores, peak memory
 within a few GB.
@@ -13,11 +14,14 @@ Run: python benchmarks/bench_scale.py [--n-sequences 50000] [--epochs 1] [--thre
 
 import argparse
 import resource
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
-from sklearn_seqlstm import MarkovMemorySampler, NextEventClassifier, PrefixHistories
+from sklearn_seqlstm import MarkovMemorySampler, NextEventClassifier, samples_from_log
 
 
 def peak_rss_gb():
@@ -50,11 +54,20 @@ def main():
     )
     log = sampler.sample_frame(args.n_sequences, (60, 180))
     stage(f"sample the log ({len(log):,} events)", start)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "events.csv"
+        log.sample(frac=1, random_state=0).to_csv(path, index=False)  # rows in any order
+        del log
+
+        start = time.perf_counter()
+        log = pd.read_csv(path)
+        stage(f"load {path.name} ({path.stat().st_size / 1e6:.0f} MB)", start)
 
     start = time.perf_counter()
-    sequences = log.groupby("sequence_id", sort=True)["event"].agg(list).tolist()
-    X, y, groups = PrefixHistories.from_sequences(sequences)
-    stage(f"log -> {len(y):,} samples (PrefixHistories)", start)
+    X, y, groups = samples_from_log(
+        log, sequence_col="sequence_id", order_col="position", event_col="event"
+    )
+    stage(f"log -> {len(y):,} samples ({type(X).__name__})", start)
 
     model = NextEventClassifier(
         max_epochs=args.epochs,

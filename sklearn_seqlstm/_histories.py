@@ -261,12 +261,17 @@ def check_labels(y, n_samples):
             f"X and y have inconsistent numbers of samples: {n_samples} histories but "
             f"{len(y)} labels."
         )
-    # Only object and float arrays can hold None or NaN; skip the loop otherwise.
-    missing = []
+    # Only object and float arrays can hold None or NaN.
     if y.dtype.kind in "Of":
-        missing = [i for i, label in enumerate(y.tolist()) if _is_missing(label)]
-    if missing:
-        raise ValueError(f"y contains missing labels (None or NaN), first at index {missing[0]}.")
+        missing = np.flatnonzero(pd.isna(y))
+        if len(missing):
+            raise ValueError(
+                f"y contains missing labels (None or NaN), first at index {missing[0]}."
+            )
+    if y.dtype == object and pd.api.types.infer_dtype(y, skipna=False) == "string":
+        # Strings held as Python objects sort about ten times slower than a numpy
+        # string array, and scikit-learn sorts the labels several times in fit.
+        y = y.astype(str)
     check_classification_targets(y)
     return y
 
