@@ -21,21 +21,19 @@ ranking, is reported too. Hit@1, Hit@5, Hit@10, NDCG@10 and MRR@10 are averaged
 over the 943 test users; an item never seen as a training target is a miss.
 
 The LSTM's settings (:func:`make_lstm`) were chosen on the validation split in a
-handful of runs, not a search. ``copy_from_history`` is off: nobody rates a movie
-twice here, and the copy costs about 5 times the training time over 1,682
-classes. Dropout is 0.5: with the default 0.1, validation Hit@10 peaked at 0.12
-by epoch 3 and fell to 0.08 by epoch 25. With dropout 0.5, a hidden state of 64
-and event vectors of 128, validation Hit@10 plateaued at 0.13-0.15 from epoch 5
-to 12 and jumped between epochs; a hidden state of 128 or 256 overfit sooner.
-Hence 10 epochs with a cosine decay of the learning rate, which settles the last
-epoch, and batches of 16 users for more steps per epoch. The default
-``early_stopping="auto"`` would hold out 10% of the users' sequences; it is off,
-and the validation split of the protocol serves instead. Training takes 35 to
-45 s on one CPU thread (2-core machine, shared).
+handful of runs, not a search. Dropout is 0.5: with the default 0.1, validation
+Hit@10 peaked by epoch 3 and fell after. A hidden state of 64 and event vectors of
+128; a hidden state of 128 or 256 overfit sooner. 10 epochs with a cosine decay of
+the learning rate, which settles the last epoch, and batches of 16 users for more
+steps per epoch. The default ``early_stopping="auto"`` would hold out 10% of the
+users' sequences; it is off, and the validation split of the protocol serves
+instead.
 
-What the LSTM cannot learn here: that a user never rates a movie twice. Its
-softmax cannot leave out a hundred or more items of a history, so it spends part
-of its top 10 on them; the masked columns show what that costs.
+``copy_from_history`` (the default) matters here: nobody rates a movie twice, and
+its learned shift on the logits of the events already in the history learns
+exactly that, so the model stops spending its top 10 on movies already rated
+(unmasked and masked scores become equal). Without it, Hit@10 was 0.128 and
+MRR@10 0.041 (masked: 0.177 and 0.069).
 """
 
 import argparse
@@ -74,7 +72,7 @@ def make_lstm(max_epochs=MAX_EPOCHS, random_state=0):
         batch_size=16,
         max_epochs=max_epochs,
         early_stopping=False,
-        copy_from_history=False,
+        copy_from_history=True,
         max_history=None,
         device="cpu",
         num_threads=1,

@@ -82,12 +82,14 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
         history. Truncated histories are no longer prefixes of each other, so
         training then costs O(L * max_history) per sequence.
     copy_from_history : bool, default=True
-        Mix the LSTM's prediction with the frequency of each event in the
-        history, through a gate learned from the LSTM's state (a copy or repeat
-        mechanism, as in RepeatNet). People often return to pages, items and
-        steps they had before; the gate learns how much. It applies to classes
-        that are also events, and has no effect when none is (sequence
-        classification with labels such as "churned").
+        Let the read-out know which events the history holds (a copy or repeat
+        mechanism, as in RepeatNet): a shift learned from the LSTM's state raises
+        or lowers every event already in the history, and a learned gate mixes
+        the prediction with the frequency of each event in the history. People
+        return to pages, items and steps they had before, or never do (nobody
+        rates a film twice); both are learned. It applies to classes that are
+        also events, and has no effect when none is (sequence classification
+        with labels such as "churned").
     device : str, default="auto"
         Torch device. "auto" picks CUDA when it is available, else the CPU.
     num_threads : int or None, default=1

@@ -16,12 +16,18 @@ N_RESERVED = 4
 class LSTMNextEventModule(nn.Module):
     """Embedding, LSTM, and a read-out at the requested positions.
 
-    The read-out is a softmax over the classes. With ``token_class`` given, it is
-    mixed with the frequency of each class among the history's events, through a
-    gate learned from the hidden state: ``p = g * p_history + (1 - g) * p_lstm``
-    (a copy or repeat mechanism, as in RepeatNet). People return to pages, models
-    and steps they had before; a softmax over a linear read-out can only
-    approximate such a mixture, and learns it from far more data.
+    The read-out is a softmax over the classes. With ``token_class`` given, it
+    knows which classes the history holds (a copy or repeat mechanism, as in
+    RepeatNet):
+
+    - a shift ``s(h)`` learned from the hidden state is added to the logits of
+      every class already in the history, so the model can learn that people
+      return to what they did before (``s > 0``) or never do (``s << 0``, as
+      with films already rated);
+    - the result is mixed with the frequency of each class in the history
+      through a gate ``g(h)``: ``p = g * p_history + (1 - g) * p_lstm``. A
+      softmax over a linear read-out can only approximate such a mixture, and
+      learns it from far more data.
 
     Parameters
     ----------
@@ -58,6 +64,10 @@ class LSTMNextEventModule(nn.Module):
         if self.copies:
             self.register_buffer("token_class", torch.as_tensor(token_class, dtype=torch.int64))
             self.gate = nn.Linear(hidden_size, 1)
+            self.repeat_shift = nn.Linear(hidden_size, 1)
+            # Start as a plain softmax: no shift for classes already in the history.
+            nn.init.zeros_(self.repeat_shift.weight)
+            nn.init.zeros_(self.repeat_shift.bias)
 
     def forward(self, tokens, positions, targets=None):
         """Log-probabilities read off the chains at the requested positions.
@@ -75,37 +85,55 @@ class LSTMNextEventModule(nn.Module):
         hidden, _ = self.lstm(self.embedding(tokens))
         index = positions.unsqueeze(-1).expand(-1, -1, hidden.size(-1))
         hidden = self.dropout(torch.gather(hidden, 1, index))
-        log_proba = torch.log_softmax(self.output(hidden), dim=-1)
-        if targets is not None:
-            log_proba = log_proba.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+        logits = self.output(hidden)
         if not self.copies:
-            return log_proba
-        counts, n_copyable = self._class_counts(tokens, positions, targets)
-        gate = torch.sigmoid(self.gate(hidden))
-        if targets is not None:
-            gate = gate.squeeze(-1)
+            log_proba = torch.log_softmax(logits, dim=-1)
+            return log_proba if targets is None else _take(log_proba, targets)
+
+        classes = self.token_class[tokens] + 1  # 0 for tokens that are no class
+        logits = logits + self.repeat_shift(hidden) * self._seen(classes, positions)
+        log_proba = torch.log_softmax(logits, dim=-1)
+        n_copyable = (classes > 0).cumsum(dim=1).gather(1, positions)
         # No event of the history is a class: nothing to copy, the gate stays shut.
-        gate = gate * (n_copyable > 0)
+        gate = torch.sigmoid(self.gate(hidden)).squeeze(-1) * (n_copyable > 0)
+        if targets is None:
+            counts = self._counts(classes, positions)
+            gate, n_copyable = gate.unsqueeze(-1), n_copyable.unsqueeze(-1)
+        else:
+            counts = self._target_counts(classes, positions, targets)
+            log_proba = _take(log_proba, targets)
         proba = gate * counts / n_copyable.clamp_min(1) + (1 - gate) * log_proba.exp()
         return torch.log(proba.clamp_min(torch.finfo(proba.dtype).tiny))
 
-    def _class_counts(self, tokens, positions, targets=None):
-        """How often each class (or each target) occurs among tokens ``0..t``.
+    def _seen(self, classes, positions):
+        """Whether each class occurs among tokens ``0..t``: (batch, n_positions, n_classes).
 
-        Returns the counts, shaped as the forward's output, and the number of
-        tokens ``0..t`` that are a class at all (shape (batch, n_positions) with
-        ``targets``, else (batch, n_positions, 1)).
+        From each class's first position in the chain, so that no tensor of
+        (batch, length, n_classes) is built.
         """
-        classes = self.token_class[tokens] + 1  # column 0 collects tokens that are no class
-        hits = torch.zeros(*tokens.shape, self.output.out_features + 1, device=tokens.device)
+        batch, length = classes.shape
+        steps = torch.arange(length, device=classes.device).expand(batch, -1)
+        first = torch.full((batch, self.output.out_features + 1), length, device=classes.device)
+        first = first.scatter_reduce(1, classes, steps, reduce="amin")[:, 1:]
+        return (first.unsqueeze(1) <= positions.unsqueeze(-1)).to(self.output.weight.dtype)
+
+    def _counts(self, classes, positions):
+        """How often each class occurs among tokens ``0..t``: (batch, n_positions, n_classes)."""
+        hits = torch.zeros(*classes.shape, self.output.out_features + 1, device=classes.device)
         hits.scatter_(-1, classes.unsqueeze(-1), 1.0)
         running = hits[..., 1:].cumsum(dim=1)
-        n_copyable = (classes > 0).cumsum(dim=1).gather(1, positions)
-        if targets is None:
-            index = positions.unsqueeze(-1).expand(-1, -1, running.size(-1))
-            return torch.gather(running, 1, index), n_copyable.unsqueeze(-1)
-        rows = torch.arange(tokens.size(0), device=tokens.device).unsqueeze(-1)
-        return running[rows, positions, targets], n_copyable
+        return torch.gather(running, 1, positions.unsqueeze(-1).expand(-1, -1, running.size(-1)))
+
+    def _target_counts(self, classes, positions, targets):
+        """How often each target occurs among tokens ``0..t``: (batch, n_positions)."""
+        steps = torch.arange(classes.size(1), device=classes.device)
+        match = classes.unsqueeze(1) == (targets + 1).unsqueeze(-1)
+        return (match & (steps <= positions.unsqueeze(-1))).sum(dim=-1).to(self.output.weight.dtype)
+
+
+def _take(log_proba, targets):
+    """The log-probability of each target: (batch, n_positions)."""
+    return log_proba.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
 
 
 class WeightedEntryLoss(nn.Module):

@@ -73,6 +73,14 @@ def _per_sample_loss_sum(module, histories, targets, weights):
     return total
 
 
+def _move_away_from_init(module):
+    """A nonzero repeat shift, so that the tests exercise it (it starts at zero)."""
+    if module.copies:
+        with torch.no_grad():
+            module.repeat_shift.weight.normal_()
+            module.repeat_shift.bias.fill_(-1.0)
+
+
 # Tokens 4..8 are events; events 4..7 are classes 0..3 and event 8 is no class.
 COPY_FROM_HISTORY = {"no copy": None, "copy": [-1, -1, -1, -1, 0, 1, 2, 3, -1]}
 
@@ -93,6 +101,7 @@ def test_chain_loss_equals_the_sum_of_per_sample_losses(token_class):
 
     torch.manual_seed(0)
     module = LSTMNextEventModule(9, 4, 4, 8, num_layers=2, dropout=0.0, token_class=token_class)
+    _move_away_from_init(module)
     module.eval()
     chains = group_into_chains(histories, targets, weights)
     assert chains.n_chains < len(histories)  # the grouping really shares work here
@@ -114,6 +123,7 @@ def test_gradients_match_per_sample_training(token_class):
     weights = [1.0, 2.0, 1.0, 0.5, 1.0]
     torch.manual_seed(1)
     module = LSTMNextEventModule(9, 4, 3, 5, num_layers=1, dropout=0.0, token_class=token_class)
+    _move_away_from_init(module)
 
     chains = group_into_chains(histories, targets, weights)
     X, y = collate(chains, np.arange(chains.n_chains))
@@ -142,20 +152,29 @@ def test_copy_from_history_reads_the_running_class_counts():
     # Events 4, 5, 6 are classes 0, 1, 2; event 7 is no class.
     module = LSTMNextEventModule(8, 3, 2, 3, 1, 0.0, token_class=[-1, -1, -1, -1, 0, 1, 2, -1])
     tokens = torch.tensor([[START, 4, 4, 7, 6, 0]])  # right-padded with PAD = 0
+    classes = module.token_class[tokens] + 1
     positions = torch.tensor([[0, 1, 2, 3, 4]])
-    counts, n_copyable = module._class_counts(tokens, positions)
     expected = [[0, 0, 0], [1, 0, 0], [2, 0, 0], [2, 0, 0], [2, 0, 1]]
-    assert counts[0].tolist() == expected
-    assert n_copyable[0, :, 0].tolist() == [0, 1, 2, 2, 3]
-    # With targets, the count of each target only.
+    assert module._counts(classes, positions)[0].tolist() == expected
+    assert module._seen(classes, positions)[0].tolist() == [
+        [float(c > 0) for c in row] for row in expected
+    ]
     targets = torch.tensor([[2, 0, 0, 1, 2]])
-    target_counts, n_copyable = module._class_counts(tokens, positions, targets)
-    assert target_counts[0].tolist() == [0, 1, 2, 0, 1]
-    assert n_copyable[0].tolist() == [0, 1, 2, 2, 3]
-    # The log-probabilities of the targets are those of the full distribution.
+    assert module._target_counts(classes, positions, targets)[0].tolist() == [0, 1, 2, 0, 1]
+
+
+def test_target_log_proba_is_read_off_the_full_distribution():
+    torch.manual_seed(0)
+    module = LSTMNextEventModule(8, 3, 2, 3, 1, 0.0, token_class=[-1, -1, -1, -1, 0, 1, 2, -1])
+    with torch.no_grad():  # a shift and a gate away from their initial values
+        module.repeat_shift.bias.fill_(-2.0)
+        module.gate.bias.fill_(0.5)
     module.eval()
+    tokens = torch.tensor([[START, 4, 4, 7, 6, 5], [START, 6, 0, 0, 0, 0]])
+    positions = torch.tensor([[0, 1, 2, 3, 4], [0, 1, 1, 1, 1]])
+    targets = torch.tensor([[2, 0, 0, 1, 2], [1, 2, 0, 0, 0]])
     full = module(tokens, positions)
-    torch.testing.assert_close(full.exp().sum(-1), torch.ones(1, 5))
+    torch.testing.assert_close(full.exp().sum(-1), torch.ones(2, 5))
     torch.testing.assert_close(
         module(tokens, positions, targets), full.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
     )
