@@ -94,10 +94,11 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
         Torch device. "auto" picks CUDA when it is available, else the CPU.
     num_threads : int or None, default=1
         Torch intra-op threads during ``fit`` and ``predict``, restored afterwards.
-        On small models the per-operation work is too small to share: with 2
-        cores, 2 threads ran up to several times slower than 1 under load (see
+        On small models the per-operation work is too small to share: on 2 idle
+        cores, 2 threads trained 1.2 times faster than 1, but 4 to 10 times
+        slower when other work ran on the machine (see
         ``benchmarks/bench_classifier.py``). None leaves torch's setting alone
-        (``torch.set_num_threads``).
+        (``torch.set_num_threads``); raise it for large models on many free cores.
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
         Extra skorch callbacks, for example ``skorch.callbacks.LRScheduler``.
         They are deep-copied at each fit, so the ones passed are never modified.
