@@ -40,6 +40,7 @@ from ._classifier import NextEventClassifier
 from ._eventlog import _all_samples, _leave_last_out, _SortedLog
 from ._featurizer import SequenceFeaturizer
 from ._markov import MarkovChainClassifier
+from ._progress import progress_bar
 from ._scoring import k_retrieval_curve, reciprocal_rank, top_k_accuracy
 
 __all__ = ["add_evaluate_arguments", "run_evaluate"]
@@ -614,29 +615,19 @@ def _progress(total, *, enabled):
     ``enabled=False``) the stages are not shown. ``step.close()`` ends the bar
     early, before an error message.
     """
-    bar = None
-    if enabled:
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:
-            bar = None
-        else:
-            bar = tqdm(total=total, unit="step", dynamic_ncols=True, leave=False)
+    bar = progress_bar(total, enabled=enabled, unit="step", leave=False)
 
     class Step:
         started = False
 
         def __call__(self, description):
-            if bar is None:
-                return
             if self.started:
                 bar.update(1)
             self.started = True
             bar.set_description(description)
 
         def close(self):
-            if bar is not None:
-                bar.close()
+            bar.close()
 
     step = Step()
     try:

@@ -105,9 +105,10 @@ def samples_from_log(frame, *, sequence_col, order_col, event_col, min_history=1
     Returns
     -------
     samples : NextEventSamples
-        Named tuple ``(X, y, groups)``: the histories (lists of events, oldest
-        first), the next events and the sequence key of each sample. Samples
-        are ordered by sequence key, then by position in the sequence.
+        Named tuple ``(X, y, groups)``: the histories (oldest event first; a
+        :class:`PrefixHistories` of tuples, or lists with ``max_history``), the
+        next events and the sequence key of each sample. Samples are ordered by
+        sequence key, then by position in the sequence.
 
     Warns
     -----

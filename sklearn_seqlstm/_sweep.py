@@ -8,7 +8,6 @@ knows how a model works: both only call ``fit`` and ``predict_proba``.
 
 import numbers
 import time
-from contextlib import nullcontext
 
 import numpy as np
 import pandas as pd
@@ -24,6 +23,7 @@ from ._classifier import NextEventClassifier
 from ._featurizer import SequenceFeaturizer
 from ._markov import MarkovChainClassifier
 from ._oracle import BayesOracleClassifier
+from ._progress import progress_bar
 from ._sampler import MarkovMemorySampler
 from ._scoring import _log_loss, top_k_accuracy
 
@@ -194,7 +194,9 @@ def memory_sweep(
 
     names = [*estimators, *([BAYES_LIMIT] if oracle else [])]
     rows, fitted = [], {}
-    with _progress_bar(total=len(grid) * len(names), enabled=progress) as bar:
+    with progress_bar(
+        len(grid) * len(names), enabled=progress, desc="memory sweep", unit="fit"
+    ) as bar:
         for m in grid:
             process = clone(base_sampler).set_params(memory_influence=m)
             # The sampler checks its own parameters (map, length) at the first draw.
@@ -213,16 +215,14 @@ def memory_sweep(
                     model = BayesOracleClassifier(process)  # the limit of *this* m
                 else:
                     model = clone(estimators[name])
-                if bar is not None:
-                    bar.set_postfix_str(f"m={m:g}, {name}", refresh=False)
+                bar.set_postfix_str(f"m={m:g}, {name}", refresh=False)
                 start = time.perf_counter()
                 model.fit(X_train, y_train)
                 fit_seconds = time.perf_counter() - start
                 rows.extend(_score(model, X_test, y_test, ks, m, name, fit_seconds))
                 if return_estimators:
                     fitted[m, name] = model
-                if bar is not None:
-                    bar.update(1)
+                bar.update(1)
 
     results = pd.DataFrame(rows, columns=SWEEP_COLUMNS)
     results = results.astype(
@@ -332,17 +332,6 @@ def _check_estimators(estimators, *, oracle):
             "limit; rename the estimator or pass oracle=False."
         )
     return dict(estimators)
-
-
-def _progress_bar(total, enabled):
-    """A tqdm bar, or None when it is not wanted or tqdm is not installed."""
-    if not enabled:
-        return nullcontext()
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return nullcontext()
-    return tqdm(total=total, desc="memory sweep", unit="fit", dynamic_ncols=True)
 
 
 def transition_recovery(estimator, sampler):

@@ -264,7 +264,9 @@ def test_memory_sweep_progress_bar(capsys):
 
 
 def test_memory_sweep_without_tqdm_has_no_bar_and_no_error(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "tqdm", None)  # `import tqdm` now raises ImportError
+    # As if tqdm were not installed: importing it, or tqdm.auto, raises ImportError.
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
     results = memory_sweep(CHEAP, memory_influences=[0.0], ks=[1], progress=True, **SMALL)
     assert len(results) == len(CHEAP) + 1
     assert "memory sweep" not in capsys.readouterr().err
