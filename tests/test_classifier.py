@@ -294,3 +294,27 @@ def test_any_valid_histories_fit_and_predict(X, unseen):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     # Each row depends on its own history only, whatever else is in the batch.
     np.testing.assert_allclose(clf.predict_proba(unseen[:1]), proba[:1], rtol=1e-6, atol=1e-7)
+
+
+def test_documented_defaults():
+    # The defaults that bench_at_limit.py measures, as the docstring and README give them.
+    params = NextEventClassifier().get_params()
+    assert {k: params[k] for k in ("embedding_dim", "hidden_size", "num_layers")} == {
+        "embedding_dim": 16,
+        "hidden_size": 64,
+        "num_layers": 1,
+    }
+    assert params["dropout"] == 0.1 and params["lr"] == 0.01 and params["batch_size"] == 64
+    assert params["max_epochs"] == 50 and params["n_iter_no_change"] == 5
+    assert params["early_stopping"] == "auto" and params["validation_fraction"] == 0.1
+    assert params["copy_from_history"] is True and params["max_history"] is None
+    assert params["num_threads"] == 1 and params["device"] == "auto"
+
+
+@pytest.mark.parametrize("n_repeats, expected", [(1, False), (500, True)])
+def test_auto_early_stopping_turns_on_from_10000_samples(n_repeats, expected):
+    X = [["A", "B"], ["B", "C"], ["C", "A"], ["A"]] * 5 * n_repeats
+    y = ["C", "A", "B", "B"] * 5 * n_repeats
+    clf = NextEventClassifier(max_epochs=1, random_state=0).fit(X, y)
+    assert clf.early_stopping_ is expected
+    assert ("valid_loss" in clf.net_.history[-1]) is expected
