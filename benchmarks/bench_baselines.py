@@ -8,23 +8,14 @@ include the checking of the input, as a user's call does.
 """
 
 import argparse
-import time
+
+from _timing import best_time
 
 from sklearn_seqlstm import (
     MarkovChainClassifier,
     MarkovMemorySampler,
     SequenceFeaturizer,
 )
-
-
-def best_time(function, repeat):
-    """Return the result of function() and its best wall time over repeat runs."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return result, best
 
 
 def report(name, n_samples, n_events, seconds):

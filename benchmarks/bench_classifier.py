@@ -39,6 +39,7 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+from _timing import best_time
 from skorch.callbacks import Callback
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
@@ -54,16 +55,6 @@ PrefixHistories = getattr(sklearn_seqlstm, "PrefixHistories", None)
 TARGET_VS_RAW = 0.7  # fit events/s over the raw loop's, at least
 TARGET_VS_PREFIX = {20: 8.0, 100: 40.0}  # fit samples/s over per-prefix samples/s, at least
 TARGET_LATENCY_MS = 1.0  # median predict_proba on one history, at most
-
-
-def best_time(function, repeat):
-    """Return the result of function() and its best wall time over repeat runs."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return result, best
 
 
 class Timing:

@@ -6,19 +6,10 @@ Run with ``OMP_NUM_THREADS=1 python benchmarks/bench_sampler.py``. Times are the
 
 import argparse
 import random
-import time
+
+from _timing import best_time
 
 from sklearn_seqlstm import MarkovMemorySampler
-
-
-def best_time(function, repeat):
-    """Return the result of function() and its best wall time over repeat runs."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return result, best
 
 
 def naive_sample(sampler, n_sequences, length, seed):
