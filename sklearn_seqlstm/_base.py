@@ -1,10 +1,40 @@
 """What every classifier of histories here shares."""
 
+import functools
+
 import numpy as np
 from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["HistoryClassifierMixin"]
+from ._scoring import check_weights
+
+__all__ = ["HistoryClassifierMixin", "restore_on_failure"]
+
+
+def restore_on_failure(fit):
+    """Decorate ``fit`` so that, if it raises, the estimator is left as it was.
+
+    A fit that fails part-way (bad input found late, a callback that raises,
+    Ctrl-C outside of skorch's training loop) would otherwise leave a mix of new
+    and old fitted attributes: ``classes_`` of the new data beside the net of an
+    older fit. ``fit`` replaces its attributes rather than changing them in
+    place, so a shallow copy of ``__dict__`` is enough to restore them.
+    Ctrl-C *inside* skorch's loop is not an exception here: skorch stops
+    training and ``fit`` returns the model trained so far.
+    """
+
+    @functools.wraps(fit)
+    def wrapper(self, *args, **kwargs):
+        before = dict(self.__dict__)
+        try:
+            return fit(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    return wrapper
 
 
 class HistoryClassifierMixin(ClassifierMixin):
@@ -25,6 +55,31 @@ class HistoryClassifierMixin(ClassifierMixin):
         """
         check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy of :meth:`predict` on ``X`` against ``y``.
+
+        As :meth:`sklearn.base.ClassifierMixin.score`, with weights checked as the
+        scorers here check them: finite, non-negative, not all zero, and usable
+        up to float64's largest (scikit-learn's mean overflows to NaN there).
+
+        Parameters
+        ----------
+        X : list of sequences of events, pandas Series, or 2-D array-like
+            The histories.
+        y : array-like of shape (n_samples,)
+            The true next event (or label) of each history.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        score : float
+            The weighted fraction of histories whose next event is predicted.
+        """
+        if sample_weight is not None:
+            sample_weight = check_weights(sample_weight, y)
+        return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

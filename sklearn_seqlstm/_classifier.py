@@ -3,30 +3,34 @@
 import copy
 from contextlib import contextmanager
 from itertools import repeat
-from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
 
-from ._base import HistoryClassifierMixin
+from ._base import HistoryClassifierMixin, restore_on_failure
 from ._chains import ChainDataset, ChainLoader, chains_from_prefixes, collate, group_into_chains
 from ._histories import check_fit_input, check_histories, distinct_events, sorted_labels
 from ._module import N_RESERVED, START, TRUNCATED, UNKNOWN, LSTMNextEventModule, WeightedEntryLoss
 from ._prefixes import PrefixHistories
+from ._validation import integers, reals
 
 __all__ = ["NextEventClassifier"]
 
 # From this many samples on, early_stopping="auto" holds out a validation split,
 # as scikit-learn's HistGradientBoostingClassifier does.
 _AUTO_EARLY_STOPPING_MIN_SAMPLES = 10_000
+
+# The most torch threads num_threads may ask for: torch.set_num_threads(10**5)
+# crashed the process (a segfault) rather than raise.
+MAX_THREADS = 1024
 
 # Chains per batch at predict time: larger than for training, since no gradient
 # is kept and bigger batches amortise the per-batch overhead.
@@ -99,6 +103,7 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
         slower when other work ran on the machine (see
         ``benchmarks/bench_classifier.py``). None leaves torch's setting alone
         (``torch.set_num_threads``); raise it for large models on many free cores.
+        At most 1024: torch crashes the process, rather than raise, far beyond.
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
         Extra skorch callbacks, for example ``skorch.callbacks.LRScheduler``.
         They are deep-copied at each fit, so the ones passed are never modified.
@@ -142,7 +147,14 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
     as a history, since ``"ABC"`` may mean one event or three.
 
     Samples of zero weight are treated as absent: their events and labels do
-    not enter the vocabulary or ``classes_``.
+    not enter the vocabulary or ``classes_``. Any finite non-negative weights
+    are valid, up to float64's largest: the loss is their weighted mean, which
+    does not change when every weight is scaled.
+
+    A ``fit`` that raises (bad input, a callback that fails) leaves the
+    estimator as it was before the call: fitted with its previous model, or
+    unfitted. Integer parameters take numpy integers (as from ``np.arange`` in a
+    grid) and refuse bools.
 
     Pressing Ctrl-C during ``fit`` stops training after the current batch and
     leaves a usable model (skorch's behaviour).
@@ -162,20 +174,20 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
-        "hidden_size": [Interval(Integral, 1, None, closed="left")],
-        "num_layers": [Interval(Integral, 1, None, closed="left")],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "embedding_dim": [integers(1)],
+        "hidden_size": [integers(1)],
+        "num_layers": [integers(1)],
+        "dropout": [reals(0, 1, closed="left")],
+        "lr": [reals(0, None, closed="neither")],
+        "batch_size": [integers(1)],
+        "max_epochs": [integers(1)],
         "early_stopping": ["boolean", StrOptions({"auto"})],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "max_history": [None, Interval(Integral, 1, None, closed="left")],
+        "validation_fraction": [reals(0, 1, closed="neither")],
+        "n_iter_no_change": [integers(1)],
+        "max_history": [None, integers(1)],
         "copy_from_history": ["boolean"],
         "device": [str, torch.device],
-        "num_threads": [None, Interval(Integral, 1, None, closed="left")],
+        "num_threads": [None, integers(1, MAX_THREADS)],
         "callbacks": [None, list],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -220,6 +232,7 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    @restore_on_failure
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Train the LSTM on histories ``X`` and their next events (or labels) ``y``.
@@ -238,9 +251,10 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
         self : NextEventClassifier
             The fitted classifier.
         """
-        device = _resolve_device(self.device)
+        device = check_device(self.device)
         self._check_callbacks()
         histories, y, sample_weight = check_fit_input(self, X, y, sample_weight)
+        sample_weight = _in_float32_range(sample_weight)
 
         encoder = LabelEncoder().fit(y)
         if len(encoder.classes_) < 2:
@@ -282,7 +296,9 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
         callbacks = copy.deepcopy(list(self.callbacks or []))
         if self.early_stopping_:
             callbacks.append(
-                EarlyStopping(monitor="valid_loss", patience=self.n_iter_no_change, load_best=True)
+                EarlyStopping(
+                    monitor="valid_loss", patience=int(self.n_iter_no_change), load_best=True
+                )
             )
         if self.verbose:
             callbacks.append(ProgressBar())
@@ -290,22 +306,22 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
             module=LSTMNextEventModule,
             module__n_tokens=N_RESERVED + len(self.events_),
             module__n_classes=len(self.classes_),
-            module__embedding_dim=self.embedding_dim,
-            module__hidden_size=self.hidden_size,
-            module__num_layers=self.num_layers,
-            module__dropout=self.dropout,
+            module__embedding_dim=int(self.embedding_dim),
+            module__hidden_size=int(self.hidden_size),
+            module__num_layers=int(self.num_layers),
+            module__dropout=float(self.dropout),
             module__token_class=self._token_class(),
             criterion=WeightedEntryLoss,
             optimizer=torch.optim.Adam,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
+            lr=float(self.lr),
+            max_epochs=int(self.max_epochs),
+            batch_size=int(self.batch_size),
             iterator_train=ChainLoader,
             iterator_train__shuffle=True,
             iterator_train__random_state=np.random.RandomState(seed),
             iterator_valid=ChainLoader,
             train_split=(
-                ValidSplit(self.validation_fraction, stratified=False, random_state=seed)
+                ValidSplit(float(self.validation_fraction), stratified=False, random_state=seed)
                 if self.early_stopping_
                 else None
             ),
@@ -379,13 +395,57 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
         return proba[chains.sample_entry]
 
 
-def _resolve_device(device):
-    if device == "auto":
+def _in_float32_range(sample_weight):
+    """The weights scaled by a power of 2 so that the largest lies in [0.5, 1).
+
+    The loss is computed in float32, where weights of 3.4e38 or more are inf and
+    trained the model to NaN. The loss is a weighted mean, so scaling every
+    weight leaves it as it is; a power of 2 scales exactly, so the model is the
+    same to the bit as with the weights given (where those fit in float32).
+    """
+    _, exponent = np.frexp(sample_weight.max())
+    return np.ldexp(sample_weight, -exponent)
+
+
+def check_device(device):
+    """The torch device ``device`` names, as a string; a ValueError if it cannot run here.
+
+    "auto" is CUDA when it is available, else the CPU. A CUDA device on a torch
+    without CUDA, or beyond the GPUs present, is refused here rather than with
+    torch's bare ``AssertionError`` in the middle of ``fit``.
+    """
+    if isinstance(device, str) and device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     try:
-        return str(torch.device(device))
-    except (RuntimeError, TypeError) as exc:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError, ValueError) as exc:
         raise ValueError(f"device={device!r} is not a torch device: {exc}") from None
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={device!r} asks for CUDA, but CUDA is not available in this torch "
+                f"(torch {torch.__version__}); use device='cpu' or 'auto'."
+            )
+        n_gpus = torch.cuda.device_count()
+        if resolved.index is not None and resolved.index >= n_gpus:
+            raise ValueError(
+                f"device={device!r} names GPU {resolved.index}, but only {n_gpus} "
+                f"CUDA device(s) are present (0 to {n_gpus - 1})."
+            )
+    elif resolved.type != "cpu" and not _backend_available(resolved.type):
+        raise ValueError(
+            f"device={device!r}: the {resolved.type!r} backend is not available in this torch."
+        )
+    return str(resolved)
+
+
+def _backend_available(kind):
+    backend = getattr(torch.backends, kind, None) or getattr(torch, kind, None)
+    is_available = getattr(backend, "is_available", None)
+    try:
+        return bool(is_available()) if callable(is_available) else False
+    except Exception:  # noqa: BLE001 - a backend probe that fails means "not available"
+        return False
 
 
 @contextmanager

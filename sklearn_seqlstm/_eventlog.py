@@ -26,14 +26,15 @@ come from numpy. The only Python-level loop builds the history lists.
 
 import warnings
 from collections.abc import Hashable
-from numbers import Integral
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import validate_params
 
+from ._missing import missing_mask
 from ._prefixes import PrefixHistories
+from ._validation import integers
 
 __all__ = ["NextEventSamples", "leave_last_out_split", "samples_from_log", "time_split"]
 
@@ -67,8 +68,8 @@ _COLUMNS = {
     "sequence_col": [Hashable],
     "order_col": [Hashable, None],
     "event_col": [Hashable],
-    "min_history": [Interval(Integral, 0, None, closed="left")],
-    "max_history": [Interval(Integral, 1, None, closed="left"), None],
+    "min_history": [integers(0)],
+    "max_history": [integers(1), None],
 }
 
 
@@ -497,6 +498,12 @@ class _SortedLog:
 
 def _check_columns(frame, sequence_col, order_col, event_col):
     roles = {"sequence_col": sequence_col, "order_col": order_col, "event_col": event_col}
+    for role in ("sequence_col", "event_col"):
+        if roles[role] is None:
+            raise ValueError(
+                f"{role} is required: give the name of the event log's column of "
+                f"{'sequence keys' if role == 'sequence_col' else 'events'}, got None."
+            )
     missing = [
         f"{role}={name!r}"
         for role, name in roles.items()
@@ -522,7 +529,7 @@ def _check_missing(frame, columns):
     for name in columns:
         if name is None:
             continue
-        missing = np.flatnonzero(frame[name].isna().to_numpy())
+        missing = np.flatnonzero(missing_mask(frame[name]))
         if len(missing) and (first is None or missing[0] < first[0]):
             first = (missing[0], name)
     if first is not None:

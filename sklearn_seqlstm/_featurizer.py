@@ -1,15 +1,15 @@
 """SequenceFeaturizer: fixed-width features of event histories, for linear baselines."""
 
 from itertools import chain, repeat
-from numbers import Integral
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
+from ._base import restore_on_failure
 from ._histories import check_histories, sorted_labels
+from ._validation import integers
 
 __all__ = ["SequenceFeaturizer"]
 
@@ -92,7 +92,7 @@ class SequenceFeaturizer(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "n_last": [Interval(Integral, 0, None, closed="left")],
+        "n_last": [integers(0)],
         "counts": ["boolean"],
         "length": ["boolean"],
         "sparse_output": ["boolean"],
@@ -104,6 +104,7 @@ class SequenceFeaturizer(TransformerMixin, BaseEstimator):
         self.length = length
         self.sparse_output = sparse_output
 
+    @restore_on_failure
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Learn the events, the columns of the one-hot and count features.

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import validate_data
 
+from ._missing import is_missing, missing_mask
 from ._prefixes import PrefixHistories
 
 __all__ = [
@@ -177,11 +178,11 @@ def _check_events(histories):
             f"number or another hashable value, but X[{i}][{j}] is a "
             f"{type(event).__name__} ({event!r})."
         ) from None
-    if any(_is_missing(e) for e in distinct):
-        i, j, event = _first(histories, _is_missing)
+    if any(is_missing(e) for e in distinct):
+        i, j, event = _first(histories, is_missing)
         raise ValueError(
-            f"X[{i}][{j}] is a missing value ({event!r}). Histories must not contain None "
-            "or NaN: drop those events or encode them as an event of their own."
+            f"X[{i}][{j}] is a missing value ({event!r}). Histories must not contain None, "
+            "NaN or NaT: drop those events or encode them as an event of their own."
         )
 
 
@@ -205,12 +206,6 @@ def _hashable(value):
     except TypeError:
         return False
     return True
-
-
-def _is_missing(value):
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, (float, np.floating)) and value != value
 
 
 def _first(histories, predicate):
@@ -261,17 +256,26 @@ def check_labels(y, n_samples):
             f"X and y have inconsistent numbers of samples: {n_samples} histories but "
             f"{len(y)} labels."
         )
-    # Only object and float arrays can hold None or NaN.
-    if y.dtype.kind in "Of":
-        missing = np.flatnonzero(pd.isna(y))
+    # Only object, float, complex, datetime and timedelta arrays can hold a missing value.
+    if y.dtype.kind in "OfcMm":
+        missing = np.flatnonzero(missing_mask(y))
         if len(missing):
             raise ValueError(
-                f"y contains missing labels (None or NaN), first at index {missing[0]}."
+                f"y contains missing labels (None, NaN or NaT), first at index {missing[0]}: "
+                f"{y[missing[0]]!r}."
             )
-    if y.dtype == object and pd.api.types.infer_dtype(y, skipna=False) == "string":
+    kind = pd.api.types.infer_dtype(y, skipna=False) if y.dtype == object else None
+    if kind == "string":
         # Strings held as Python objects sort about ten times slower than a numpy
         # string array, and scikit-learn sorts the labels several times in fit.
         y = y.astype(str)
+    elif kind in ("mixed", "mixed-integer"):
+        # scikit-learn sorts the labels; strings beside numbers fail deep in numpy.
+        types = sorted({type(label).__name__ for label in y.tolist()})
+        raise ValueError(
+            f"y mixes labels of types {', '.join(types)}: the labels of a classifier must be "
+            "all strings or all numbers. Convert them, for example with y.astype(str)."
+        )
     check_classification_targets(y)
     return y
 

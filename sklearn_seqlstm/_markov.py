@@ -1,17 +1,16 @@
 """MarkovChainClassifier: the n-gram baseline, next event from the last few events."""
 
 from itertools import chain, repeat
-from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import HistoryClassifierMixin
-from ._histories import check_fit_input, check_histories, sorted_labels
+from ._base import HistoryClassifierMixin, restore_on_failure
+from ._histories import check_fit_input, check_histories, sorted_labels, take
+from ._validation import integers, reals
 
 __all__ = ["MarkovChainClassifier"]
 
@@ -104,8 +103,8 @@ class MarkovChainClassifier(HistoryClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "order": [Interval(Integral, 0, None, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "order": [integers(0)],
+        "alpha": [reals(0)],
         "backoff": ["boolean"],
     }
 
@@ -114,6 +113,7 @@ class MarkovChainClassifier(HistoryClassifierMixin, BaseEstimator):
         self.alpha = alpha
         self.backoff = backoff
 
+    @restore_on_failure
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Count the labels that follow each context of length 0 to ``order``.
@@ -126,6 +126,9 @@ class MarkovChainClassifier(HistoryClassifierMixin, BaseEstimator):
             The next event, or any label, of each history.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights: a sample of weight 2 counts as two samples.
+            Weights whose sum is beyond float64's range are first divided by
+            the power of 2 that brings the largest below 1, so that the counts
+            stay finite; ``alpha`` then counts in those units.
 
         Returns
         -------
@@ -133,6 +136,13 @@ class MarkovChainClassifier(HistoryClassifierMixin, BaseEstimator):
             The fitted classifier.
         """
         histories, y, sample_weight = check_fit_input(self, X, y, sample_weight)
+        with np.errstate(over="ignore"):
+            overflows = not np.isfinite(sample_weight.sum())
+        if overflows:  # the counts would be inf, the probabilities NaN
+            sample_weight = np.ldexp(sample_weight, -np.frexp(sample_weight.max())[1])
+            # Weights below 2**-1074 of the largest are 0 now: absent, as weight 0 is.
+            kept = np.flatnonzero(sample_weight > 0)
+            histories, y, sample_weight = take(histories, kept), y[kept], sample_weight[kept]
 
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_

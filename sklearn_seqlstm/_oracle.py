@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from ._base import HistoryClassifierMixin
+from ._base import HistoryClassifierMixin, restore_on_failure
 from ._histories import check_histories, check_labels, sorted_labels
 
 __all__ = ["BayesOracleClassifier"]
@@ -91,6 +91,7 @@ class BayesOracleClassifier(HistoryClassifierMixin, BaseEstimator):
     def __init__(self, sampler):
         self.sampler = sampler
 
+    @restore_on_failure
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Check the data against the sampler and set ``classes_``; nothing is learnt.

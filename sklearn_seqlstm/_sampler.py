@@ -9,6 +9,7 @@ import contextlib
 import gc
 import itertools
 import numbers
+import os
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -16,6 +17,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
+
+from ._missing import is_missing
 
 _DEFAULT_EVENTS = ("A", "B", "C", "D", "E", "F", "G", "H")
 _DEFAULT_TRANSITIONS = {"A": {"B": 0.5, "C": 0.1, "D": 0.4}, "C": {"D": 0.8}, "D": {"A": 0.9}}
@@ -154,7 +157,10 @@ class MarkovMemorySampler(BaseEstimator):
             ``n_sequences`` chains, each a list of events.
         """
         process = self._resolve()
-        codes, lengths = self._sample_codes(process, n_sequences, length)
+        # Per event: two code arrays, the object array of labels and the list's pointer.
+        codes, lengths = self._sample_codes(
+            process, n_sequences, length, bytes_per_chain=lambda high: 32 * high + 64
+        )
         # An object array makes every chain hold the given label objects themselves, not
         # millions of new copies of them.
         with _gc_paused():
@@ -202,7 +208,13 @@ class MarkovMemorySampler(BaseEstimator):
                 f"min_history={min_history} leaves no (history, next event) pair in chains "
                 f"of at most {high} events."
             )
-        codes, lengths = self._sample_codes(process, n_sequences, length)
+        # Every prefix is a list of its own: O(length**2) pointers per chain.
+        codes, lengths = self._sample_codes(
+            process,
+            n_sequences,
+            length,
+            bytes_per_chain=lambda high: 32 * high + 64 + (high - min_history) * (64 + 4 * high),
+        )
         with _gc_paused():
             chains = _object_labels(process.events)[codes].tolist()
             X = [
@@ -236,7 +248,10 @@ class MarkovMemorySampler(BaseEstimator):
             and position.
         """
         process = self._resolve()
-        codes, lengths = self._sample_codes(process, n_sequences, length)
+        # Per event: two code arrays, the mask, the index arrays and three columns.
+        codes, lengths = self._sample_codes(
+            process, n_sequences, length, bytes_per_chain=lambda high: 65 * high
+        )
         is_event = np.arange(codes.shape[1]) < lengths[:, None]
         sequence_id, position = np.nonzero(is_event)
         return pd.DataFrame(
@@ -300,14 +315,19 @@ class MarkovMemorySampler(BaseEstimator):
             memory_influence=_check_memory_influence(self.memory_influence),
         )
 
-    def _sample_codes(self, process, n_sequences, length):
+    def _sample_codes(self, process, n_sequences, length, bytes_per_chain):
         """Sample chains as integer codes.
 
         Returns ``codes`` of shape (n_sequences, longest length), padded after each
-        chain's end, and ``lengths`` of shape (n_sequences,).
+        chain's end, and ``lengths`` of shape (n_sequences,). ``bytes_per_chain(high)``
+        estimates the memory the caller needs for one chain of ``high`` events; the
+        call is refused before anything is allocated if the total exceeds the machine's.
         """
         n_sequences = _check_count(n_sequences, "n_sequences", minimum=1)
         low, high = _check_length(length)
+        _check_memory(
+            n_sequences * bytes_per_chain(high), f"{n_sequences} chains of up to {high} events"
+        )
         rng = check_random_state(self.random_state)
         if low == high:
             lengths = np.full(n_sequences, low)
@@ -386,6 +406,11 @@ def _check_events(events):
             raise TypeError(f"events must be hashable, got {event!r}.") from None
         if seen:
             raise ValueError(f"events holds {event!r} more than once.")
+        if is_missing(event):
+            raise ValueError(
+                f"events[{code}] is a missing value ({event!r}); event labels must not be "
+                "None, NaN or NaT, which the classifiers refuse in histories."
+            )
         index[event] = code
     return events, index
 
@@ -420,7 +445,7 @@ def _fill_transitions(transitions, events, index):
                 )
             if mentioned[r, j]:
                 raise ValueError(f"{where}: next event {target!r} given more than once.")
-            if not isinstance(proba, numbers.Real):
+            if not _is_number(proba):
                 raise TypeError(
                     f"{where}: probability of {target!r} must be a number, got {proba!r}."
                 )
@@ -479,10 +504,14 @@ def _check_start_proba(start_proba, events, index):
         for event, proba in start_proba.items():
             if event not in index:
                 raise ValueError(f"start_proba: unknown event {event!r}.")
-            if not isinstance(proba, numbers.Real):
-                raise TypeError(f"start_proba: probability of {event!r} must be a number.")
+            if not _is_number(proba):
+                raise TypeError(
+                    f"start_proba: probability of {event!r} must be a number, got {proba!r}."
+                )
             start[index[event]] = proba
     else:
+        if np.asarray(start_proba).dtype == bool:
+            raise TypeError(f"start_proba must hold numbers, not bools; got {start_proba!r}.")
         try:
             start = np.array(start_proba, dtype=float)
         except (TypeError, ValueError):
@@ -503,11 +532,47 @@ def _check_start_proba(start_proba, events, index):
 
 
 def _check_memory_influence(memory_influence):
-    if not isinstance(memory_influence, numbers.Real):
+    if not _is_number(memory_influence):
         raise TypeError(f"memory_influence must be a number in [0, 1], got {memory_influence!r}.")
     if not 0 <= memory_influence <= 1:  # also rejects NaN
         raise ValueError(f"memory_influence must be in [0, 1], got {memory_influence!r}.")
     return float(memory_influence)
+
+
+def _is_number(value):
+    """A real number, but not a bool: ``True`` as a probability is surely a mistake."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _check_memory(n_bytes, what):
+    """Refuse work that would need more memory than the machine has, before allocating.
+
+    Without this, ``sample(10**6, 10**6)`` failed deep inside numpy with "Unable to
+    allocate 7.28 TiB", after the parameters had been checked and work begun.
+    """
+    total = _physical_memory()
+    if total is not None and n_bytes > total:
+        raise ValueError(
+            f"{what} would need about {_format_bytes(n_bytes)} of memory, more than this "
+            f"machine's {_format_bytes(total)}. Sample fewer or shorter chains, in "
+            "batches if need be."
+        )
+
+
+def _physical_memory():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):  # not a POSIX system
+        return None
+
+
+def _format_bytes(n_bytes):
+    """1234567 -> '1.18 MiB'."""
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n_bytes < 1024:
+            return f"{n_bytes:.3g} {unit}"
+        n_bytes /= 1024
+    return f"{n_bytes:.3g} TiB"
 
 
 def _check_count(value, name, *, minimum):

@@ -41,6 +41,12 @@ def _true_event_ranks(y_true, proba, classes):
     not in ``classes``.
     """
     proba = check_array(proba, dtype="numeric")
+    if (proba < 0).any():
+        row, column = np.argwhere(proba < 0)[0]
+        raise ValueError(
+            f"proba must hold probabilities, but proba[{row}, {column}] = "
+            f"{float(proba[row, column])!r} is negative."
+        )
     y_true = column_or_1d(y_true)
     classes = np.asarray(classes)
     if classes.ndim != 1:
@@ -67,6 +73,18 @@ def _true_event_ranks(y_true, proba, classes):
     ranks = 1.0 + higher.sum(axis=1) + tied_before.sum(axis=1)
     ranks[~known] = np.inf
     return ranks, proba_true
+
+
+def check_weights(sample_weight, samples):
+    """Weights as floats: finite, non-negative and not all zero, else a ValueError.
+
+    A negative weight has no meaning for a mean score, and weights summing to 0
+    made the mean a division by zero. The weights come back divided by their
+    largest, which leaves every weighted mean as it is but keeps weights near
+    float64's maximum from overflowing to inf in the sum.
+    """
+    sample_weight = _check_sample_weight(sample_weight, samples, ensure_non_negative=True)
+    return sample_weight / sample_weight.max()
 
 
 @validate_params(
@@ -125,7 +143,7 @@ def top_k_accuracy(y_true, proba, *, classes, k=1, sample_weight=None):
     0.5
     """
     ranks, _ = _true_event_ranks(y_true, proba, classes)
-    sample_weight = _check_sample_weight(sample_weight, ranks)
+    sample_weight = check_weights(sample_weight, ranks)
     return float(np.average(ranks <= k, weights=sample_weight))
 
 
@@ -187,7 +205,7 @@ def reciprocal_rank(y_true, proba, *, classes, k=None, sample_weight=None):
     0.25
     """
     ranks, _ = _true_event_ranks(y_true, proba, classes)
-    sample_weight = _check_sample_weight(sample_weight, ranks)
+    sample_weight = check_weights(sample_weight, ranks)
     if k is not None:
         ranks = np.where(ranks <= k, ranks, np.inf)
     return float(np.average(1.0 / ranks, weights=sample_weight))
@@ -252,7 +270,7 @@ def k_retrieval_curve(y_true, proba, *, classes, max_k=None, sample_weight=None)
     array([0.25, 0.5 , 0.75])
     """
     ranks, _ = _true_event_ranks(y_true, proba, classes)
-    sample_weight = _check_sample_weight(sample_weight, ranks)
+    sample_weight = check_weights(sample_weight, ranks)
     if max_k is None:
         max_k = len(np.asarray(classes))
     in_curve = ranks <= max_k
@@ -343,7 +361,7 @@ def k_retrieval_curve_from_estimator(estimator, X, y, *, max_k=None, sample_weig
 def _log_loss(y_true, proba, *, classes, eps, sample_weight=None):
     """Mean of ``-log(max(proba_true, eps))``; an unseen true event has probability eps."""
     _, proba_true = _true_event_ranks(y_true, proba, classes)
-    sample_weight = _check_sample_weight(sample_weight, proba_true)
+    sample_weight = check_weights(sample_weight, proba_true)
     proba_true = np.clip(np.nan_to_num(proba_true, nan=eps), eps, 1.0)
     return float(np.average(-np.log(proba_true), weights=sample_weight))
 
