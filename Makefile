@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/python -m sklearn_seqlstm demo --output demo_output
+	$(VENV)/bin/python -m sklearn_seqlstm demo --output demo_output --overwrite
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,7 +1,11 @@
 """The ``seqlstm`` command (also ``python -m sklearn_seqlstm``).
 
 One subcommand per job, each a function ``_run_<name>(args) -> exit status``
-registered in :func:`build_parser`; :func:`main` parses and dispatches. Today:
+registered in :func:`build_parser`; :func:`main` parses and dispatches. A user
+error is one line ``error: ...`` on stderr, never a traceback: exit status 2 for
+a bad command line or option (argparse's, or a :class:`UsageError` raised before
+any work), 1 for a failure after start-up (a :class:`CommandError`, or an
+``OSError`` while reading or writing files). Today:
 
 - ``seqlstm demo [--output DIR] [--quick]``: sweep the memory influence of the
   synthetic process, fit an LSTM and two baselines at each value, and write the
@@ -20,8 +24,16 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ._classifier import NextEventClassifier
-from ._evaluate import add_evaluate_arguments
+from ._evaluate import (
+    MAX_SEED,
+    CommandError,
+    add_evaluate_arguments,
+    add_overwrite_argument,
+    check_output_files,
+    int_between,
+)
 from ._featurizer import SequenceFeaturizer
+from ._files import replacing
 from ._markov import MarkovChainClassifier
 from ._sampler import MarkovMemorySampler
 from ._sweep import BAYES_LIMIT, memory_sweep
@@ -64,14 +76,35 @@ _QUICK = {
     "n_test_sequences": 60,
     "lstm": {**_DEMO["lstm"], "hidden_size": 16, "batch_size": 8, "max_epochs": 8},
 }
+# The files of the demo, for the check of the output folder before the sweep.
+_DEMO_CHARTS = (
+    "accuracy_vs_memory.png",
+    "top_k_vs_memory.png",
+    "log_loss_vs_memory.png",
+    "k_retrieval.png",
+    "transition_matrices.png",
+    "loss_curve.png",
+)
+_DEMO_FILES = ("results.csv", *_DEMO_CHARTS, "report.md")
 # The memory influence of the charts of single fits (k-retrieval, loss curve): the
 # neighbourhood of the limit's dip, where the models are hardest to tell apart.
 _FOCUS = 0.4
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line, ``error: ...``, exit status 2.
+
+    argparse prints the usage and then the error; the usage is one ``--help`` away.
+    Subparsers are made of the same class.
+    """
+
+    def error(self, message):
+        self.exit(2, f"error: {_one_line(message)} (see {self.prog} --help)\n")
+
+
 def build_parser():
     """The argument parser of ``seqlstm``, one subparser per subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="seqlstm",
         description="Next-event prediction from event histories with an LSTM.",
     )
@@ -86,7 +119,8 @@ def build_parser():
             "training and test chains, fit an LSTM (NextEventClassifier), a first-order "
             "Markov chain and a logistic regression, and score them beside the Bayes limit. "
             "Prints a results table and writes results.csv, PNG charts (with matplotlib) "
-            "and report.md to the output folder."
+            "and report.md to the output folder; the files of an earlier run are replaced "
+            "only with --overwrite."
         ),
     )
     demo.add_argument(
@@ -97,6 +131,7 @@ def build_parser():
         metavar="DIR",
         help="folder for results.csv, the charts and report.md (default: %(default)s)",
     )
+    add_overwrite_argument(demo)
     demo.add_argument(
         "--quick",
         action="store_true",
@@ -104,7 +139,7 @@ def build_parser():
     )
     demo.add_argument(
         "--random-state",
-        type=int,
+        type=int_between(0, MAX_SEED),
         default=0,
         metavar="SEED",
         help="seed of the chains and of the LSTM (default: %(default)s)",
@@ -125,7 +160,8 @@ def build_parser():
             "event) into (history, next event) samples, fit NextEventClassifier, Markov "
             "chains of orders 1 to 3, the logistic baseline and popularity, and print "
             "top-1/5/10 accuracy, MRR@10 and fit time. Writes results.csv and the "
-            "k-retrieval chart to the output folder."
+            "k-retrieval chart to the output folder; the files of an earlier run are "
+            "replaced only with --overwrite, and the input file never."
         ),
     )
     add_evaluate_arguments(evaluate)
@@ -143,10 +179,33 @@ def main(argv=None):
     Returns
     -------
     status : int
-        The exit status: 0 on success.
+        The exit status: 0 on success, 1 for a failure after start-up, 2 for a
+        bad option found before any work.
+
+    Raises
+    ------
+    SystemExit
+        From argparse: status 0 after ``--help`` or ``--version``, 2 for a bad
+        command line (after printing one line ``error: ...``).
     """
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except CommandError as exc:
+        return _error(exc, exc.status)
+    except OSError as exc:
+        # A file that cannot be read or written after start-up (a full disk, a
+        # file removed meanwhile): the system's message; not a bug to trace.
+        return _error(exc, 1)
+
+
+def _error(exc, status):
+    print(f"error: {_one_line(str(exc))}", file=sys.stderr)
+    return status
+
+
+def _one_line(text):
+    return " ".join(text.split())
 
 
 def _version():
@@ -170,7 +229,7 @@ def _run_demo(args):
     start = time.perf_counter()
     settings = _QUICK if args.quick else _DEMO
     output = args.output
-    output.mkdir(parents=True, exist_ok=True)
+    check_output_files(output, _DEMO_FILES, overwrite=args.overwrite)
     grid = settings["memory_influences"]
     print(
         f"seqlstm demo{' --quick' if args.quick else ''}: {len(grid)} values of memory "
@@ -191,7 +250,9 @@ def _run_demo(args):
         random_state=args.random_state,
     )
     sweep_seconds = time.perf_counter() - start
-    results.to_csv(output / "results.csv", index=False)
+    output.mkdir(parents=True, exist_ok=True)
+    with replacing(output / "results.csv") as path:
+        results.to_csv(path, index=False)
 
     gaps = _gap_summary(results)
     print()
@@ -203,9 +264,8 @@ def _run_demo(args):
     charts, skipped = _draw_charts(results, fitted, settings, args.random_state, output)
     if skipped:
         print(f"\nCharts skipped: {skipped}", file=sys.stderr)
-    (output / "report.md").write_text(
-        _report(results, gaps, settings, charts, sweep_seconds), encoding="utf-8"
-    )
+    with replacing(output / "report.md") as path:
+        path.write_text(_report(results, gaps, settings, charts, sweep_seconds), encoding="utf-8")
 
     written = ["results.csv", *charts, "report.md"]
     print(f"\nWrote {', '.join(written)} to {output}/")
@@ -287,7 +347,9 @@ def _draw_charts(results, fitted, settings, seed, output):
     charts = []
 
     def save(figure, name):
-        figure.savefig(output / name, dpi=100)
+        assert name in _DEMO_CHARTS, f"{name} must be in _DEMO_CHARTS, checked before the sweep"
+        with replacing(output / name) as path:
+            figure.savefig(path, dpi=100)
         charts.append(name)
 
     figure = Figure(figsize=(7, 4.5), layout="constrained")
@@ -307,7 +369,8 @@ def _draw_charts(results, fitted, settings, seed, output):
 
     grid = settings["memory_influences"]
     focus = min(grid, key=lambda m: abs(m - _FOCUS))
-    sampler = MarkovMemorySampler(memory_influence=focus, random_state=seed + 1)
+    # Modulo: the largest seed allowed, MAX_SEED, plus one is beyond numpy's seeds.
+    sampler = MarkovMemorySampler(memory_influence=focus, random_state=(seed + 1) % (MAX_SEED + 1))
     X_test, y_test, _ = sampler.make_dataset(settings["n_test_sequences"], settings["length"])
     figure = Figure(figsize=(6, 4.5), layout="constrained")
     ax = figure.subplots()

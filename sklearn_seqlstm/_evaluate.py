@@ -18,12 +18,13 @@ Two protocols:
   shows the mean over folds; the chart pools the folds.
 
 :func:`add_evaluate_arguments` adds the command's arguments to an argparse
-(sub)parser and :func:`run_evaluate` runs it on the parsed arguments.
+(sub)parser and :func:`run_evaluate` runs it on the parsed arguments. User errors
+are raised as :class:`CommandError`, which ``seqlstm``'s ``main`` prints as one
+line.
 """
 
 import argparse
 import importlib.util
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,14 +37,15 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ._classifier import NextEventClassifier
+from ._classifier import NextEventClassifier, check_device
 from ._eventlog import _all_samples, _leave_last_out, _SortedLog
 from ._featurizer import SequenceFeaturizer
+from ._files import check_outputs, replacing
 from ._markov import MarkovChainClassifier
 from ._progress import progress_bar
 from ._scoring import k_retrieval_curve, reciprocal_rank, top_k_accuracy
 
-__all__ = ["add_evaluate_arguments", "run_evaluate"]
+__all__ = ["CommandError", "UsageError", "add_evaluate_arguments", "run_evaluate"]
 
 LEAVE_LAST_OUT = "leave-last-out"
 GROUP_K_FOLD = "groupkfold"
@@ -65,6 +67,12 @@ MODELS = {
 }
 LSTM = MODELS["lstm"][0]
 
+#: The files written to the output folder.
+OUTPUT_FILES = ("results.csv", "k_retrieval.csv", "k_retrieval.png")
+
+#: Models that need at least two distinct events among their training targets.
+_NEED_TWO_EVENTS = ("lstm", "logistic")
+
 #: Metric columns of results.csv -> heading in the printed table.
 METRICS = {"top_1": "top-1", "top_5": "top-5", "top_10": "top-10", "mrr_10": "MRR@10"}
 
@@ -83,10 +91,28 @@ _LSTM_OPTIONS = {
     "--n-iter-no-change": ("n_iter_no_change", int, "patience of early stopping, in epochs"),
     "--device": ("device", str, "torch device: auto, cpu, cuda, ..."),
 }
+# The seeds numpy accepts (check_random_state), as NextEventClassifier's random_state.
+MAX_SEED = 2**32 - 1
 
 
-class EvaluateInputError(ValueError):
-    """Bad input to ``seqlstm evaluate``: reported as a message, not a stack trace."""
+class CommandError(ValueError):
+    """A user error of a ``seqlstm`` command: ``main`` prints it as one line, no traceback.
+
+    ``status`` is the exit status: 1 for a failure after start-up (bad data, a
+    file that cannot be read or written).
+    """
+
+    status = 1
+
+
+class UsageError(CommandError):
+    """An option that cannot work, found before any work: exit status 2, as argparse's."""
+
+    status = 2
+
+
+class EvaluateInputError(CommandError):
+    """Bad input to ``seqlstm evaluate`` (the event log): exit status 1."""
 
 
 def add_evaluate_arguments(parser):
@@ -137,21 +163,21 @@ def add_evaluate_arguments(parser):
     )
     protocol.add_argument(
         "--n-splits",
-        type=_int_at_least(2),
+        type=int_between(2),
         default=5,
         metavar="N",
         help="folds of --protocol groupkfold (default: %(default)s)",
     )
     protocol.add_argument(
         "--min-history",
-        type=_int_at_least(0),
+        type=int_between(0),
         default=1,
         metavar="N",
         help="shortest history of a sample (default: %(default)s)",
     )
     protocol.add_argument(
         "--max-history",
-        type=_int_at_least(1),
+        type=int_between(1),
         default=None,
         metavar="N",
         help="truncate every history to its last N events, for all models (default: whole "
@@ -174,7 +200,7 @@ def add_evaluate_arguments(parser):
         lstm.add_argument(
             flag,
             dest=f"lstm_{name}",
-            type=kind,
+            type=_classifier_option(name, kind),
             default=None,
             metavar={int: "N", float: "X"}.get(kind, "NAME"),
             help=f"{text} (default: {defaults[name]})",
@@ -211,9 +237,10 @@ def add_evaluate_arguments(parser):
         metavar="DIR",
         help="folder for results.csv, k_retrieval.csv and k_retrieval.png (default: %(default)s)",
     )
+    add_overwrite_argument(parser)
     parser.add_argument(
         "--random-state",
-        type=int,
+        type=int_between(0, MAX_SEED),
         default=0,
         metavar="SEED",
         help="seed of the LSTM (default: %(default)s)",
@@ -228,7 +255,18 @@ def add_evaluate_arguments(parser):
     return parser
 
 
-def _int_at_least(minimum):
+def add_overwrite_argument(parser):
+    """The ``--overwrite`` flag of the commands that write files."""
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the files of an earlier run in the output folder (never the input file)",
+    )
+
+
+def int_between(minimum, maximum=None):
+    """An argparse type: an integer from ``minimum`` to ``maximum`` (None: no maximum)."""
+
     def parse(text):
         try:
             value = int(text)
@@ -236,19 +274,64 @@ def _int_at_least(minimum):
             raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {value}")
         return value
 
-    parse.__name__ = f"integer >= {minimum}"
+    parse.__name__ = "integer"
     return parse
+
+
+def _classifier_option(name, kind):
+    """An argparse type for NextEventClassifier's parameter ``name``, checked by the classifier.
+
+    The classifier's own validation (and ``check_device``) runs as the option is
+    parsed, so that a value it would refuse in ``fit`` is a usage error before any
+    data is read, in the classifier's words, and the two cannot disagree.
+    """
+
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            expected = {int: "an integer", float: "a number"}[kind]
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        try:
+            NextEventClassifier(**{name: value})._validate_params()
+            if name == "device":
+                check_device(value)
+        except ValueError as exc:  # sklearn's InvalidParameterError is a ValueError
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return value
+
+    parse.__name__ = name
+    return parse
+
+
+def check_output_files(folder, names, *, overwrite, inputs=()):
+    """Check that the command can write ``names`` into ``folder``; a UsageError if not.
+
+    Run before any work, so that a bad output folder does not waste a run.
+    """
+    try:
+        return check_outputs(folder, names, overwrite=overwrite, inputs=inputs)
+    except FileExistsError as exc:
+        raise UsageError(
+            f"{exc} Pass --overwrite to replace them, or give another output folder (-o)."
+        ) from None
+    except ValueError as exc:  # the input file
+        raise UsageError(f"{exc} Give another output folder (-o).") from None
+    except OSError as exc:
+        raise UsageError(f"output folder: {exc}") from None
 
 
 def run_evaluate(args):
     """Run ``seqlstm evaluate`` with parsed arguments.
 
-    Bad input (a missing file or column, a missing value, an order key that
-    cannot be ordered, a file that is neither CSV nor Parquet, too few
-    sequences) is reported on stderr in one message that names the row or
-    column, with exit status 1.
+    The output folder is checked first: it must be (or be creatable as) a
+    writable folder without the files of an earlier run (unless
+    ``args.overwrite``), and the input file is never overwritten. Each file is
+    written through a temporary file, renamed when complete.
 
     Parameters
     ----------
@@ -258,30 +341,39 @@ def run_evaluate(args):
     Returns
     -------
     status : int
-        0 on success, 1 on bad input.
+        0 on success.
+
+    Raises
+    ------
+    UsageError
+        When the output folder cannot take the files (exit status 2).
+    EvaluateInputError
+        On bad input (a missing file or column, a missing value, an order key
+        that cannot be ordered, a file that is neither CSV nor Parquet, too few
+        sequences or events), with a message that names the row or column
+        (exit status 1).
     """
     start = time.perf_counter()
+    output = args.output
+    check_output_files(output, OUTPUT_FILES, overwrite=args.overwrite, inputs=[args.events])
     models = {MODELS[key][0]: key for key in dict.fromkeys(args.models)}
     n_fits = len(models) * (1 if args.protocol == LEAVE_LAST_OUT else args.n_splits)
     with _progress(2 + n_fits, enabled=args.progress) as step:
-        try:
-            step(f"loading {args.events.name}")
-            frame = read_event_log(args.events)
-            frame = _parse_order_column(frame, args.order_col, args.events)
-            step("encoding histories")
-            splits, notes = _splits(frame, args)
-        except EvaluateInputError as exc:
-            step.close()
-            print(f"seqlstm evaluate: error: {exc}", file=sys.stderr)
-            return 1
+        step(f"loading {args.events.name}")
+        frame = read_event_log(args.events)
+        frame = _parse_order_column(frame, args.order_col, args.events)
+        step("encoding histories")
+        splits, notes = _splits(frame, args)
+        _check_distinct_events(splits, models)
         lstm = _lstm_settings(args)
         results, curves = _fit_and_score(splits, models, lstm, args.random_state, step)
     elapsed = time.perf_counter() - start
 
-    output = args.output
     output.mkdir(parents=True, exist_ok=True)
-    results.to_csv(output / "results.csv", index=False)
-    curves.to_csv(output / "k_retrieval.csv", index=False)
+    with replacing(output / "results.csv") as path:
+        results.to_csv(path, index=False)
+    with replacing(output / "k_retrieval.csv") as path:
+        curves.to_csv(path, index=False)
     written = ["results.csv", "k_retrieval.csv"]
     chart, skipped = _draw_chart(curves, args, output)
     if chart:
@@ -324,10 +416,13 @@ def read_event_log(path):
     Raises
     ------
     EvaluateInputError
-        When the file is missing, has another extension, cannot be parsed, or is
-        Parquet while no Parquet engine (pyarrow) is installed.
+        When the file is missing or is a folder, has another extension, cannot be
+        parsed, names a column twice, or is Parquet while no Parquet engine
+        (pyarrow) is installed.
     """
     path = Path(path)
+    if path.is_dir():
+        raise EvaluateInputError(f"{path} is a folder, not a file: give the event log's file.")
     suffixes = [suffix.lower() for suffix in path.suffixes]
     if suffixes and suffixes[-1] in _COMPRESSIONS:
         suffixes = suffixes[:-1]
@@ -341,13 +436,30 @@ def read_event_log(path):
     if not path.is_file():
         raise EvaluateInputError(f"{path}: no such file.")
     if kind in _PARQUET:
-        return _read_parquet(path)
+        frame = _read_parquet(path)
+        _check_unique(frame.columns, path)
+        return frame
+    separator = _CSV_SEPARATORS[kind]
     try:
-        frame = pd.read_csv(path, sep=_CSV_SEPARATORS[kind], low_memory=False)
+        # pandas renames a repeated column ("page" to "page.1"), so that the user's
+        # --event-col page would silently pick one: read the header as it is first.
+        header = pd.read_csv(path, sep=separator, header=None, nrows=1, dtype=str)
+        _check_unique(header.iloc[0].dropna(), path)
+        frame = pd.read_csv(path, sep=separator, low_memory=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
         raise EvaluateInputError(f"{path}: could not be parsed as CSV: {exc}") from None
     frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
     return frame
+
+
+def _check_unique(names, path):
+    names = pd.Series(list(names), dtype=object)
+    repeated = list(dict.fromkeys(names[names.duplicated()]))
+    if repeated:
+        raise EvaluateInputError(
+            f"{path}: the column name(s) {', '.join(map(repr, repeated))} appear more than once "
+            "in the header; give each column its own name."
+        )
 
 
 def _read_parquet(path):
@@ -453,6 +565,29 @@ def _skipped_note(n_short, n_sequences, reason):
 
 
 # Fitting and scoring ------------------------------------------------------------------
+
+
+def _check_distinct_events(splits, models):
+    """Refuse, before fitting anything, training targets the chosen models cannot fit.
+
+    The LSTM and the logistic regression need two distinct events to learn from;
+    the Markov chains and popularity fit a log of one event.
+    """
+    needy = [name for name, key in models.items() if key in _NEED_TWO_EVENTS]
+    if not needy:
+        return
+    for split, train, _ in splits:
+        events = pd.unique(train.y)
+        if len(events) == 1:
+            where = f" ({split})" if split.startswith("fold") else ""
+            event = events[0].item() if isinstance(events[0], np.generic) else events[0]
+            one = len(needy) == 1
+            raise EvaluateInputError(
+                f"the training samples{where} hold one distinct event only ({event!r}): "
+                f"{' and '.join(needy)} {'needs' if one else 'need'} at least two. Leave "
+                f"{'it' if one else 'them'} out of --models, or give a log with more distinct "
+                "events."
+            )
 
 
 def _lstm_settings(args):
@@ -603,7 +738,8 @@ def _draw_chart(curves, args, output):
     where = "last event of each sequence" if args.protocol == LEAVE_LAST_OUT else "pooled folds"
     ax.set_title(f"Top-k accuracy against k on {args.events.name} ({where})")
     name = "k_retrieval.png"
-    figure.savefig(output / name, dpi=100)
+    with replacing(output / name) as path:
+        figure.savefig(path, dpi=100)
     return name, None
 
 

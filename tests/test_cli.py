@@ -34,9 +34,11 @@ def quick_demo(tmp_path_factory):
     """Run `seqlstm demo --quick` once in-process; return (output folder, stdout)."""
     pytest.importorskip("matplotlib")
     output = tmp_path_factory.mktemp("demo")
+    # A report of an earlier run, which --overwrite replaces.
+    (output / "report.md").write_text("an earlier report")
     stdout = io.StringIO()
     with contextlib.redirect_stdout(stdout):
-        status = main(["demo", "--quick", "--output", str(output), "--no-progress"])
+        status = main(["demo", "--quick", "--output", str(output), "--no-progress", "--overwrite"])
     assert status == 0
     return output, stdout.getvalue()
 
@@ -50,6 +52,9 @@ def test_quick_demo_writes_every_file(quick_demo):
         assert (output / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
     assert re.search(r"Total elapsed: \d+\.\d s", stdout)
     assert "Top-1 accuracy on the test chains" in stdout
+    assert (output / "report.md").read_text(encoding="utf-8").startswith("# sklearn-seqlstm demo")
+    # Every file was written through a temporary file and renamed: none is left.
+    assert sorted(path.name for path in output.iterdir()) == sorted(FILES)
 
 
 def test_quick_demo_results_csv(quick_demo):
@@ -140,6 +145,62 @@ def test_parser_has_subcommands():
     assert info.value.code == 0
 
 
+def error_line(capsys, status, expected_status):
+    """The one line ``error: ...`` printed on stderr, without a traceback."""
+    captured = capsys.readouterr()
+    assert status == expected_status, captured.err
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), captured.err
+    return lines[0]
+
+
+def exit_status(argv):
+    """``main(argv)``'s exit status, of a usage error (SystemExit) too."""
+    try:
+        return main(argv)
+    except SystemExit as exit_:
+        return exit_.code
+
+
+@pytest.fixture
+def no_sweep(monkeypatch):
+    """Fail the test if the demo starts its sweep: these errors come before any work."""
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the sweep started before the error was found")
+
+    monkeypatch.setattr("sklearn_seqlstm._cli.memory_sweep", fail)
+
+
+def test_usage_errors_are_one_line(capsys):
+    message = error_line(capsys, exit_status(["bogus"]), 2)
+    assert "invalid choice: 'bogus'" in message
+    message = error_line(capsys, exit_status(["demo", "--random-state", "x"]), 2)
+    assert "--random-state" in message and "'x'" in message
+
+
+def test_demo_output_that_is_a_file(tmp_path, capsys, no_sweep):
+    path = tmp_path / "report.md"
+    path.write_text("mine")
+    status = exit_status(["demo", "--quick", "-o", str(path), "--no-progress"])
+    assert "is a file, not a folder" in error_line(capsys, status, 2)
+    assert path.read_text() == "mine"
+
+
+def test_demo_does_not_overwrite_without_overwrite(tmp_path, capsys, no_sweep):
+    (tmp_path / "report.md").write_text("mine")
+    (tmp_path / "notes.txt").write_text("not an output of the demo")
+    status = exit_status(["demo", "--quick", "-o", str(tmp_path), "--no-progress"])
+    message = error_line(capsys, status, 2)
+    assert "report.md" in message and "--overwrite" in message and "notes.txt" not in message
+    assert (tmp_path / "report.md").read_text() == "mine"
+
+
+def test_demo_random_state_out_of_range(tmp_path, capsys, no_sweep):
+    status = exit_status(["demo", "--quick", "-o", str(tmp_path), "--random-state", "-1"])
+    assert "--random-state" in error_line(capsys, status, 2)
+
+
 def test_console_script_is_declared():
     scripts = {ep.name: ep.value for ep in entry_points(group="console_scripts")}
     assert scripts.get("seqlstm") == "sklearn_seqlstm._cli:main"
@@ -170,3 +231,24 @@ def _has_tqdm():
     except ImportError:
         return False
     return True
+
+
+def test_python_m_evaluate_error_is_one_line_without_traceback(tmp_path):
+    path = tmp_path / "events.csv"
+    rows = [f"u{user},{time},{'ABC'[(user + time) % 3]}" for user in range(6) for time in range(5)]
+    path.write_text("user,timestamp,page\n" + "\n".join(rows) + "\n")
+    argv = ["--sequence-col", "user", "--order-col", "timestamp", "--event-col", "page"]
+    argv += ["--models", "lstm", "markov1", "--max-epochs", "1", "--hidden-size", "0"]
+    completed = subprocess.run(
+        [sys.executable, "-m", "sklearn_seqlstm", "evaluate", str(path), *argv, "-o", "out"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert completed.returncode == 2, completed.stderr
+    assert "Traceback" not in completed.stderr
+    lines = completed.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: argument --hidden-size"), lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.csv"]

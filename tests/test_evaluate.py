@@ -1,13 +1,16 @@
-"""``seqlstm evaluate``, run in-process through add_evaluate_arguments and run_evaluate."""
+"""``seqlstm evaluate``, run in-process through ``main`` (the parser of add_evaluate_arguments)."""
 
 import argparse
 import importlib.util
+import os
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from sklearn_seqlstm import MarkovMemorySampler
+from sklearn_seqlstm._cli import main
 from sklearn_seqlstm._evaluate import (
     MODELS,
     _lstm_settings,
@@ -47,7 +50,11 @@ def csv_log(tmp_path):
 
 
 def run(*argv):
-    return run_evaluate(parse(*argv))
+    """Run ``seqlstm evaluate`` through ``main``; the exit status, of a usage error too."""
+    try:
+        return main(["evaluate", *(str(a) for a in argv)])
+    except SystemExit as exit_:
+        return exit_.code
 
 
 def test_the_parser_dispatches_to_run_evaluate():
@@ -146,16 +153,21 @@ def test_bad_arguments_are_usage_errors(argv, capsys):
     assert info.value.code == 2
 
 
-# Bad input: one message naming the row or column, exit status 1 --------------------
+# Bad input: one line naming the row or column, exit status 1 ----------------------
 
 
-def evaluate_error(path, *argv, capsys):
-    status = run(path, *argv, "--models", *BASELINES, "--no-progress")
+def one_error_line(capsys, status, expected_status):
+    """The error message printed, checked to be one line ``error: ...`` on stderr."""
     captured = capsys.readouterr()
-    assert status == 1
+    assert status == expected_status, captured.err
     assert "Traceback" not in captured.err
-    assert captured.err.startswith("seqlstm evaluate: error: ")
-    return captured.err
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), captured.err
+    return lines[0]
+
+
+def evaluate_error(path, *argv, capsys, status=1):
+    return one_error_line(capsys, run(path, *argv, "--models", *BASELINES, "--no-progress"), status)
 
 
 def test_missing_columns_are_named_with_the_available_ones(csv_log, tmp_path, capsys):
@@ -280,3 +292,175 @@ def test_parquet_end_to_end(tmp_path, capsys):
     broken.write_bytes(b"not parquet at all")
     message = evaluate_error(broken, *COLUMNS, "-o", tmp_path, capsys=capsys)
     assert "could not be read as Parquet" in message
+
+
+# Bad options: one line, exit status 2, found before any work ------------------------
+
+
+@pytest.fixture
+def no_fitting(monkeypatch):
+    """Fail the test if a model is fitted: these errors must be found before any work."""
+
+    def fail(*args, **kwargs):
+        raise AssertionError("models were fitted before the error was found")
+
+    monkeypatch.setattr("sklearn_seqlstm._evaluate._fit_and_score", fail)
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--hidden-size", "0"],
+        ["--embedding-dim", "-3"],
+        ["--lr", "-1"],
+        ["--lr", "nan"],
+        ["--dropout", "2"],
+        ["--batch-size", "-5"],
+        ["--max-epochs", "0"],
+        ["--device", "bogus"],
+        ["--random-state", "-1"],
+    ],
+    ids=" ".join,
+)
+def test_bad_model_options_are_one_line_usage_errors(option, csv_log, tmp_path, capsys, no_fitting):
+    status = run(csv_log, *COLUMNS, *option, "--models", "lstm", "-o", tmp_path / "out")
+    message = one_error_line(capsys, status, 2)
+    assert option[0] in message and option[1] in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_cuda_without_cuda_is_a_usage_error(csv_log, tmp_path, capsys, no_fitting):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is available here")
+    status = run(csv_log, *COLUMNS, "--device", "cuda", "-o", tmp_path / "out")
+    assert "CUDA is not available" in one_error_line(capsys, status, 2)
+
+
+def test_argparse_usage_errors_are_one_line(csv_log, capsys):
+    message = one_error_line(capsys, run(csv_log, "--sequence-col", "user"), 2)
+    assert "required" in message and "--order-col" in message
+    message = one_error_line(capsys, run(csv_log, *COLUMNS, "--hidden-size"), 2)
+    assert "--hidden-size" in message and "expected one argument" in message
+
+
+def test_a_log_with_one_distinct_event_and_the_lstm(tmp_path, capsys):
+    path = tmp_path / "events.csv"
+    rows = [(user, time, "A") for user in range(3) for time in range(5)]
+    pd.DataFrame(rows, columns=["user", "timestamp", "page"]).to_csv(path, index=False)
+    argv = [path, *COLUMNS, *TINY_LSTM, "--no-progress", "-o", tmp_path / "o"]
+    message = one_error_line(capsys, run(*argv, "--models", "lstm", "markov1"), 1)
+    assert "one distinct event" in message and "LSTM" in message
+    # The Markov chain alone fits such a log.
+    assert run(path, *COLUMNS, "--models", "markov1", "-o", tmp_path / "o", "--no-progress") == 0
+
+
+# The output folder and its files ----------------------------------------------------
+
+
+def test_output_that_is_a_file(csv_log, tmp_path, capsys, no_fitting):
+    status = run(csv_log, *COLUMNS, "--models", *BASELINES, "-o", csv_log)
+    assert "is a file, not a folder" in one_error_line(capsys, status, 2)
+    assert read_event_log(csv_log).shape == event_log().shape
+
+
+def test_output_that_cannot_be_created(csv_log, tmp_path, capsys, no_fitting):
+    status = run(csv_log, *COLUMNS, "--models", *BASELINES, "-o", csv_log / "out")
+    assert "is a file, not a folder" in one_error_line(capsys, status, 2)
+
+
+def test_output_folder_that_is_not_writable(csv_log, tmp_path, monkeypatch, capsys, no_fitting):
+    # Running as root, chmod cannot make a folder unwritable: refuse every file opened
+    # for writing in it instead, as a read-only or foreign folder does.
+    output = tmp_path / "read-only"
+    output.mkdir()
+    real_open = os.open
+
+    def refusing_open(path, flags, *args, **kwargs):
+        if Path(path).parent == output and flags & (os.O_WRONLY | os.O_RDWR):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refusing_open)
+    status = run(csv_log, *COLUMNS, "--models", *BASELINES, "-o", output)
+    assert "not writable" in one_error_line(capsys, status, 2)
+    assert list(output.iterdir()) == []
+
+
+def test_existing_results_are_not_overwritten(csv_log, tmp_path, capsys):
+    output = tmp_path / "out"
+    argv = [csv_log, *COLUMNS, "--models", *BASELINES, "-o", output, "--no-progress"]
+    assert run(*argv) == 0
+    before = {path.name: path.read_bytes() for path in output.iterdir()}
+    assert set(before) >= {"results.csv", "k_retrieval.csv"}
+    capsys.readouterr()
+
+    message = one_error_line(capsys, run(*argv), 2)
+    assert "--overwrite" in message
+    for name in before:
+        assert name in message
+    assert {path.name: path.read_bytes() for path in output.iterdir()} == before
+
+    (output / "results.csv").write_text("an older run")
+    assert run(*argv, "--overwrite") == 0
+    assert set(pd.read_csv(output / "results.csv")["model"]) == {"Markov (order 1)", "Popularity"}
+    assert sorted(path.name for path in output.iterdir()) == sorted(before)  # no temporary left
+
+
+def test_the_input_is_never_overwritten(tmp_path, capsys):
+    path = tmp_path / "results.csv"
+    event_log().to_csv(path, index=False)
+    original = path.read_bytes()
+    for extra in [[], ["--overwrite"]]:
+        status = run(path, *COLUMNS, "--models", *BASELINES, "-o", tmp_path, *extra)
+        message = one_error_line(capsys, status, 2)
+        assert "results.csv" in message and "input" in message
+        assert path.read_bytes() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv"]
+
+
+def test_a_failed_write_leaves_no_half_written_file(csv_log, tmp_path, monkeypatch, capsys):
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    output = tmp_path / "out"
+    output.mkdir()
+    (output / "k_retrieval.png").write_bytes(b"the chart of an earlier run")
+
+    def failing_savefig(self, fname, **kwargs):
+        Path(fname).write_bytes(b"\x89PNG half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", failing_savefig)
+    argv = [csv_log, *COLUMNS, "--models", *BASELINES, "-o", output, "--no-progress"]
+    message = one_error_line(capsys, run(*argv, "--overwrite"), 1)
+    assert "No space left on device" in message
+    assert (output / "k_retrieval.png").read_bytes() == b"the chart of an earlier run"
+    assert not [p for p in output.iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+# The event log itself ------------------------------------------------------------------
+
+
+def test_duplicated_column_names_are_an_error(tmp_path, capsys):
+    path = tmp_path / "events.csv"
+    path.write_text("user,timestamp,page,page\nu1,1,A,B\nu1,2,B,C\nu1,3,A,C\nu1,4,B,A\n")
+    message = evaluate_error(path, *COLUMNS, "-o", tmp_path / "out", capsys=capsys)
+    assert "'page'" in message and "more than once" in message
+
+
+def test_a_folder_given_as_the_log(tmp_path, capsys):
+    folder = tmp_path / "events.csv"
+    folder.mkdir()
+    message = evaluate_error(folder, *COLUMNS, "-o", tmp_path / "out", capsys=capsys)
+    assert "is a folder, not a file" in message
+
+
+def test_outputs_get_the_permissions_of_any_new_file(csv_log, tmp_path):
+    # Written through temporary files, which must not stay private (tempfile's 0600).
+    output = tmp_path / "out"
+    assert run(csv_log, *COLUMNS, "--models", *BASELINES, "-o", output, "--no-progress") == 0
+    (tmp_path / "plain.txt").write_text("")
+    usual = (tmp_path / "plain.txt").stat().st_mode
+    for name in ["results.csv", "k_retrieval.csv", "k_retrieval.png"]:
+        assert (output / name).stat().st_mode == usual, name
