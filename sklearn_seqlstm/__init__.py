@@ -1,5 +1,6 @@
 """sklearn-seqlstm: predict the next event from a history of events with an LSTM."""
 
+from ._attributed import AttributedHistories
 from ._classifier import NextEventClassifier
 from ._eventlog import NextEventSamples, leave_last_out_split, samples_from_log, time_split
 from ._featurizer import SequenceFeaturizer
@@ -42,6 +43,7 @@ __all__ = [
     "MarkovMemorySampler",
     "NextEventClassifier",
     "PrefixHistories",
+    "AttributedHistories",
     "k_retrieval_curve",
     "k_retrieval_curve_from_estimator",
     "neg_log_loss_scorer",

@@ -49,6 +49,9 @@ class ChainSet:
     entry_weight: np.ndarray
     entry_offsets: np.ndarray
     sample_entry: np.ndarray
+    #: For attributed histories, the tokens are rows of this step table (see
+    #: :mod:`._steps`), whose event tokens and attributes are looked up per batch.
+    steps: object = None
 
     @property
     def n_chains(self):
@@ -306,11 +309,24 @@ def collate(chains, batch):
     batch = np.asarray(batch, dtype=np.int64)
     # The three entry arrays share one padded index: build it once.
     entries = _padded_index(chains.entry_offsets, batch)
+    tokens = _padded(chains.tokens, chains.token_offsets, batch, -1)
     X = {
-        "tokens": torch.from_numpy(_padded(chains.tokens, chains.token_offsets, batch, 0)),
+        "tokens": torch.from_numpy(np.maximum(tokens, 0)),
         "positions": torch.from_numpy(_take_padded(chains.entry_position, *entries, 0)),
         "targets": torch.from_numpy(_take_padded(chains.entry_target, *entries, 0)),
     }
+    if chains.steps is not None:
+        # Padding (-1) reads row 0 and is then zeroed: padded steps are never read out.
+        rows, padding = np.maximum(tokens, 0), tokens < 0
+        event_tokens = chains.steps.tokens[rows]
+        event_tokens[padding] = 0
+        cats = chains.steps.cats[rows]
+        cats[padding] = 0
+        nums = chains.steps.nums[rows]
+        nums[padding] = 0.0
+        X["tokens"] = torch.from_numpy(event_tokens)
+        X["cats"] = torch.from_numpy(cats)
+        X["nums"] = torch.from_numpy(nums)
     y = {
         "weight": torch.from_numpy(
             _take_padded(chains.entry_weight, *entries, 0.0).astype(np.float32)

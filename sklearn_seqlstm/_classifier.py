@@ -1,6 +1,7 @@
 """NextEventClassifier: an LSTM over event histories with scikit-learn's interface."""
 
 import copy
+import dataclasses
 from contextlib import contextmanager
 from itertools import repeat
 
@@ -15,11 +16,13 @@ from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
 
+from ._attributed import AttributedHistories
 from ._base import HistoryClassifierMixin, restore_on_failure
 from ._chains import ChainDataset, ChainLoader, chains_from_prefixes, collate, group_into_chains
 from ._histories import check_fit_input, check_histories, distinct_events, sorted_labels
 from ._module import N_RESERVED, START, TRUNCATED, UNKNOWN, LSTMNextEventModule, WeightedEntryLoss
 from ._prefixes import PrefixHistories
+from ._steps import StepEncoder
 from ._validation import integers, reals
 
 __all__ = ["NextEventClassifier"]
@@ -186,6 +189,9 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
         "n_iter_no_change": [integers(1)],
         "max_history": [None, integers(1)],
         "copy_from_history": ["boolean"],
+        "time_features": ["boolean"],
+        "attributes": ["boolean"],
+        "sequence_context": [StrOptions({"every_step", "first_step"})],
         "device": [str, torch.device],
         "num_threads": [None, integers(1, MAX_THREADS)],
         "callbacks": [None, list],
@@ -208,6 +214,9 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
         n_iter_no_change=5,
         max_history=None,
         copy_from_history=True,
+        time_features=True,
+        attributes=True,
+        sequence_context="every_step",
         device="auto",
         num_threads=1,
         callbacks=None,
@@ -226,6 +235,9 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.max_history = max_history
         self.copy_from_history = copy_from_history
+        self.time_features = time_features
+        self.attributes = attributes
+        self.sequence_context = sequence_context
         self.device = device
         self.num_threads = num_threads
         self.callbacks = callbacks
@@ -265,6 +277,10 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
         self.classes_ = encoder.classes_
         self.events_ = sorted_labels(distinct_events(histories))
         self._event_ids = {event: N_RESERVED + i for i, event in enumerate(self.events_)}
+        self._steps = self._fit_steps(histories)
+        self.event_attributes_ = [] if self._steps is None else self._steps.event_attributes
+        self.sequence_attributes_ = [] if self._steps is None else self._steps.sequence_attributes
+        self.time_kind_ = None if self._steps is None else self._steps.time_kind
         chains = self._chains(histories, encoder.transform(y), sample_weight)
 
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
@@ -311,6 +327,8 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
             module__num_layers=int(self.num_layers),
             module__dropout=float(self.dropout),
             module__token_class=self._token_class(),
+            module__cat_cardinalities=[] if self._steps is None else self._steps.cat_cardinalities,
+            module__n_numeric=0 if self._steps is None else self._steps.n_numeric,
             criterion=WeightedEntryLoss,
             optimizer=torch.optim.Adam,
             lr=float(self.lr),
@@ -340,14 +358,62 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
             token_class[token] = class_index.get(event, -1)
         return token_class if (token_class >= 0).any() else None
 
+    def _fit_steps(self, histories):
+        """The step encoder of attributed histories, or None when nothing but events is used."""
+        if not isinstance(histories, AttributedHistories):
+            return None
+        steps = StepEncoder(
+            time_features=self.time_features,
+            attributes=self.attributes,
+            sequence_context=self.sequence_context,
+        ).fit(histories)
+        return steps if steps.uses_anything else None
+
+    def _check_same_input(self, histories):
+        """Histories at predict time carry what fit used, no more and no less."""
+        if self._steps is not None:
+            self._steps.check_same_input(histories)
+        elif isinstance(histories, AttributedHistories):
+            used_in_fit = self.attributes or self.time_features
+            extra = histories.event_attribute_names + histories.sequence_attribute_names
+            extra += ["time"] if histories.time_kind else []
+            if extra and used_in_fit:
+                raise ValueError(
+                    f"X carries {extra[0]!r} (and {len(extra) - 1} more attributes), which "
+                    "were absent in fit: the model was fitted on events only."
+                )
+
     def _chains(self, histories, targets=None, weights=None):
         """The chains that serve the histories: one LSTM pass each."""
+        if self._steps is not None:
+            return self._attributed_chains(histories, targets, weights)
         if isinstance(histories, PrefixHistories) and self.max_history is None:
             sequences = self._encode(histories.used_sequences())
             return chains_from_prefixes(
                 sequences, histories.sequence_index, histories.lengths, targets, weights
             )
         return group_into_chains(self._encode(histories), targets, weights)
+
+    def _attributed_chains(self, histories, targets, weights):
+        """Chains whose tokens are rows of the step table of ``histories``."""
+        table, longest = self._steps.transform(histories, self._event_ids)
+        if self.max_history is None:
+            chains = chains_from_prefixes(
+                table.step_sequences(longest),
+                histories.sequence_index,
+                histories.lengths,
+                targets,
+                weights,
+            )
+        else:
+            windows = [
+                table.window(s, n, self.max_history)
+                for s, n in zip(
+                    histories.sequence_index.tolist(), histories.lengths.tolist(), strict=True
+                )
+            ]
+            chains = group_into_chains(windows, targets, weights)
+        return dataclasses.replace(chains, steps=table)
 
     def _encode(self, histories):
         """Token ids of each history, led by a START or TRUNCATED marker."""
@@ -375,6 +441,7 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         histories = check_histories(X, estimator=self, reset=False)
+        self._check_same_input(histories)
         chains = self._chains(histories)
         module = self.net_.module_
         device = next(module.parameters()).device
@@ -385,7 +452,8 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
         with _torch_threads(self.num_threads), torch.inference_mode():
             for batch in loader.batches():
                 inputs, _ = collate(chains, batch)
-                log_proba = module(inputs["tokens"].to(device), inputs["positions"].to(device))
+                inputs.pop("targets")
+                log_proba = module(**{name: value.to(device) for name, value in inputs.items()})
                 # Renormalise in float64, so that rows sum to 1 to the last bit.
                 batch_proba = torch.softmax(log_proba.double(), dim=-1).cpu().numpy()
                 n_entries = chains.n_entries_per_chain[batch]

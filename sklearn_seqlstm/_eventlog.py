@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import validate_params
 
-from ._missing import missing_mask
+from ._attributed import AttributedHistories
+from ._missing import is_missing, missing_mask
 from ._prefixes import PrefixHistories
 from ._validation import integers
 
@@ -70,11 +71,27 @@ _COLUMNS = {
     "event_col": [Hashable],
     "min_history": [integers(0)],
     "max_history": [integers(1), None],
+    "time_col": [Hashable, None],
+    "event_attributes": [list, tuple, None],
+    "sequence_attributes": [list, tuple, None],
 }
+_SAMPLES_FROM_LOG = {**_COLUMNS, "end_event": [Hashable, None]}
 
 
-@validate_params(_COLUMNS, prefer_skip_nested_validation=True)
-def samples_from_log(frame, *, sequence_col, order_col, event_col, min_history=1, max_history=None):
+@validate_params(_SAMPLES_FROM_LOG, prefer_skip_nested_validation=True)
+def samples_from_log(
+    frame,
+    *,
+    sequence_col,
+    order_col,
+    event_col,
+    min_history=1,
+    max_history=None,
+    time_col=None,
+    event_attributes=None,
+    sequence_attributes=None,
+    end_event=None,
+):
     """Every (history, next event) sample of every sequence of an event log.
 
     Each sequence (the rows sharing a value of ``sequence_col``) is ordered by
@@ -102,6 +119,22 @@ def samples_from_log(frame, *, sequence_col, order_col, event_col, min_history=1
     max_history : int, default=None
         Truncate each history to its last ``max_history`` events. None keeps
         whole histories.
+    time_col : hashable, default=None
+        Column of each event's time (datetimes, parseable strings or numbers),
+        often the same as ``order_col``. With it, ``X`` carries the times, from
+        which :class:`NextEventClassifier` makes the gap since the previous
+        event and since the sequence's start, and the hour and weekday.
+    event_attributes : list of hashable, default=None
+        Columns of per-event attributes (who did it, a category, a price):
+        numbers are numeric attributes, anything else categories. Missing
+        values are allowed (the model imputes them).
+    sequence_attributes : list of hashable, default=None
+        Columns of per-sequence attributes (the context: a segment, a case
+        type); each must be constant within a sequence.
+    end_event : hashable, default=None
+        When given, each sequence also gives a sample whose history is the whole
+        sequence and whose next event is ``end_event``: the end of the case, as
+        process-mining benchmarks predict it.
 
     Returns
     -------
@@ -155,8 +188,12 @@ def samples_from_log(frame, *, sequence_col, order_col, event_col, min_history=1
     >>> y.tolist(), groups.tolist()
     (['search', 'item', 'cart'], ['u1', 'u1', 'u2'])
     """
-    log = _SortedLog(frame, sequence_col, order_col, event_col)
+    log = _SortedLog(
+        frame, sequence_col, order_col, event_col, time_col, event_attributes, sequence_attributes
+    )
     samples, n_short = _all_samples(log, min_history, max_history)
+    if end_event is not None:
+        samples = _with_end_event(log, samples, end_event, min_history, max_history)
     _warn_short(
         n_short,
         log.n_sequences,
@@ -177,9 +214,55 @@ def _all_samples(log, min_history, max_history):
     return log.samples(np.flatnonzero(targets), max_history), n_short
 
 
+def _with_end_event(log, samples, end_event, min_history, max_history):
+    """``samples`` and, per sequence of at least ``min_history`` events, the whole
+    sequence followed by ``end_event``; in order of sequence, then length."""
+    if is_missing(end_event):
+        raise ValueError(f"end_event must be an event, not a missing value ({end_event!r}).")
+    whole = np.flatnonzero(log.lengths >= min_history)
+    X, y, groups = samples
+    if isinstance(X, PrefixHistories):
+        sequence_index = np.concatenate([X.sequence_index, whole])
+        lengths = np.concatenate([X.lengths, log.lengths[whole]])
+    else:  # lists of the last max_history events
+        ends = (log.starts + log.lengths)[whole]
+        first = np.maximum(log.starts[whole], ends - max_history)
+        events = log.event_list
+        X = X + [events[a:b] for a, b in zip(first.tolist(), ends.tolist(), strict=True)]
+        sequence_index = np.concatenate(
+            [
+                np.repeat(np.arange(log.n_sequences), log.lengths)[_sample_rows(log, min_history)],
+                whole,
+            ]
+        )
+        lengths = np.concatenate([log.position[_sample_rows(log, min_history)], log.lengths[whole]])
+    order = np.lexsort((lengths, sequence_index))
+    labels = np.empty(len(order), dtype=object)
+    labels[: len(y)] = y
+    labels[len(y) :] = [end_event] * len(whole)
+    labels = np.asarray(labels[order].tolist())
+    groups = np.concatenate([groups, log.keys[log.starts[whole]]])[order]
+    if isinstance(X, PrefixHistories):
+        return NextEventSamples(X.view(sequence_index[order], lengths[order]), labels, groups)
+    return NextEventSamples([X[i] for i in order.tolist()], labels, groups)
+
+
+def _sample_rows(log, min_history):
+    return np.flatnonzero(log.position >= min_history)
+
+
 @validate_params(_COLUMNS, prefer_skip_nested_validation=True)
 def leave_last_out_split(
-    frame, *, sequence_col, order_col, event_col, min_history=1, max_history=None
+    frame,
+    *,
+    sequence_col,
+    order_col,
+    event_col,
+    min_history=1,
+    max_history=None,
+    time_col=None,
+    event_attributes=None,
+    sequence_attributes=None,
 ):
     """Split an event log per sequence: last event for test, the one before for validation.
 
@@ -215,6 +298,18 @@ def leave_last_out_split(
     max_history : int, default=None
         Truncate each history to its last ``max_history`` events. None keeps
         whole histories.
+    time_col : hashable, default=None
+        Column of each event's time (datetimes, parseable strings or numbers),
+        often the same as ``order_col``. With it, ``X`` carries the times, from
+        which :class:`NextEventClassifier` makes the gap since the previous
+        event and since the sequence's start, and the hour and weekday.
+    event_attributes : list of hashable, default=None
+        Columns of per-event attributes (who did it, a category, a price):
+        numbers are numeric attributes, anything else categories. Missing
+        values are allowed (the model imputes them).
+    sequence_attributes : list of hashable, default=None
+        Columns of per-sequence attributes (the context: a segment, a case
+        type); each must be constant within a sequence.
 
     Returns
     -------
@@ -261,7 +356,9 @@ def leave_last_out_split(
     >>> list(test.X), test.y.tolist(), test.groups.tolist()
     ([('a', 'b', 'c'), ('x', 'y')], ['d', 'z'], [1, 2])
     """
-    log = _SortedLog(frame, sequence_col, order_col, event_col)
+    log = _SortedLog(
+        frame, sequence_col, order_col, event_col, time_col, event_attributes, sequence_attributes
+    )
     train, valid, test, n_short = _leave_last_out(log, min_history, max_history)
     _warn_short(
         n_short,
@@ -306,7 +403,17 @@ def _leave_last_out(log, min_history, max_history):
     prefer_skip_nested_validation=True,
 )
 def time_split(
-    frame, *, sequence_col, order_col, event_col, cutoff, min_history=1, max_history=None
+    frame,
+    *,
+    sequence_col,
+    order_col,
+    event_col,
+    cutoff,
+    min_history=1,
+    max_history=None,
+    time_col=None,
+    event_attributes=None,
+    sequence_attributes=None,
 ):
     """Split an event log at a cut-off of the order key: earlier targets train, later test.
 
@@ -337,6 +444,18 @@ def time_split(
     max_history : int, default=None
         Truncate each history to its last ``max_history`` events. None keeps
         whole histories.
+    time_col : hashable, default=None
+        Column of each event's time (datetimes, parseable strings or numbers),
+        often the same as ``order_col``. With it, ``X`` carries the times, from
+        which :class:`NextEventClassifier` makes the gap since the previous
+        event and since the sequence's start, and the hour and weekday.
+    event_attributes : list of hashable, default=None
+        Columns of per-event attributes (who did it, a category, a price):
+        numbers are numeric attributes, anything else categories. Missing
+        values are allowed (the model imputes them).
+    sequence_attributes : list of hashable, default=None
+        Columns of per-sequence attributes (the context: a segment, a case
+        type); each must be constant within a sequence.
 
     Returns
     -------
@@ -390,7 +509,9 @@ def time_split(
     """
     if order_col is None:
         raise ValueError("time_split needs an order column, compared with cutoff; got None.")
-    log = _SortedLog(frame, sequence_col, order_col, event_col)
+    log = _SortedLog(
+        frame, sequence_col, order_col, event_col, time_col, event_attributes, sequence_attributes
+    )
     column = frame[order_col]
     try:
         before = np.asarray(column < cutoff, dtype=bool)
@@ -438,11 +559,29 @@ class _SortedLog:
         Position of each sorted row within its sequence, from 0.
     """
 
-    def __init__(self, frame, sequence_col, order_col, event_col):
+    def __init__(
+        self,
+        frame,
+        sequence_col,
+        order_col,
+        event_col,
+        time_col=None,
+        event_attributes=None,
+        sequence_attributes=None,
+    ):
         _check_columns(frame, sequence_col, order_col, event_col)
+        event_attributes = list(event_attributes or [])
+        sequence_attributes = list(sequence_attributes or [])
+        _check_attribute_columns(
+            frame,
+            {"sequence_col": sequence_col, "order_col": order_col, "event_col": event_col},
+            time_col,
+            event_attributes,
+            sequence_attributes,
+        )
         if len(frame) == 0:
             raise ValueError("The event log is empty: it has no rows.")
-        _check_missing(frame, [sequence_col, order_col, event_col])
+        _check_missing(frame, [sequence_col, order_col, event_col, time_col])
 
         codes, uniques = pd.factorize(frame[sequence_col], sort=True)
         if order_col is None:
@@ -459,10 +598,78 @@ class _SortedLog:
         self.starts = np.flatnonzero(new_sequence)
         self.lengths = np.diff(np.append(self.starts, len(codes)))
         self.position = np.arange(len(codes)) - np.repeat(self.starts, self.lengths)
+        self.order_col = order_col
         self.events = frame[event_col].to_numpy()[rows]
         self.event_list = self.events.tolist()
         self.keys = np.asarray(uniques)[codes]
         self._sequences = None
+        self.frame = frame
+        self.time_col = time_col
+        self.event_attribute_cols = event_attributes
+        self.sequence_attribute_cols = sequence_attributes
+        self.seconds = None if time_col is None else self._sorted_seconds(frame[time_col])
+        for name in sequence_attributes:
+            self._check_constant(name)
+
+    @property
+    def attributed(self):
+        return bool(
+            self.time_col is not None or self.event_attribute_cols or self.sequence_attribute_cols
+        )
+
+    def _sorted_seconds(self, column):
+        """The times of the sorted rows, as float seconds; a ValueError naming the row."""
+        name = self.time_col
+        values = column.to_numpy()[self.rows]
+        if values.dtype.kind in "iuf":
+            seconds, kind = values.astype(np.float64), "numeric"
+            bad = np.flatnonzero(~np.isfinite(seconds))
+        else:
+            try:
+                stamps = _parse_times(values)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"The time column {name!r} cannot be read as times: {exc}"
+                ) from None
+            bad = np.flatnonzero(stamps.isna())
+            seconds, kind = stamps.as_unit("ns").asi8 / 1e9, "datetime"
+        if len(bad):
+            raise ValueError(
+                f"The time column {name!r} has a value that is not a time at "
+                f"{self._where(bad[0])}: {values[bad[0]]!r}."
+            )
+        backwards = np.flatnonzero((np.diff(seconds) < 0) & (self.position[1:] > 0)) + 1
+        if len(backwards):
+            i = backwards[0]
+            along = "the rows" if self.order_col is None else f"the order column {self.order_col!r}"
+            raise ValueError(
+                f"The time column {name!r} goes back in time within sequence "
+                f"{_plain(self.keys[i])!r} at {self._where(i)}: times must not decrease "
+                f"along {along}."
+            )
+        self.time_kind = kind
+        return seconds
+
+    def _check_constant(self, name):
+        values = self.frame[name].to_numpy()[self.rows]
+        first = values[np.repeat(self.starts, self.lengths)]
+        with np.errstate(invalid="ignore"):
+            differs = ~((values == first) | (missing_mask(values) & missing_mask(first)))
+        if differs.any():
+            i = int(np.flatnonzero(differs)[0])
+            raise ValueError(
+                f"The sequence attribute {name!r} varies within sequence "
+                f"{_plain(self.keys[i])!r}: {_plain(first[i])!r}, then {_plain(values[i])!r} "
+                f"at {self._where(i)}. A sequence attribute must be constant within a "
+                "sequence; pass it as an event attribute instead."
+            )
+
+    def _where(self, sorted_row):
+        """The frame's label of a sorted row, for messages."""
+        position = int(self.rows[sorted_row])
+        label = self.frame.index[position]
+        where = f"{self.frame.index.name} {label!r}" if self.frame.index.name else f"row {label!r}"
+        return where if label == position else f"{where} (position {position})"
 
     @property
     def n_sequences(self):
@@ -476,6 +683,8 @@ class _SortedLog:
         number of prefixes, and NextEventClassifier trains on them in O(events).
         """
         y, groups = self.events[targets], self.keys[targets]
+        if self.attributed:
+            return NextEventSamples(self._attributed(targets, max_history), y, groups)
         if max_history is None:
             sequence_index = np.repeat(np.arange(self.n_sequences), self.lengths)[targets]
             X = PrefixHistories(self.sequences(), sequence_index, self.position[targets])
@@ -484,6 +693,41 @@ class _SortedLog:
         events = self.event_list
         X = [events[a:b] for a, b in zip(first.tolist(), targets.tolist(), strict=True)]
         return NextEventSamples(X, y, groups)
+
+    def _attributed(self, targets, max_history):
+        """AttributedHistories of the samples whose next events are the sorted rows ``targets``."""
+        if max_history is not None:
+            raise ValueError(
+                "max_history cannot be combined with time_col or attributes here: the "
+                "histories with attributes are prefixes of whole sequences. Pass max_history "
+                "to NextEventClassifier instead."
+            )
+        sequence_index = np.repeat(np.arange(self.n_sequences), self.lengths)[targets]
+        bounds = list(zip(self.starts.tolist(), (self.starts + self.lengths).tolist(), strict=True))
+
+        def per_sequence(array):
+            return [array[a:b] for a, b in bounds]
+
+        times = None
+        if self.seconds is not None:
+            seconds = self.seconds
+            if self.time_kind == "datetime":
+                seconds = (seconds * 1e9).astype("datetime64[ns]")
+            times = per_sequence(seconds)
+        return AttributedHistories(
+            self.sequences(),
+            sequence_index,
+            self.position[targets],
+            times=times,
+            event_attributes={
+                name: per_sequence(self.frame[name].to_numpy()[self.rows])
+                for name in self.event_attribute_cols
+            },
+            sequence_attributes={
+                name: self.frame[name].to_numpy()[self.rows][self.starts]
+                for name in self.sequence_attribute_cols
+            },
+        )
 
     def sequences(self):
         """The sorted events of each sequence, as tuples (built once)."""
@@ -521,6 +765,54 @@ def _check_columns(frame, sequence_col, order_col, event_col):
                 f"{role}={name!r} names {frame[name].shape[1]} columns of the event log; "
                 "column names must be unique."
             )
+
+
+def _parse_times(values):
+    """Datetimes from a column of timestamps or strings; NaT where a value is not one.
+
+    ISO 8601 first (fast, and what logs mostly hold); other formats element by element.
+    """
+    stamps = pd.DatetimeIndex(pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601"))
+    if stamps.isna().any():
+        stamps = pd.DatetimeIndex(pd.to_datetime(values, utc=True, errors="coerce", format="mixed"))
+    return stamps
+
+
+def _check_attribute_columns(frame, roles, time_col, event_attributes, sequence_attributes):
+    """Attribute and time columns exist, appear once, and are none of the key columns."""
+    named = [("time_col", time_col)] if time_col is not None else []
+    named += [("event_attributes", name) for name in event_attributes]
+    named += [("sequence_attributes", name) for name in sequence_attributes]
+    seen = {}
+    for role, name in named:
+        try:
+            present = name in frame.columns
+        except TypeError:
+            raise TypeError(f"{role} must name columns; got {name!r}.") from None
+        if not present:
+            available = ", ".join(map(repr, frame.columns.tolist())) or "none"
+            raise ValueError(
+                f"The event log has no column {name!r} ({role}). Available columns: {available}."
+            )
+        if isinstance(frame[name], pd.DataFrame):
+            raise ValueError(
+                f"{role}: {name!r} names {frame[name].shape[1]} columns of the event log; "
+                "column names must be unique."
+            )
+        for key_role, key in roles.items():
+            # The time may be the order column (it usually is); no attribute may be a key.
+            if (
+                key is not None
+                and name == key
+                and not (role == "time_col" and key_role == "order_col")
+            ):
+                raise ValueError(
+                    f"{role}: column {name!r} is also {key_role}; an attribute must be a "
+                    "column of its own."
+                )
+        if role != "time_col" and name in seen:
+            raise ValueError(f"Column {name!r} is given twice, in {seen[name]} and {role}.")
+        seen[name] = role
 
 
 def _check_missing(frame, columns):

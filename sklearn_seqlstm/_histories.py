@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import validate_data
 
+from ._attributed import AttributedHistories, is_attributed_frame, is_numeric_steps
 from ._missing import is_missing, missing_mask
 from ._prefixes import PrefixHistories
 
@@ -57,6 +58,10 @@ def check_histories(X, *, estimator=None, reset=False):
         and returned as it is, so that no prefix is copied. ``X`` itself is
         never modified.
     """
+    if is_attributed_frame(X):
+        X = AttributedHistories.from_frame(X)
+    elif is_numeric_steps(X):
+        X = AttributedHistories.from_numeric_steps(X)
     if isinstance(X, PrefixHistories):
         if not len(X):
             raise ValueError("X is empty: at least one history is required (found 0 samples).")

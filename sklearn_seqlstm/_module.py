@@ -40,10 +40,27 @@ class LSTMNextEventModule(nn.Module):
     token_class : array-like of int, shape (n_tokens,), default=None
         The class index of each token, -1 for tokens that are no class. None
         turns the copy from the history off.
+    cat_cardinalities : sequence of int, default=()
+        Number of codes of each categorical step attribute (see :mod:`._steps`);
+        each gets an embedding, concatenated to the event's.
+    n_numeric : int, default=0
+        Number of numeric step features, concatenated to the embeddings.
+
+    Without attributes the module is exactly the plain one: no parameter is
+    added, so a plain model's weights and results do not change.
     """
 
     def __init__(
-        self, n_tokens, n_classes, embedding_dim, hidden_size, num_layers, dropout, token_class=None
+        self,
+        n_tokens,
+        n_classes,
+        embedding_dim,
+        hidden_size,
+        num_layers,
+        dropout,
+        token_class=None,
+        cat_cardinalities=(),
+        n_numeric=0,
     ):
         super().__init__()
         self.embedding = nn.Embedding(n_tokens, embedding_dim, padding_idx=PAD)
@@ -51,8 +68,16 @@ class LSTMNextEventModule(nn.Module):
             # The unknown-event embedding never receives a gradient; zero is the
             # least opinionated input for an event the model has not seen.
             self.embedding.weight[UNKNOWN].zero_()
+        # One embedding per categorical attribute, sized by the fastai rule of thumb
+        # (1.6 * n ** 0.56) and capped at the event embedding's size.
+        self.attribute_embeddings = nn.ModuleList(
+            nn.Embedding(n, min(embedding_dim, max(2, round(1.6 * n**0.56))), padding_idx=0)
+            for n in cat_cardinalities
+        )
+        input_size = embedding_dim + n_numeric
+        input_size += sum(e.embedding_dim for e in self.attribute_embeddings)
         self.lstm = nn.LSTM(
-            embedding_dim,
+            input_size,
             hidden_size,
             num_layers=num_layers,
             batch_first=True,
@@ -69,7 +94,18 @@ class LSTMNextEventModule(nn.Module):
             nn.init.zeros_(self.repeat_shift.weight)
             nn.init.zeros_(self.repeat_shift.bias)
 
-    def forward(self, tokens, positions, targets=None):
+    def embed(self, tokens, cats=None, nums=None):
+        """The LSTM input of each step: (batch, length, input_size)."""
+        inputs = self.embedding(tokens)
+        if not self.attribute_embeddings and nums is None:
+            return inputs
+        parts = [inputs]
+        parts += [embed(cats[..., i]) for i, embed in enumerate(self.attribute_embeddings)]
+        if nums is not None and nums.size(-1):
+            parts.append(nums)
+        return torch.cat(parts, dim=-1)
+
+    def forward(self, tokens, positions, targets=None, cats=None, nums=None):
         """Log-probabilities read off the chains at the requested positions.
 
         ``tokens`` (batch, length) are right-padded chains; ``positions`` (batch,
@@ -80,9 +116,11 @@ class LSTMNextEventModule(nn.Module):
         Without ``targets``, the log-probability of every class: shape (batch,
         n_positions, n_classes). With ``targets`` (batch, n_positions), the
         log-probability of each target only, which is all that training needs:
-        the mixture is then never formed over every class.
+        the mixture is then never formed over every class. ``cats`` (batch,
+        length, n_categorical) and ``nums`` (batch, length, n_numeric) are the
+        step attributes of attributed histories, None for plain ones.
         """
-        hidden, _ = self.lstm(self.embedding(tokens))
+        hidden, _ = self.lstm(self.embed(tokens, cats, nums))
         index = positions.unsqueeze(-1).expand(-1, -1, hidden.size(-1))
         hidden = self.dropout(torch.gather(hidden, 1, index))
         logits = self.output(hidden)

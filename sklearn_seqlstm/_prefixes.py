@@ -130,10 +130,14 @@ class PrefixHistories(Sequence):
         if isinstance(key, numbers.Integral):
             return self.sequences[self.sequence_index[key]][: self.lengths[key]]
         rows = np.arange(len(self.lengths))[key]
-        subset = PrefixHistories.__new__(PrefixHistories)
-        subset.sequences = self.sequences
-        subset.sequence_index = self.sequence_index[rows]
-        subset.lengths = self.lengths[rows]
+        return self.view(self.sequence_index[rows], self.lengths[rows])
+
+    def view(self, sequence_index, lengths):
+        """Other histories over the same sequences, sharing them (nothing is checked)."""
+        subset = type(self).__new__(type(self))
+        subset.__dict__.update(self.__dict__)
+        subset.sequence_index = np.asarray(sequence_index, dtype=np.int64)
+        subset.lengths = np.asarray(lengths, dtype=np.int64)
         return subset
 
     def used_sequences(self):

@@ -1,0 +1,318 @@
+"""What the LSTM reads at each step of an attributed history: the step table.
+
+A plain history enters the LSTM as event token ids. An attributed one
+(:class:`~sklearn_seqlstm.AttributedHistories`) brings more at every step: the
+codes of its categorical attributes, its numeric attributes standardised with
+statistics learned in ``fit``, features of its time, and its sequence's context.
+
+:class:`StepEncoder` learns those encodings in ``fit`` and turns the sequences in
+use into a :class:`StepTable`: one row per step, each sequence laid out as a
+START row, a TRUNCATED row (the marker of a history cut by ``max_history``) and
+one row per event. A history is then a sequence of row ids, which the chain
+machinery (:mod:`._chains`) groups and batches exactly as it does token ids;
+the rows' contents are looked up per batch. Attributes ride along with their
+events, so one pass per chain still holds.
+
+Encodings:
+
+- a categorical value is embedded; code 0 is "no value" (the marker rows), 1 a
+  value never seen in ``fit``, 2 a missing value;
+- a numeric value is standardised; a missing one is 0 with a missing indicator
+  set (every numeric attribute has its indicator column);
+- time gives log(1 + seconds since the previous event) and log(1 + seconds
+  since the sequence's first event), standardised, and for datetimes the hour
+  of day and the day of week (in UTC) as points on a circle;
+- sequence context enters every step (``sequence_context="every_step"``) or the
+  marker row only, from which the LSTM carries it (``"first_step"``).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._attributed import attribute_kind
+from ._histories import sorted_labels
+from ._missing import missing_mask
+from ._module import START, TRUNCATED, UNKNOWN
+
+__all__ = ["StepEncoder", "StepTable"]
+
+# Codes of a categorical attribute; its values are numbered from N_CAT_RESERVED on.
+NO_VALUE, UNSEEN, MISSING, N_CAT_RESERVED = 0, 1, 2, 3
+SECONDS_PER_DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class StepTable:
+    """The model input of every step of the sequences in use.
+
+    Attributes
+    ----------
+    tokens : ndarray of int64, shape (n_rows,)
+        Event token id of each row (START or TRUNCATED for the marker rows).
+    cats : ndarray of int64, shape (n_rows, n_categorical)
+        Code of each categorical attribute.
+    nums : ndarray of float32, shape (n_rows, n_numeric)
+        Numeric features: standardised attributes and their missing indicators,
+        then the time features.
+    first_row : ndarray of int64, shape (n_sequences,)
+        Row of each sequence's START marker (-1 for a sequence not in use); its
+        TRUNCATED marker follows, then its events.
+    """
+
+    tokens: np.ndarray
+    cats: np.ndarray
+    nums: np.ndarray
+    first_row: np.ndarray
+
+    def step_sequences(self, lengths):
+        """Row ids of each sequence in use, led by its START row, as tuples."""
+        sequences = []
+        for row, n in zip(self.first_row.tolist(), lengths.tolist(), strict=True):
+            if row < 0:
+                sequences.append(())
+            else:
+                sequences.append((row, *range(row + 2, row + 2 + n)))
+        return sequences
+
+    def window(self, sequence, end, max_history):
+        """Row ids of the history ``sequence[:end]`` cut to its last ``max_history`` events."""
+        row = int(self.first_row[sequence])
+        if end > max_history:
+            return (row + 1, *range(row + 2 + end - max_history, row + 2 + end))
+        return (row, *range(row + 2, row + 2 + end))
+
+
+class StepEncoder:
+    """Learn the step encodings of attributed histories in ``fit``; make step tables.
+
+    Parameters
+    ----------
+    time_features : bool
+        Whether to use the times (when the histories have them).
+    attributes : bool
+        Whether to use the event and sequence attributes.
+    sequence_context : {"every_step", "first_step"}
+        Where the sequence attributes enter.
+    """
+
+    def __init__(self, *, time_features, attributes, sequence_context):
+        self.time_features = time_features
+        self.attributes = attributes
+        self.sequence_context = sequence_context
+
+    def fit(self, histories):
+        """Learn vocabularies and statistics from the steps of ``histories`` in use."""
+        used, longest = _in_use(histories)
+        self.event_attributes = list(histories.event_attributes) if self.attributes else []
+        self.sequence_attributes = list(histories.sequence_attributes) if self.attributes else []
+        self.time_kind = histories.time_kind if self.time_features else None
+        self.encodings = {}
+        for name in self.event_attributes:
+            values = _concat(histories.event_attributes[name], used, longest)
+            self.encodings[name] = _fit_encoding(values)
+        for name in self.sequence_attributes:
+            self.encodings[name] = _fit_encoding(histories.sequence_attributes[name][used])
+        if self.time_kind is not None:
+            gaps = _log_gaps(histories.times, used, longest)
+            self.time_mean = gaps.mean(axis=0) if len(gaps) else np.zeros(2)
+            std = gaps.std(axis=0) if len(gaps) else np.ones(2)
+            self.time_std = np.where(std > 0, std, 1.0)
+        return self
+
+    @property
+    def uses_anything(self):
+        return bool(self.event_attributes or self.sequence_attributes or self.time_kind)
+
+    @property
+    def cat_cardinalities(self):
+        """Number of codes of each categorical attribute, in column order."""
+        return [
+            N_CAT_RESERVED + len(encoding["categories"])
+            for encoding in self.encodings.values()
+            if encoding["kind"] == "categorical"
+        ]
+
+    @property
+    def n_numeric(self):
+        """Number of numeric input columns."""
+        n_attributes = sum(e["kind"] == "numeric" for e in self.encodings.values())
+        n_time = {None: 0, "numeric": 2, "datetime": 6}[self.time_kind]
+        return 2 * n_attributes + n_time
+
+    def check_same_input(self, histories):
+        """Raise if ``histories`` do not carry what the model was fitted on."""
+        from ._attributed import AttributedHistories
+
+        if not isinstance(histories, AttributedHistories):
+            raise ValueError(
+                f"This model was fitted on histories with {self.describe()}; X has no "
+                "attributes. Pass X in the same form as in fit (for example from "
+                "samples_from_log with the same columns)."
+            )
+        for role, fitted in [
+            ("event attribute", self.event_attributes),
+            ("sequence attribute", self.sequence_attributes),
+        ]:
+            given = (
+                histories.event_attributes
+                if role == "event attribute"
+                else histories.sequence_attributes
+            )
+            for name in fitted:
+                if name not in given:
+                    raise ValueError(f"X lacks the {role} {name!r}, which the model was fitted on.")
+        if self.time_kind is not None and histories.time_kind != self.time_kind:
+            raise ValueError(
+                f"The model was fitted with {self.time_kind} times; X has "
+                f"{histories.time_kind or 'no'} times."
+            )
+
+    def describe(self):
+        parts = []
+        if self.event_attributes:
+            parts.append(f"event attributes {self.event_attributes}")
+        if self.sequence_attributes:
+            parts.append(f"sequence attributes {self.sequence_attributes}")
+        if self.time_kind:
+            parts.append(f"{self.time_kind} times")
+        return " and ".join(parts)
+
+    def transform(self, histories, event_ids):
+        """The step table of the sequences in use, and the length in use of each."""
+        used, longest = _in_use(histories)
+        n_used = len(used)
+        sizes = longest[used] + 2  # START and TRUNCATED rows, then the events
+        first = np.zeros(n_used + 1, dtype=np.int64)
+        np.cumsum(sizes, out=first[1:])
+        n_rows = int(first[-1])
+        is_event = np.ones(n_rows, dtype=bool)
+        is_event[first[:-1]] = False
+        is_event[first[:-1] + 1] = False
+        # The sequence (among those in use) of each row.
+        owner = np.repeat(np.arange(n_used), sizes)
+
+        tokens = np.empty(n_rows, dtype=np.int64)
+        tokens[first[:-1]] = START
+        tokens[first[:-1] + 1] = TRUNCATED
+        get = event_ids.get
+        tokens[is_event] = np.fromiter(
+            (
+                get(event, UNKNOWN)
+                for s, n in zip(used.tolist(), longest[used].tolist(), strict=True)
+                for event in histories.sequences[s][:n]
+            ),
+            dtype=np.int64,
+            count=int(is_event.sum()),
+        )
+
+        cats, nums = [], []
+        for name in self.event_attributes:
+            values = _concat(histories.event_attributes[name], used, longest)
+            self._encode(name, values, is_event, None, cats, nums)
+        for name in self.sequence_attributes:
+            values = histories.sequence_attributes[name][used][owner]
+            rows = ~is_event if self.sequence_context == "first_step" else None
+            self._encode(name, values, None, rows, cats, nums)
+        if self.time_kind is not None:
+            features = np.zeros((n_rows, 6 if self.time_kind == "datetime" else 2))
+            gaps = _log_gaps(histories.times, used, longest)
+            features[is_event, :2] = (gaps - self.time_mean) / self.time_std
+            if self.time_kind == "datetime":
+                seconds = _concat(histories.times, used, longest)
+                features[is_event, 2:] = _calendar(seconds)
+            nums.append(features)
+
+        first_row = np.full(len(histories.sequences), -1, dtype=np.int64)
+        first_row[used] = first[:-1]
+        table = StepTable(
+            tokens=tokens,
+            cats=np.column_stack(cats) if cats else np.zeros((n_rows, 0), dtype=np.int64),
+            nums=(np.column_stack(nums) if nums else np.zeros((n_rows, 0))).astype(np.float32),
+            first_row=first_row,
+        )
+        return table, longest
+
+    def _encode(self, name, values, at, only, cats, nums):
+        """Append the columns of one attribute: at rows ``at`` (None: every row), zero
+        outside ``only`` (None: nowhere)."""
+        encoding = self.encodings[name]
+        missing = missing_mask(values)
+        n_rows = len(at) if at is not None else len(values)
+        if encoding["kind"] == "categorical":
+            codes = pd.Categorical(values, categories=encoding["categories"]).codes.astype(np.int64)
+            codes = np.where(codes >= 0, codes + N_CAT_RESERVED, UNSEEN)
+            codes[missing] = MISSING
+            column = np.full(n_rows, NO_VALUE, dtype=np.int64)
+            _place(column, codes, at, only, NO_VALUE)
+            cats.append(column)
+        else:
+            present = np.where(missing, 0.0, np.asarray(values, dtype=np.float64))
+            z = np.where(missing, 0.0, (present - encoding["mean"]) / encoding["std"])
+            column = np.zeros((n_rows, 2))
+            _place(column, np.column_stack([z, missing.astype(np.float64)]), at, only, 0.0)
+            nums.append(column)
+
+
+def _place(column, values, at, only, fill):
+    if at is not None:
+        column[at] = values
+    else:
+        column[...] = values
+    if only is not None:
+        column[~only] = fill
+
+
+def _fit_encoding(values):
+    values = np.asarray(values)
+    present = values[~missing_mask(values)] if len(values) else values
+    if attribute_kind(values) == "numeric":
+        numbers = np.asarray(present, dtype=np.float64)
+        mean = float(numbers.mean()) if len(numbers) else 0.0
+        std = float(numbers.std()) if len(numbers) else 1.0
+        return {"kind": "numeric", "mean": mean, "std": std if std > 0 else 1.0}
+    return {"kind": "categorical", "categories": sorted_labels(set(present.tolist()))}
+
+
+def _in_use(histories):
+    """Indices of the sequences in use, and the longest prefix in use of each sequence."""
+    longest = np.zeros(len(histories.sequences), dtype=np.int64)
+    np.maximum.at(longest, histories.sequence_index, histories.lengths)
+    return np.unique(histories.sequence_index), longest
+
+
+def _concat(per_sequence, used, longest):
+    parts = [
+        per_sequence[s][:n] for s, n in zip(used.tolist(), longest[used].tolist(), strict=True)
+    ]
+    if not parts:
+        return np.empty(0)
+    return np.concatenate([np.asarray(part) for part in parts])
+
+
+def _log_gaps(times, used, longest):
+    """(log1p seconds since the previous event, log1p seconds since the first) per step."""
+    rows = []
+    for s, n in zip(used.tolist(), longest[used].tolist(), strict=True):
+        seconds = np.asarray(times[s][:n], dtype=np.float64)
+        since_previous = np.diff(seconds, prepend=seconds[:1]) if n else seconds
+        rows.append(
+            np.column_stack([since_previous, seconds - seconds[:1]]) if n else np.zeros((0, 2))
+        )
+    gaps = np.concatenate(rows) if rows else np.zeros((0, 2))
+    return np.log1p(np.maximum(gaps, 0.0))
+
+
+def _calendar(seconds):
+    """Hour of day and day of week (UTC) as (sin, cos) pairs: 23:00 is next to 00:00."""
+    hour = (seconds % SECONDS_PER_DAY) / 3600.0
+    weekday = (np.floor(seconds / SECONDS_PER_DAY) + 3) % 7  # 1970-01-01 was a Thursday
+    return np.column_stack(
+        [
+            np.sin(2 * np.pi * hour / 24),
+            np.cos(2 * np.pi * hour / 24),
+            np.sin(2 * np.pi * weekday / 7),
+            np.cos(2 * np.pi * weekday / 7),
+        ]
+    )
