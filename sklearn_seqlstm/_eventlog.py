@@ -813,6 +813,31 @@ def _check_attribute_columns(frame, roles, time_col, event_attributes, sequence_
         if role != "time_col" and name in seen:
             raise ValueError(f"Column {name!r} is given twice, in {seen[name]} and {role}.")
         seen[name] = role
+        if role != "time_col":
+            _check_finite(frame, name)
+
+
+def _check_finite(frame, name):
+    """An attribute column may have missing values (imputed), but no infinity."""
+    values = frame[name].to_numpy()
+    if values.dtype.kind == "f":
+        infinite = np.isinf(values)
+    elif values.dtype.kind == "O":
+        infinite = np.fromiter(
+            (isinstance(v, float | np.floating) and np.isinf(v) for v in values.tolist()),
+            dtype=bool,
+            count=len(values),
+        )
+    else:
+        return
+    if infinite.any():
+        position = int(np.flatnonzero(infinite)[0])
+        label = frame.index[position]
+        where = f"{frame.index.name} {label!r}" if frame.index.name else f"row {label!r}"
+        raise ValueError(
+            f"The attribute column {name!r} has an infinite value at {where}; numeric "
+            "attributes must be finite (missing values are allowed and imputed)."
+        )
 
 
 def _check_missing(frame, columns):

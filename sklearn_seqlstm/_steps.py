@@ -241,8 +241,10 @@ class StepEncoder:
         missing = missing_mask(values)
         n_rows = len(at) if at is not None else len(values)
         if encoding["kind"] == "categorical":
-            codes = pd.Categorical(values, categories=encoding["categories"]).codes.astype(np.int64)
-            codes = np.where(codes >= 0, codes + N_CAT_RESERVED, UNSEEN)
+            codes = pd.Index(encoding["categories"], dtype=object).get_indexer(
+                np.asarray(values, dtype=object)
+            )
+            codes = np.where(codes >= 0, codes + N_CAT_RESERVED, UNSEEN).astype(np.int64)
             codes[missing] = MISSING
             column = np.full(n_rows, NO_VALUE, dtype=np.int64)
             _place(column, codes, at, only, NO_VALUE)
