@@ -4,11 +4,13 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ._recommend import RecommendMixin
+
 __all__ = ["HistoryClassifierMixin"]
 
 
-class HistoryClassifierMixin(ClassifierMixin):
-    """``predict`` as the most probable class, and the tags of history input."""
+class HistoryClassifierMixin(RecommendMixin, ClassifierMixin):
+    """``predict`` as the most probable class, ``recommend``, and the tags of history input."""
 
     def predict(self, X):
         """The most probable class after each history.
