@@ -5,6 +5,7 @@ from ._eventlog import NextEventSamples, leave_last_out_split, samples_from_log,
 from ._featurizer import SequenceFeaturizer
 from ._markov import MarkovChainClassifier
 from ._oracle import BayesOracleClassifier
+from ._persistence import load
 from ._plot import (
     KRetrievalCurveDisplay,
     LossCurveDisplay,
@@ -28,6 +29,7 @@ from ._sweep import memory_sweep, transition_recovery
 __all__ = [
     "NextEventSamples",
     "leave_last_out_split",
+    "load",
     "samples_from_log",
     "time_split",
     "KRetrievalCurveDisplay",

@@ -20,7 +20,10 @@ from ._base import HistoryClassifierMixin
 from ._chains import ChainDataset, ChainLoader, chains_from_prefixes, collate, group_into_chains
 from ._histories import check_fit_input, check_histories, distinct_events, sorted_labels
 from ._module import N_RESERVED, START, TRUNCATED, UNKNOWN, LSTMNextEventModule, WeightedEntryLoss
+from ._onnx import OnnxExportMixin
+from ._persistence import PersistenceMixin
 from ._prefixes import PrefixHistories
+from ._stream import StreamMixin
 
 __all__ = ["NextEventClassifier"]
 
@@ -33,7 +36,9 @@ _AUTO_EARLY_STOPPING_MIN_SAMPLES = 10_000
 _PREDICT_BATCH_SIZE = 512
 
 
-class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
+class NextEventClassifier(
+    StreamMixin, PersistenceMixin, OnnxExportMixin, HistoryClassifierMixin, BaseEstimator
+):
     """Predict the next event (or any label) from a history of events with an LSTM.
 
     Each history is embedded event by event, run through an LSTM, and the last
@@ -359,9 +364,19 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         histories = check_histories(X, estimator=self, reset=False)
-        chains = self._chains(histories)
         module = self.net_.module_
         device = next(module.parameters()).device
+        if len(histories) == 1 and not isinstance(histories, PrefixHistories):
+            # One history, as when serving one visitor: the same module call as the
+            # batched path below makes for it, without grouping chains or batching.
+            tokens = torch.tensor(self._encode(histories), device=device)
+            positions = torch.tensor([[tokens.shape[1] - 1]], device=device)
+            if module.training:
+                module.eval()
+            with _torch_threads(self.num_threads), torch.inference_mode():
+                log_proba = module(tokens, positions)[0]
+                return torch.softmax(log_proba.double(), dim=-1).cpu().numpy()
+        chains = self._chains(histories)
         proba = np.empty((len(chains.entry_position), len(self.classes_)))
         loader = ChainLoader(ChainDataset(chains), batch_size=_PREDICT_BATCH_SIZE)
         if module.training:  # only if the user trained net_ further by hand
@@ -395,6 +410,9 @@ def _torch_threads(n_threads):
         yield
         return
     previous = torch.get_num_threads()
+    if previous == n_threads:  # nothing to change, as when serving in a loop
+        yield
+        return
     torch.set_num_threads(n_threads)
     try:
         yield
