@@ -14,17 +14,10 @@ import sys
 import time
 from pathlib import Path
 
-import pandas as pd
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from ._cli_serving import LazySubParsers, add_serving_commands
 
-from ._classifier import NextEventClassifier
-from ._evaluate import add_evaluate_arguments
-from ._featurizer import SequenceFeaturizer
-from ._markov import MarkovChainClassifier
-from ._sampler import MarkovMemorySampler
-from ._sweep import BAYES_LIMIT, memory_sweep
+# pandas, scikit-learn, torch and the models are imported inside the functions that
+# use them, so that `seqlstm --help` starts in a fraction of a second.
 
 __all__ = ["build_parser", "main"]
 
@@ -76,6 +69,7 @@ def build_parser():
         description="Next-event prediction from event histories with an LSTM.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.register("action", "parsers", LazySubParsers)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     demo = commands.add_parser(
@@ -128,8 +122,15 @@ def build_parser():
             "k-retrieval chart to the output folder."
         ),
     )
-    add_evaluate_arguments(evaluate)
+    commands.defer(evaluate, _add_evaluate_arguments)
+    add_serving_commands(commands)
     return parser
+
+
+def _add_evaluate_arguments(parser):
+    from ._evaluate import add_evaluate_arguments
+
+    add_evaluate_arguments(parser)
 
 
 def main(argv=None):
@@ -156,6 +157,14 @@ def _version():
 
 
 def _demo_estimators(settings, seed):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from ._classifier import NextEventClassifier
+    from ._featurizer import SequenceFeaturizer
+    from ._markov import MarkovChainClassifier
+
     return {
         LSTM: NextEventClassifier(**settings["lstm"], random_state=seed, verbose=0),
         "Markov (order 1)": MarkovChainClassifier(order=1),
@@ -167,6 +176,8 @@ def _demo_estimators(settings, seed):
 
 
 def _run_demo(args):
+    from ._sweep import memory_sweep
+
     start = time.perf_counter()
     settings = _QUICK if args.quick else _DEMO
     output = args.output
@@ -215,6 +226,8 @@ def _run_demo(args):
 
 def _results_table(results):
     """Top-1 accuracy and log-loss, memory influence by model, as text."""
+    import pandas as pd
+
     top1 = results[results["k"] == 1]
     models = list(pd.unique(results["model"]))
     parts = []
@@ -235,6 +248,10 @@ def _gap_summary(results):
     positive means worse than the limit: limit minus model for accuracy, model
     minus limit for log-loss.
     """
+    import pandas as pd
+
+    from ._sweep import BAYES_LIMIT
+
     top1 = results[results["k"] == 1]
     accuracy = top1.pivot(index="memory_influence", columns="model", values="top_k_accuracy")
     log_loss = top1.pivot(index="memory_influence", columns="model", values="log_loss")
@@ -259,6 +276,8 @@ def _gap_summary(results):
 
 def _limit_dip(results):
     """(m, top-1 accuracy) of the Bayes limit at m=min, at its lowest, and at m=max."""
+    from ._sweep import BAYES_LIMIT
+
     limit = results[(results["model"] == BAYES_LIMIT) & (results["k"] == 1)]
     limit = limit.set_index("memory_influence")["top_k_accuracy"].sort_index()
     lowest = limit.idxmin()
@@ -271,6 +290,11 @@ def _limit_dip(results):
 
 def _draw_charts(results, fitted, settings, seed, output):
     """Write the PNG charts; return (file names, reason skipped or None)."""
+    import pandas as pd
+
+    from ._sampler import MarkovMemorySampler
+    from ._sweep import BAYES_LIMIT
+
     try:
         from matplotlib.figure import Figure
     except ImportError:
@@ -342,6 +366,8 @@ def _draw_charts(results, fitted, settings, seed, output):
 
 
 def _report(results, gaps, settings, charts, sweep_seconds):
+    from ._sweep import BAYES_LIMIT
+
     grid = sorted(results["memory_influence"].unique().tolist())
     n_pairs = settings["length"] - 1
     lstm = settings["lstm"]

@@ -89,22 +89,8 @@ class EvaluateInputError(ValueError):
     """Bad input to ``seqlstm evaluate``: reported as a message, not a stack trace."""
 
 
-def add_evaluate_arguments(parser):
-    """Add the arguments of ``seqlstm evaluate`` to an argparse (sub)parser.
-
-    Also sets the parser's default ``run`` to :func:`run_evaluate`, the
-    convention of ``seqlstm``'s subcommands: ``args.run(args)`` runs it.
-
-    Parameters
-    ----------
-    parser : argparse.ArgumentParser
-        The parser of the subcommand, for example from ``add_subparsers().add_parser``.
-
-    Returns
-    -------
-    parser : argparse.ArgumentParser
-        The same parser.
-    """
+def add_event_log_arguments(parser):
+    """Add the event log argument and its three column arguments to ``parser``."""
     parser.add_argument(
         "events",
         type=Path,
@@ -125,6 +111,67 @@ def add_evaluate_arguments(parser):
     columns.add_argument(
         "--event-col", required=True, metavar="NAME", help="the event (page, item, ...)"
     )
+    return parser
+
+
+def add_lstm_arguments(parser):
+    """Add the NextEventClassifier settings (read back by :func:`_lstm_settings`)."""
+    lstm = parser.add_argument_group(
+        "NextEventClassifier settings (default: the classifier's own defaults)"
+    )
+    defaults = NextEventClassifier().get_params()
+    for flag, (name, kind, text) in _LSTM_OPTIONS.items():
+        lstm.add_argument(
+            flag,
+            dest=f"lstm_{name}",
+            type=kind,
+            default=None,
+            metavar={int: "N", float: "X"}.get(kind, "NAME"),
+            help=f"{text} (default: {defaults[name]})",
+        )
+    lstm.add_argument(
+        "--early-stopping",
+        dest="lstm_early_stopping",
+        choices=["auto", "on", "off"],
+        default=None,
+        help="hold out a fraction of the training sequences and stop when their loss stalls",
+    )
+    lstm.add_argument(
+        "--no-copy-from-history",
+        dest="lstm_copy_from_history",
+        action="store_const",
+        const=False,
+        default=None,
+        help="turn off the copy from the history (faster where events never repeat)",
+    )
+    lstm.add_argument(
+        "--verbose",
+        dest="lstm_verbose",
+        action="store_const",
+        const=1,
+        default=None,
+        help="print the LSTM's loss at each epoch",
+    )
+    return parser
+
+
+def add_evaluate_arguments(parser):
+    """Add the arguments of ``seqlstm evaluate`` to an argparse (sub)parser.
+
+    Also sets the parser's default ``run`` to :func:`run_evaluate`, the
+    convention of ``seqlstm``'s subcommands: ``args.run(args)`` runs it.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The parser of the subcommand, for example from ``add_subparsers().add_parser``.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+        The same parser.
+    """
+    add_event_log_arguments(parser)
 
     protocol = parser.add_argument_group("protocol")
     protocol.add_argument(
@@ -166,42 +213,7 @@ def add_evaluate_arguments(parser):
         help=f"models to compare, among {', '.join(MODELS)} (default: all)",
     )
 
-    lstm = parser.add_argument_group(
-        "NextEventClassifier settings (default: the classifier's own defaults)"
-    )
-    defaults = NextEventClassifier().get_params()
-    for flag, (name, kind, text) in _LSTM_OPTIONS.items():
-        lstm.add_argument(
-            flag,
-            dest=f"lstm_{name}",
-            type=kind,
-            default=None,
-            metavar={int: "N", float: "X"}.get(kind, "NAME"),
-            help=f"{text} (default: {defaults[name]})",
-        )
-    lstm.add_argument(
-        "--early-stopping",
-        dest="lstm_early_stopping",
-        choices=["auto", "on", "off"],
-        default=None,
-        help="hold out a fraction of the training sequences and stop when their loss stalls",
-    )
-    lstm.add_argument(
-        "--no-copy-from-history",
-        dest="lstm_copy_from_history",
-        action="store_const",
-        const=False,
-        default=None,
-        help="turn off the copy from the history (faster where events never repeat)",
-    )
-    lstm.add_argument(
-        "--verbose",
-        dest="lstm_verbose",
-        action="store_const",
-        const=1,
-        default=None,
-        help="print the LSTM's loss at each epoch",
-    )
+    add_lstm_arguments(parser)
 
     parser.add_argument(
         "--output",
@@ -223,6 +235,17 @@ def add_evaluate_arguments(parser):
         dest="progress",
         action="store_false",
         help="no progress bar (the bar needs tqdm: pip install 'sklearn-seqlstm[progress]')",
+    )
+    parser.add_argument(
+        "--save-model",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="save the LSTM fitted for the test samples to PATH (leave-last-out only), "
+        "for seqlstm recommend or sklearn_seqlstm.load",
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace the --save-model file if it exists"
     )
     parser.set_defaults(run=run_evaluate)
     return parser
@@ -262,6 +285,10 @@ def run_evaluate(args):
     """
     start = time.perf_counter()
     models = {MODELS[key][0]: key for key in dict.fromkeys(args.models)}
+    save_error = _check_save_model(args, models)
+    if save_error:
+        print(f"seqlstm evaluate: error: {save_error}", file=sys.stderr)
+        return 2
     n_fits = len(models) * (1 if args.protocol == LEAVE_LAST_OUT else args.n_splits)
     with _progress(2 + n_fits, enabled=args.progress) as step:
         try:
@@ -275,8 +302,13 @@ def run_evaluate(args):
             print(f"seqlstm evaluate: error: {exc}", file=sys.stderr)
             return 1
         lstm = _lstm_settings(args)
-        results, curves = _fit_and_score(splits, models, lstm, args.random_state, step)
+        fitted = {}
+        results, curves = _fit_and_score(splits, models, lstm, args.random_state, step, fitted)
     elapsed = time.perf_counter() - start
+    if getattr(args, "save_model", None) is not None:
+        # Leave-last-out fits once for the validation and the test samples.
+        (by_name,) = fitted.values()
+        by_name[LSTM][0].save(args.save_model, overwrite=args.overwrite)
 
     output = args.output
     output.mkdir(parents=True, exist_ok=True)
@@ -297,6 +329,23 @@ def run_evaluate(args):
     print(f"\nWrote {', '.join(written)} to {output}/")
     print(f"Total elapsed: {elapsed:.1f} s")
     return 0
+
+
+def _check_save_model(args, models):
+    """Why ``--save-model`` cannot be honoured, or None; checked before any work."""
+    path = getattr(args, "save_model", None)
+    if path is None:
+        return None
+    if args.protocol != LEAVE_LAST_OUT:
+        return (
+            "--save-model needs --protocol leave-last-out (groupkfold fits one model per "
+            "fold); to train on the whole log, use seqlstm fit."
+        )
+    if LSTM not in models:
+        return "--save-model saves the LSTM: add lstm to --models."
+    from ._cli_serving import check_output_path
+
+    return check_output_path(path, args.overwrite, inputs=[args.events], flag="--save-model")
 
 
 # Loading ------------------------------------------------------------------------------
@@ -468,15 +517,18 @@ def _lstm_settings(args):
     return settings
 
 
-def _fit_and_score(splits, models, lstm, seed, step):
+def _fit_and_score(splits, models, lstm, seed, step, fitted=None):
     """Fit every model on each split's training samples; score it on the split's test ones.
 
     Returns the results (one row per split and model) and the k-retrieval curves
     (one row per model and k, over the test samples: pooled over the folds).
+    ``fitted``, when given, receives the fitted models: {id(train): {name: (model,
+    fit seconds)}}.
     """
     rows, curve_hits = [], {}
     max_k = min(_CHART_MAX_K, len(pd.unique(np.concatenate([s[1].y for s in splits]))))
-    fitted = {}  # leave-last-out: one fit serves the validation and the test samples
+    # leave-last-out: one fit serves the validation and the test samples
+    fitted = {} if fitted is None else fitted
     for split, train, test in splits:
         for name, key in models.items():
             if id(train) in fitted and name in fitted[id(train)]:
