@@ -23,7 +23,7 @@ from ._module import N_RESERVED, START, TRUNCATED, UNKNOWN, LSTMNextEventModule,
 from ._onnx import OnnxExportMixin
 from ._persistence import PersistenceMixin
 from ._prefixes import PrefixHistories
-from ._stream import StreamMixin
+from ._stream import StreamMixin, one_history_log_proba
 
 __all__ = ["NextEventClassifier"]
 
@@ -367,15 +367,20 @@ class NextEventClassifier(
         module = self.net_.module_
         device = next(module.parameters()).device
         if len(histories) == 1 and not isinstance(histories, PrefixHistories):
-            # One history, as when serving one visitor: the same module call as the
-            # batched path below makes for it, without grouping chains or batching.
+            # One history, as when serving one visitor: no chains or batches, and
+            # the read-out at the last position only (see one_history_log_proba).
             tokens = torch.tensor(self._encode(histories), device=device)
-            positions = torch.tensor([[tokens.shape[1] - 1]], device=device)
             if module.training:
                 module.eval()
             with _torch_threads(self.num_threads), torch.inference_mode():
-                log_proba = module(tokens, positions)[0]
+                log_proba = one_history_log_proba(module, tokens)
                 return torch.softmax(log_proba.double(), dim=-1).cpu().numpy()
+        return self._predict_proba_chains(histories)
+
+    def _predict_proba_chains(self, histories):
+        """predict_proba of checked histories, one LSTM pass per chain, in batches."""
+        module = self.net_.module_
+        device = next(module.parameters()).device
         chains = self._chains(histories)
         proba = np.empty((len(chains.entry_position), len(self.classes_)))
         loader = ChainLoader(ChainDataset(chains), batch_size=_PREDICT_BATCH_SIZE)

@@ -172,7 +172,19 @@ def test_predict_proba_result_is_not_shared(model):
 
 def test_one_history_fast_path_equals_the_batched_path(model):
     for history in ([], ["A"], _history(20), _history(40, seed=3)):
-        # Two copies of one history go through chains and batches: one chain, the
-        # same module call, so the results are identical to the last bit.
-        batched = model.predict_proba([history, history])
-        np.testing.assert_array_equal(model.predict_proba([history]), batched[:1])
+        # The same module call: identical to the last bit.
+        np.testing.assert_array_equal(
+            model.predict_proba([history]), model._predict_proba_chains([tuple(history)])
+        )
+
+
+@settings(max_examples=40, deadline=None)
+@given(history=st.lists(st.sampled_from(EVENTS), max_size=30))
+def test_fast_path_is_bitwise_the_batched_path(model, history):
+    np.testing.assert_array_equal(
+        model.predict_proba([history]), model._predict_proba_chains([tuple(history)])
+    )
+
+
+def test_predict_proba_of_one_history_has_one_row(model):
+    assert model.predict_proba([["A", "B"]]).shape == (1, len(model.classes_))
