@@ -11,3 +11,14 @@ def best_time(function, repeat):
         result = function()
         best = min(best, time.perf_counter() - start)
     return result, best
+
+
+def median_time(function, repeat):
+    """The median wall time of function() over repeat runs (for sub-millisecond calls)."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return times[len(times) // 2]
