@@ -7,22 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sklearn_seqlstm import MarkovMemorySampler, load
+# The same synthetic event log and columns as the tests of seqlstm evaluate.
+from test_evaluate import COLUMNS, event_log
+
+from sklearn_seqlstm import load
 from sklearn_seqlstm._cli import main
 
-COLUMNS = ["--sequence-col", "user", "--order-col", "timestamp", "--event-col", "page"]
 TINY_LSTM = ["--max-epochs", "2", "--hidden-size", "8", "--embedding-dim", "4", "--device", "cpu"]
-
-
-def event_log(n_sequences=30, seed=0):
-    frame = MarkovMemorySampler(memory_influence=0.4, random_state=seed).sample_frame(
-        n_sequences, (3, 10)
-    )
-    frame = frame.assign(
-        user="u" + frame["sequence_id"].astype(str),
-        timestamp=1_700_000_000 + 60 * frame["position"],
-    ).rename(columns={"event": "page"})
-    return frame[["user", "timestamp", "page"]].sample(frac=1, random_state=seed)
 
 
 @pytest.fixture

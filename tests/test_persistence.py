@@ -299,3 +299,20 @@ def test_loading_keeps_the_global_random_state(lstm, tmp_path):
     torch.manual_seed(0)
     load(path)
     np.testing.assert_array_equal(torch.rand(3), expected)
+
+
+def test_a_pipeline_with_scikit_learn_parts_goes_through_skops(data, tmp_path):
+    """The user guide's advice: skops for a Pipeline, with our types trusted by name."""
+    sio = pytest.importorskip("skops.io")
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from sklearn_seqlstm import SequenceFeaturizer
+
+    X, y = data
+    pipe = make_pipeline(SequenceFeaturizer(), LogisticRegression(max_iter=300)).fit(X, y)
+    sio.dump(pipe, tmp_path / "pipe.skops")
+    untrusted = sio.get_untrusted_types(file=tmp_path / "pipe.skops")
+    assert untrusted == ["sklearn_seqlstm._featurizer.SequenceFeaturizer"]
+    loaded = sio.load(tmp_path / "pipe.skops", trusted=untrusted)
+    np.testing.assert_array_equal(loaded.predict_proba(X[:20]), pipe.predict_proba(X[:20]))
