@@ -193,9 +193,9 @@ def _run_fit(args):
     model = MODELS[args.model][1](settings, args.random_state)
     try:
         model.fit(samples.X, samples.y)
-    except ValueError as exc:  # bad settings or too little data, as the estimator says
+        model.save(args.save, overwrite=args.overwrite)
+    except ValueError as exc:  # bad settings, too little data, labels that cannot be saved
         return _fail("fit", exc, 1)
-    model.save(args.save, overwrite=args.overwrite)
     skipped = f" ({n_short} sequences too short for a sample)" if n_short else ""
     print(
         f"seqlstm fit: {MODELS[args.model][0]} fitted on {len(samples.y):,} samples from "

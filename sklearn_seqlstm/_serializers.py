@@ -88,7 +88,10 @@ def usable_device(name):
     """Whether torch can place tensors on the device ``name`` here."""
     import torch
 
-    device = torch.device(name)
+    try:
+        device = torch.device(name)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"the saved device {name!r} is not a torch device.") from None
     if device.type == "cuda":
         return torch.cuda.is_available() and (
             device.index is None or device.index < torch.cuda.device_count()
@@ -99,8 +102,13 @@ def usable_device(name):
 
 
 def _choose_device(saved, requested, what):
+    import torch
+
     if requested is not None:
-        return str(requested)
+        try:
+            return str(torch.device(requested))
+        except (RuntimeError, TypeError) as exc:
+            raise ValueError(f"device={requested!r} is not a torch device: {exc}") from None
     if usable_device(saved):
         return saved
     warnings.warn(

@@ -290,6 +290,17 @@ def test_saved_weights_carry_no_device(lstm, tmp_path):
 def test_explicit_device(lstm, tmp_path):
     loaded = load(_saved(lstm, tmp_path), device="cpu")
     assert next(loaded.net_.module_.parameters()).device.type == "cpu"
+    with pytest.raises(ValueError, match="not a torch device"):
+        load(tmp_path / "model", device="abacus")
+
+
+def test_a_tampered_device_is_a_clear_error(lstm, tmp_path):
+    path = _saved(lstm, tmp_path)
+    document = _document(path)
+    document["attributes"]["device"] = "abacus:7"
+    _rewrite(path, document=document)
+    with pytest.raises(ValueError, match="not a torch device"):
+        load(path)
 
 
 def test_loading_keeps_the_global_random_state(lstm, tmp_path):
