@@ -13,6 +13,9 @@ from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["RecommendMixin", "check_k", "seen_mask", "top_k_indices"]
 
+# Scores ranked per block in top_k_indices.
+_CHUNK = 1 << 20
+
 
 def check_k(k, n_classes):
     """Return ``k`` as an int, or raise a clear error for a bad one.
@@ -51,6 +54,13 @@ def top_k_indices(scores, k):
     indices : ndarray of int64, shape (n_samples, k)
     """
     n_samples, n_classes = scores.shape
+    rows = max(1, _CHUNK // max(n_classes, 1))
+    if n_samples > rows:
+        # In blocks of rows: the temporaries below are a few times the block's size,
+        # not a few times the whole matrix (10,000 rows x 10,000 classes is 800 MB).
+        return np.concatenate(
+            [top_k_indices(scores[i : i + rows], k) for i in range(0, n_samples, rows)]
+        )
     if k == 1:
         top = np.argmax(scores, axis=1)[:, None]
     else:

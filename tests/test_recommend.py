@@ -56,6 +56,15 @@ def test_top_k_is_the_stable_ranking(scores, data):
     np.testing.assert_array_equal(top[:, 0], first)
 
 
+def test_blocks_of_rows_rank_as_the_whole(monkeypatch):
+    from sklearn_seqlstm import _recommend
+
+    scores = np.random.default_rng(0).integers(0, 4, (50, 7)).astype(float)
+    whole = top_k_indices(scores, 3)
+    monkeypatch.setattr(_recommend, "_CHUNK", 15)  # blocks of 2 rows
+    np.testing.assert_array_equal(top_k_indices(scores, 3), whole)
+
+
 def test_recommend_one_is_predict(estimators, data):
     _, X, _ = data
     for estimator in estimators:
