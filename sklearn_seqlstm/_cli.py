@@ -7,6 +7,9 @@ registered in :func:`build_parser`; :func:`main` parses and dispatches. Today:
   synthetic process, fit an LSTM and two baselines at each value, and write the
   results, charts and a short report that places every model against the Bayes
   limit.
+- ``seqlstm evaluate``, ``seqlstm fit`` and ``seqlstm recommend``: see
+  :mod:`._evaluate` and :mod:`._cli_serving`. Their arguments are added only when
+  the command is chosen (:class:`._cli_serving.LazySubParsers`).
 """
 
 import argparse

@@ -7,6 +7,8 @@ import zipfile
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 
 from sklearn_seqlstm import (
@@ -327,3 +329,29 @@ def test_a_pipeline_with_scikit_learn_parts_goes_through_skops(data, tmp_path):
     assert untrusted == ["sklearn_seqlstm._featurizer.SequenceFeaturizer"]
     loaded = sio.load(tmp_path / "pipe.skops", trusted=untrusted)
     np.testing.assert_array_equal(loaded.predict_proba(X[:20]), pipe.predict_proba(X[:20]))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    labels=st.one_of(
+        st.lists(st.text(min_size=1, max_size=5), min_size=2, max_size=6, unique=True),
+        st.lists(st.integers(-(2**40), 2**40), min_size=2, max_size=6, unique=True),
+        st.lists(
+            st.floats(allow_nan=False, allow_infinity=False), min_size=2, max_size=6, unique=True
+        ),
+    ),
+    order=st.integers(0, 3),
+)
+def test_markov_round_trips_any_labels_exactly(tmp_path_factory, labels, order):
+    X = [labels[: i + 1] for i in range(len(labels))] + [labels[::-1]]
+    y = labels + [labels[0]]
+    if isinstance(labels[0], float):  # arbitrary floats are events; classes must be discrete
+        y = [float(i % 3) for i in range(len(y))]
+    clf = MarkovChainClassifier(order=order).fit(X, y)
+    path = tmp_path_factory.mktemp("model") / "model"
+    clf.save(path)
+    loaded = load(path)
+    np.testing.assert_array_equal(loaded.classes_, clf.classes_)
+    assert loaded.classes_.dtype == clf.classes_.dtype
+    assert loaded.contexts_ == clf.contexts_
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
