@@ -65,19 +65,21 @@ def top_k_indices(scores, k):
         top = np.argmax(scores, axis=1)[:, None]
     else:
         if k < n_classes:
-            # The k-th largest value of each row; every column above it is kept, and
-            # columns equal to it fill the remaining places in column order, so
-            # that a tie at the boundary is broken exactly as argmax breaks it.
-            kth = -np.partition(-scores, k - 1, axis=1)[:, k - 1 : k]
-            above = scores > kth
-            at = scores == kth
-            room = k - above.sum(axis=1, keepdims=True)
-            keep = above | (at & (np.cumsum(at, axis=1) <= room))
-            top = np.nonzero(keep)[1].reshape(n_samples, k)
+            top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+            top.sort(axis=1)
+            kept = np.take_along_axis(scores, top, axis=1)
+            kth = kept.min(axis=1, keepdims=True)
+            # argpartition breaks a tie at the k-th value arbitrarily: where a column
+            # equal to it was left out, rank the row fully, as argmax would.
+            ambiguous = np.flatnonzero((scores == kth).sum(axis=1) > (kept == kth).sum(axis=1))
+            if len(ambiguous):
+                full = np.argsort(-scores[ambiguous], axis=1, kind="stable")[:, :k]
+                top[ambiguous] = np.sort(full, axis=1)
+                kept[ambiguous] = np.take_along_axis(scores[ambiguous], top[ambiguous], axis=1)
         else:
             top = np.broadcast_to(np.arange(n_classes), (n_samples, n_classes))
-        # A stable sort of the kept columns (ascending index) by descending score.
-        kept = np.take_along_axis(scores, top, axis=1)
+            kept = scores
+        # A stable sort of the kept columns (in ascending order) by descending score.
         top = np.take_along_axis(top, np.argsort(-kept, axis=1, kind="stable"), axis=1)
     top = np.asarray(top, dtype=np.int64)
     excluded = np.take_along_axis(scores, top, axis=1) == -np.inf
