@@ -1,56 +1,56 @@
-"""sklearn-seqlstm: predict the next event from a history of events with an LSTM."""
+"""sklearn-seqlstm: predict the next event from a history of events with an LSTM.
 
-from ._attributed import AttributedHistories
-from ._classifier import NextEventClassifier
-from ._eventlog import NextEventSamples, leave_last_out_split, samples_from_log, time_split
-from ._featurizer import SequenceFeaturizer
-from ._markov import MarkovChainClassifier
-from ._oracle import BayesOracleClassifier
-from ._plot import (
-    KRetrievalCurveDisplay,
-    LossCurveDisplay,
-    MemorySweepDisplay,
-    TransitionMatrixDisplay,
-)
-from ._prefixes import PrefixHistories
-from ._sampler import MarkovMemorySampler
-from ._scoring import (
-    k_retrieval_curve,
-    k_retrieval_curve_from_estimator,
-    neg_log_loss_scorer,
-    next_event_scorers,
-    reciprocal_rank,
-    reciprocal_rank_scorer,
-    top_k_accuracy,
-    top_k_scorer,
-)
-from ._sweep import memory_sweep, transition_recovery
+Public names load on first use (PEP 562), so that ``import sklearn_seqlstm`` and
+``seqlstm --help`` do not pay for torch, skorch, scikit-learn or matplotlib
+until a model is built or loaded. ``from sklearn_seqlstm import X`` works for
+every name of ``__all__``.
+"""
 
-__all__ = [
-    "NextEventSamples",
-    "leave_last_out_split",
-    "samples_from_log",
-    "time_split",
-    "KRetrievalCurveDisplay",
-    "LossCurveDisplay",
-    "MemorySweepDisplay",
-    "TransitionMatrixDisplay",
-    "memory_sweep",
-    "transition_recovery",
-    "BayesOracleClassifier",
-    "MarkovChainClassifier",
-    "SequenceFeaturizer",
-    "MarkovMemorySampler",
-    "NextEventClassifier",
-    "PrefixHistories",
-    "AttributedHistories",
-    "k_retrieval_curve",
-    "k_retrieval_curve_from_estimator",
-    "neg_log_loss_scorer",
-    "next_event_scorers",
-    "reciprocal_rank",
-    "reciprocal_rank_scorer",
-    "top_k_accuracy",
-    "top_k_scorer",
-]
+import importlib
+
+# Public name -> private module that defines it.
+_LAZY = {
+    "NextEventSamples": "._eventlog",
+    "leave_last_out_split": "._eventlog",
+    "samples_from_log": "._eventlog",
+    "time_split": "._eventlog",
+    "load": "._persistence",
+    "KRetrievalCurveDisplay": "._plot",
+    "LossCurveDisplay": "._plot",
+    "MemorySweepDisplay": "._plot",
+    "TransitionMatrixDisplay": "._plot",
+    "memory_sweep": "._sweep",
+    "transition_recovery": "._sweep",
+    "BayesOracleClassifier": "._oracle",
+    "MarkovChainClassifier": "._markov",
+    "SequenceFeaturizer": "._featurizer",
+    "MarkovMemorySampler": "._sampler",
+    "NextEventClassifier": "._classifier",
+    "HistoryStream": "._stream",
+    "PrefixHistories": "._prefixes",
+    "AttributedHistories": "._attributed",
+    "k_retrieval_curve": "._scoring",
+    "k_retrieval_curve_from_estimator": "._scoring",
+    "neg_log_loss_scorer": "._scoring",
+    "next_event_scorers": "._scoring",
+    "reciprocal_rank": "._scoring",
+    "reciprocal_rank_scorer": "._scoring",
+    "top_k_accuracy": "._scoring",
+    "top_k_scorer": "._scoring",
+}
+
+__all__ = list(_LAZY)
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # the next access is a plain attribute lookup
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})

@@ -21,8 +21,11 @@ from ._base import HistoryClassifierMixin, restore_on_failure
 from ._chains import ChainDataset, ChainLoader, chains_from_prefixes, collate, group_into_chains
 from ._histories import check_fit_input, check_histories, distinct_events, sorted_labels
 from ._module import N_RESERVED, START, TRUNCATED, UNKNOWN, LSTMNextEventModule, WeightedEntryLoss
+from ._onnx import OnnxExportMixin
+from ._persistence import PersistenceMixin
 from ._prefixes import PrefixHistories
 from ._steps import StepEncoder
+from ._stream import StreamMixin, one_history_log_proba
 from ._validation import integers, reals
 
 __all__ = ["NextEventClassifier"]
@@ -40,7 +43,9 @@ MAX_THREADS = 1024
 _PREDICT_BATCH_SIZE = 512
 
 
-class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
+class NextEventClassifier(
+    StreamMixin, PersistenceMixin, OnnxExportMixin, HistoryClassifierMixin, BaseEstimator
+):
     """Predict the next event (or any label) from a history of events with an LSTM.
 
     Each history is embedded event by event, run through an LSTM, and the last
@@ -442,9 +447,30 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         histories = check_histories(X, estimator=self, reset=False)
         self._check_same_input(histories)
-        chains = self._chains(histories)
         module = self.net_.module_
         device = next(module.parameters()).device
+        if (
+            len(histories) == 1
+            and not isinstance(histories, PrefixHistories)
+            and self._steps is None
+        ):
+            # One history, as when serving one visitor: no chains or batches, and
+            # the read-out at the last position only (see one_history_log_proba).
+            # Plain models only: it feeds token ids, not the step table of a model
+            # fitted with times or attributes.
+            tokens = torch.tensor(self._encode(histories), device=device)
+            if module.training:
+                module.eval()
+            with _torch_threads(self.num_threads), torch.inference_mode():
+                log_proba = one_history_log_proba(module, tokens)
+                return torch.softmax(log_proba.double(), dim=-1).cpu().numpy()
+        return self._predict_proba_chains(histories)
+
+    def _predict_proba_chains(self, histories):
+        """predict_proba of checked histories, one LSTM pass per chain, in batches."""
+        module = self.net_.module_
+        device = next(module.parameters()).device
+        chains = self._chains(histories)
         proba = np.empty((len(chains.entry_position), len(self.classes_)))
         loader = ChainLoader(ChainDataset(chains), batch_size=_PREDICT_BATCH_SIZE)
         if module.training:  # only if the user trained net_ further by hand
@@ -523,6 +549,9 @@ def _torch_threads(n_threads):
         yield
         return
     previous = torch.get_num_threads()
+    if previous == n_threads:  # nothing to change, as when serving in a loop
+        yield
+        return
     torch.set_num_threads(n_threads)
     try:
         yield

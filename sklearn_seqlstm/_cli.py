@@ -11,32 +11,35 @@ any work), 1 for a failure after start-up (a :class:`CommandError`, or an
   synthetic process, fit an LSTM and two baselines at each value, and write the
   results, charts and a short report that places every model against the Bayes
   limit.
+- ``seqlstm evaluate``, ``seqlstm fit`` and ``seqlstm recommend``: see
+  :mod:`._evaluate` and :mod:`._cli_serving`. Their arguments are added only when
+  the command is chosen (:class:`._cli_serving.LazySubParsers`).
+
+Every command follows the one error convention above and writes its files
+through :mod:`._files`: checked before any work (never over an existing file
+without ``--overwrite``, never over an input), then written to a temporary file
+and renamed. The errors and option types they share live in :mod:`._cli_common`,
+which imports nothing heavy, so that ``seqlstm --help`` loads no torch.
 """
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
-import pandas as pd
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
-
-from ._classifier import NextEventClassifier
-from ._evaluate import (
+from ._cli_common import (
     MAX_SEED,
     CommandError,
-    add_evaluate_arguments,
+    OneLineParser,
     add_overwrite_argument,
     check_output_files,
     int_between,
+    one_line,
 )
-from ._featurizer import SequenceFeaturizer
+from ._cli_serving import LazySubParsers, add_serving_commands
 from ._files import replacing
-from ._markov import MarkovChainClassifier
-from ._sampler import MarkovMemorySampler
-from ._sweep import BAYES_LIMIT, memory_sweep
+
+# pandas, scikit-learn, torch and the models are imported inside the functions that
+# use them, so that `seqlstm --help` starts in a fraction of a second (issue 11).
 
 __all__ = ["build_parser", "main"]
 
@@ -91,24 +94,14 @@ _DEMO_FILES = ("results.csv", *_DEMO_CHARTS, "report.md")
 _FOCUS = 0.4
 
 
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors are one line, ``error: ...``, exit status 2.
-
-    argparse prints the usage and then the error; the usage is one ``--help`` away.
-    Subparsers are made of the same class.
-    """
-
-    def error(self, message):
-        self.exit(2, f"error: {_one_line(message)} (see {self.prog} --help)\n")
-
-
 def build_parser():
     """The argument parser of ``seqlstm``, one subparser per subcommand."""
-    parser = _Parser(
+    parser = OneLineParser(
         prog="seqlstm",
         description="Next-event prediction from event histories with an LSTM.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.register("action", "parsers", LazySubParsers)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     demo = commands.add_parser(
@@ -164,8 +157,15 @@ def build_parser():
             "replaced only with --overwrite, and the input file never."
         ),
     )
-    add_evaluate_arguments(evaluate)
+    commands.defer(evaluate, _add_evaluate_arguments)
+    add_serving_commands(commands)
     return parser
+
+
+def _add_evaluate_arguments(parser):
+    from ._evaluate import add_evaluate_arguments
+
+    add_evaluate_arguments(parser)
 
 
 def main(argv=None):
@@ -200,12 +200,8 @@ def main(argv=None):
 
 
 def _error(exc, status):
-    print(f"error: {_one_line(str(exc))}", file=sys.stderr)
+    print(f"error: {one_line(exc)}", file=sys.stderr)
     return status
-
-
-def _one_line(text):
-    return " ".join(text.split())
 
 
 def _version():
@@ -215,6 +211,14 @@ def _version():
 
 
 def _demo_estimators(settings, seed):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from ._classifier import NextEventClassifier
+    from ._featurizer import SequenceFeaturizer
+    from ._markov import MarkovChainClassifier
+
     return {
         LSTM: NextEventClassifier(**settings["lstm"], random_state=seed, verbose=0),
         "Markov (order 1)": MarkovChainClassifier(order=1),
@@ -226,6 +230,8 @@ def _demo_estimators(settings, seed):
 
 
 def _run_demo(args):
+    from ._sweep import memory_sweep
+
     start = time.perf_counter()
     settings = _QUICK if args.quick else _DEMO
     output = args.output
@@ -275,6 +281,8 @@ def _run_demo(args):
 
 def _results_table(results):
     """Top-1 accuracy and log-loss, memory influence by model, as text."""
+    import pandas as pd
+
     top1 = results[results["k"] == 1]
     models = list(pd.unique(results["model"]))
     parts = []
@@ -295,6 +303,10 @@ def _gap_summary(results):
     positive means worse than the limit: limit minus model for accuracy, model
     minus limit for log-loss.
     """
+    import pandas as pd
+
+    from ._sweep import BAYES_LIMIT
+
     top1 = results[results["k"] == 1]
     accuracy = top1.pivot(index="memory_influence", columns="model", values="top_k_accuracy")
     log_loss = top1.pivot(index="memory_influence", columns="model", values="log_loss")
@@ -319,6 +331,8 @@ def _gap_summary(results):
 
 def _limit_dip(results):
     """(m, top-1 accuracy) of the Bayes limit at m=min, at its lowest, and at m=max."""
+    from ._sweep import BAYES_LIMIT
+
     limit = results[(results["model"] == BAYES_LIMIT) & (results["k"] == 1)]
     limit = limit.set_index("memory_influence")["top_k_accuracy"].sort_index()
     lowest = limit.idxmin()
@@ -331,6 +345,11 @@ def _limit_dip(results):
 
 def _draw_charts(results, fitted, settings, seed, output):
     """Write the PNG charts; return (file names, reason skipped or None)."""
+    import pandas as pd
+
+    from ._sampler import MarkovMemorySampler
+    from ._sweep import BAYES_LIMIT
+
     try:
         from matplotlib.figure import Figure
     except ImportError:
@@ -405,6 +424,8 @@ def _draw_charts(results, fitted, settings, seed, output):
 
 
 def _report(results, gaps, settings, charts, sweep_seconds):
+    from ._sweep import BAYES_LIMIT
+
     grid = sorted(results["memory_influence"].unique().tolist())
     n_pairs = settings["length"] - 1
     lstm = settings["lstm"]

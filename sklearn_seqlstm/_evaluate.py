@@ -38,9 +38,18 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ._classifier import NextEventClassifier, check_device
+from ._cli_common import (
+    MAX_SEED,
+    CommandError,
+    UsageError,
+    add_overwrite_argument,
+    check_output_file,
+    check_output_files,
+    int_between,
+)
 from ._eventlog import _all_samples, _leave_last_out, _SortedLog
 from ._featurizer import SequenceFeaturizer
-from ._files import check_outputs, replacing
+from ._files import replacing
 from ._markov import MarkovChainClassifier
 from ._progress import progress_bar
 from ._scoring import k_retrieval_curve, reciprocal_rank, top_k_accuracy
@@ -91,46 +100,14 @@ _LSTM_OPTIONS = {
     "--n-iter-no-change": ("n_iter_no_change", int, "patience of early stopping, in epochs"),
     "--device": ("device", str, "torch device: auto, cpu, cuda, ..."),
 }
-# The seeds numpy accepts (check_random_state), as NextEventClassifier's random_state.
-MAX_SEED = 2**32 - 1
-
-
-class CommandError(ValueError):
-    """A user error of a ``seqlstm`` command: ``main`` prints it as one line, no traceback.
-
-    ``status`` is the exit status: 1 for a failure after start-up (bad data, a
-    file that cannot be read or written).
-    """
-
-    status = 1
-
-
-class UsageError(CommandError):
-    """An option that cannot work, found before any work: exit status 2, as argparse's."""
-
-    status = 2
 
 
 class EvaluateInputError(CommandError):
     """Bad input to ``seqlstm evaluate`` (the event log): exit status 1."""
 
 
-def add_evaluate_arguments(parser):
-    """Add the arguments of ``seqlstm evaluate`` to an argparse (sub)parser.
-
-    Also sets the parser's default ``run`` to :func:`run_evaluate`, the
-    convention of ``seqlstm``'s subcommands: ``args.run(args)`` runs it.
-
-    Parameters
-    ----------
-    parser : argparse.ArgumentParser
-        The parser of the subcommand, for example from ``add_subparsers().add_parser``.
-
-    Returns
-    -------
-    parser : argparse.ArgumentParser
-        The same parser.
-    """
+def add_event_log_arguments(parser):
+    """Add the event log argument and its three column arguments to ``parser``."""
     parser.add_argument(
         "events",
         type=Path,
@@ -151,6 +128,67 @@ def add_evaluate_arguments(parser):
     columns.add_argument(
         "--event-col", required=True, metavar="NAME", help="the event (page, item, ...)"
     )
+    return parser
+
+
+def add_lstm_arguments(parser):
+    """Add the NextEventClassifier settings (read back by :func:`_lstm_settings`)."""
+    lstm = parser.add_argument_group(
+        "NextEventClassifier settings (default: the classifier's own defaults)"
+    )
+    defaults = NextEventClassifier().get_params()
+    for flag, (name, kind, text) in _LSTM_OPTIONS.items():
+        lstm.add_argument(
+            flag,
+            dest=f"lstm_{name}",
+            type=_classifier_option(name, kind),
+            default=None,
+            metavar={int: "N", float: "X"}.get(kind, "NAME"),
+            help=f"{text} (default: {defaults[name]})",
+        )
+    lstm.add_argument(
+        "--early-stopping",
+        dest="lstm_early_stopping",
+        choices=["auto", "on", "off"],
+        default=None,
+        help="hold out a fraction of the training sequences and stop when their loss stalls",
+    )
+    lstm.add_argument(
+        "--no-copy-from-history",
+        dest="lstm_copy_from_history",
+        action="store_const",
+        const=False,
+        default=None,
+        help="turn off the copy from the history (faster where events never repeat)",
+    )
+    lstm.add_argument(
+        "--verbose",
+        dest="lstm_verbose",
+        action="store_const",
+        const=1,
+        default=None,
+        help="print the LSTM's loss at each epoch",
+    )
+    return parser
+
+
+def add_evaluate_arguments(parser):
+    """Add the arguments of ``seqlstm evaluate`` to an argparse (sub)parser.
+
+    Also sets the parser's default ``run`` to :func:`run_evaluate`, the
+    convention of ``seqlstm``'s subcommands: ``args.run(args)`` runs it.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The parser of the subcommand, for example from ``add_subparsers().add_parser``.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+        The same parser.
+    """
+    add_event_log_arguments(parser)
 
     protocol = parser.add_argument_group("protocol")
     protocol.add_argument(
@@ -192,42 +230,7 @@ def add_evaluate_arguments(parser):
         help=f"models to compare, among {', '.join(MODELS)} (default: all)",
     )
 
-    lstm = parser.add_argument_group(
-        "NextEventClassifier settings (default: the classifier's own defaults)"
-    )
-    defaults = NextEventClassifier().get_params()
-    for flag, (name, kind, text) in _LSTM_OPTIONS.items():
-        lstm.add_argument(
-            flag,
-            dest=f"lstm_{name}",
-            type=_classifier_option(name, kind),
-            default=None,
-            metavar={int: "N", float: "X"}.get(kind, "NAME"),
-            help=f"{text} (default: {defaults[name]})",
-        )
-    lstm.add_argument(
-        "--early-stopping",
-        dest="lstm_early_stopping",
-        choices=["auto", "on", "off"],
-        default=None,
-        help="hold out a fraction of the training sequences and stop when their loss stalls",
-    )
-    lstm.add_argument(
-        "--no-copy-from-history",
-        dest="lstm_copy_from_history",
-        action="store_const",
-        const=False,
-        default=None,
-        help="turn off the copy from the history (faster where events never repeat)",
-    )
-    lstm.add_argument(
-        "--verbose",
-        dest="lstm_verbose",
-        action="store_const",
-        const=1,
-        default=None,
-        help="print the LSTM's loss at each epoch",
-    )
+    add_lstm_arguments(parser)
 
     parser.add_argument(
         "--output",
@@ -237,7 +240,11 @@ def add_evaluate_arguments(parser):
         metavar="DIR",
         help="folder for results.csv, k_retrieval.csv and k_retrieval.png (default: %(default)s)",
     )
-    add_overwrite_argument(parser)
+    add_overwrite_argument(
+        parser,
+        help="replace the files of an earlier run in the output folder and the --save-model "
+        "file (never the input file)",
+    )
     parser.add_argument(
         "--random-state",
         type=int_between(0, MAX_SEED),
@@ -251,35 +258,16 @@ def add_evaluate_arguments(parser):
         action="store_false",
         help="no progress bar (the bar needs tqdm: pip install 'sklearn-seqlstm[progress]')",
     )
+    parser.add_argument(
+        "--save-model",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="save the LSTM fitted for the test samples to PATH (leave-last-out only), "
+        "for seqlstm recommend or sklearn_seqlstm.load",
+    )
     parser.set_defaults(run=run_evaluate)
     return parser
-
-
-def add_overwrite_argument(parser):
-    """The ``--overwrite`` flag of the commands that write files."""
-    parser.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="replace the files of an earlier run in the output folder (never the input file)",
-    )
-
-
-def int_between(minimum, maximum=None):
-    """An argparse type: an integer from ``minimum`` to ``maximum`` (None: no maximum)."""
-
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
-        if maximum is not None and value > maximum:
-            raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {value}")
-        return value
-
-    parse.__name__ = "integer"
-    return parse
 
 
 def _classifier_option(name, kind):
@@ -306,23 +294,6 @@ def _classifier_option(name, kind):
 
     parse.__name__ = name
     return parse
-
-
-def check_output_files(folder, names, *, overwrite, inputs=()):
-    """Check that the command can write ``names`` into ``folder``; a UsageError if not.
-
-    Run before any work, so that a bad output folder does not waste a run.
-    """
-    try:
-        return check_outputs(folder, names, overwrite=overwrite, inputs=inputs)
-    except FileExistsError as exc:
-        raise UsageError(
-            f"{exc} Pass --overwrite to replace them, or give another output folder (-o)."
-        ) from None
-    except ValueError as exc:  # the input file
-        raise UsageError(f"{exc} Give another output folder (-o).") from None
-    except OSError as exc:
-        raise UsageError(f"output folder: {exc}") from None
 
 
 def run_evaluate(args):
@@ -357,6 +328,7 @@ def run_evaluate(args):
     output = args.output
     check_output_files(output, OUTPUT_FILES, overwrite=args.overwrite, inputs=[args.events])
     models = {MODELS[key][0]: key for key in dict.fromkeys(args.models)}
+    _check_save_model(args, models)
     n_fits = len(models) * (1 if args.protocol == LEAVE_LAST_OUT else args.n_splits)
     with _progress(2 + n_fits, enabled=args.progress) as step:
         step(f"loading {args.events.name}")
@@ -366,8 +338,15 @@ def run_evaluate(args):
         splits, notes = _splits(frame, args)
         _check_distinct_events(splits, models)
         lstm = _lstm_settings(args)
-        results, curves = _fit_and_score(splits, models, lstm, args.random_state, step)
+        fitted = {}
+        results, curves = _fit_and_score(splits, models, lstm, args.random_state, step, fitted)
     elapsed = time.perf_counter() - start
+    if args.save_model is not None:
+        # Leave-last-out fits once for the validation and the test samples. save()
+        # writes through a temporary file itself; its folder may not exist yet.
+        (by_name,) = fitted.values()
+        args.save_model.parent.mkdir(parents=True, exist_ok=True)
+        by_name[LSTM][0].save(args.save_model, overwrite=args.overwrite)
 
     output.mkdir(parents=True, exist_ok=True)
     with replacing(output / "results.csv") as path:
@@ -389,6 +368,26 @@ def run_evaluate(args):
     print(f"\nWrote {', '.join(written)} to {output}/")
     print(f"Total elapsed: {elapsed:.1f} s")
     return 0
+
+
+def _check_save_model(args, models):
+    """Check, before any work, that ``--save-model`` can be honoured; a UsageError if not."""
+    path = args.save_model
+    if path is None:
+        return
+    if args.protocol != LEAVE_LAST_OUT:
+        raise UsageError(
+            "--save-model needs --protocol leave-last-out (groupkfold fits one model per "
+            "fold); to train on the whole log, use seqlstm fit."
+        )
+    if LSTM not in models:
+        raise UsageError("--save-model saves the LSTM: add lstm to --models.")
+    check_output_file(path, overwrite=args.overwrite, inputs=[args.events], flag="--save-model")
+    if any(path.resolve() == (args.output / name).resolve() for name in OUTPUT_FILES):
+        raise UsageError(
+            f"--save-model {path} is one of the files the command writes to the output "
+            "folder; give the model another name."
+        )
 
 
 # Loading ------------------------------------------------------------------------------
@@ -603,15 +602,18 @@ def _lstm_settings(args):
     return settings
 
 
-def _fit_and_score(splits, models, lstm, seed, step):
+def _fit_and_score(splits, models, lstm, seed, step, fitted=None):
     """Fit every model on each split's training samples; score it on the split's test ones.
 
     Returns the results (one row per split and model) and the k-retrieval curves
     (one row per model and k, over the test samples: pooled over the folds).
+    ``fitted``, when given, receives the fitted models: {id(train): {name: (model,
+    fit seconds)}}.
     """
     rows, curve_hits = [], {}
     max_k = min(_CHART_MAX_K, len(pd.unique(np.concatenate([s[1].y for s in splits]))))
-    fitted = {}  # leave-last-out: one fit serves the validation and the test samples
+    # leave-last-out: one fit serves the validation and the test samples
+    fitted = {} if fitted is None else fitted
     for split, train, test in splits:
         for name, key in models.items():
             if id(train) in fitted and name in fitted[id(train)]:

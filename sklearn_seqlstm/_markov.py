@@ -10,12 +10,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import HistoryClassifierMixin, restore_on_failure
 from ._histories import check_fit_input, check_histories, sorted_labels, take
+from ._persistence import PersistenceMixin
 from ._validation import integers, reals
 
 __all__ = ["MarkovChainClassifier"]
 
 
-class MarkovChainClassifier(HistoryClassifierMixin, BaseEstimator):
+class MarkovChainClassifier(PersistenceMixin, HistoryClassifierMixin, BaseEstimator):
     """Predict the next event (or any label) from the last ``order`` events of a history.
 
     An n-gram model: ``fit`` counts, for every context (the last ``k`` events of a

@@ -341,3 +341,62 @@ def test_end_event_adds_the_end_of_each_case(log):
     assert len(y) == len(log)  # every prefix of every case, the whole case included
     whole = [len(history) for history, label in zip(X, y, strict=True) if label == "[END]"]
     assert whole == log.groupby("case", sort=True).size().tolist()
+
+
+# --- Serving (issue 11) with attributed models -------------------------------------------
+
+
+def test_save_and_load_keep_an_attributed_model(fitted, attributed, tmp_path):
+    from sklearn_seqlstm import load
+
+    X, _, _ = attributed
+    path = tmp_path / "model.seqlstm"
+    fitted.save(path)
+    loaded = load(path)
+    np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
+    np.testing.assert_array_equal(loaded.recommend(X[:30], k=3), fitted.recommend(X[:30], k=3))
+    assert loaded.event_attributes_ == fitted.event_attributes_
+    assert loaded.sequence_attributes_ == fitted.sequence_attributes_
+    assert loaded.time_kind_ == fitted.time_kind_
+    with pytest.raises(ValueError, match="X has no attributes"):
+        loaded.predict_proba([["open"]])
+
+
+@pytest.mark.parametrize("options", [dict(attributes=False), dict(time_features=False)])
+def test_save_and_load_keep_models_of_times_or_attributes_only(attributed, options, tmp_path):
+    from sklearn_seqlstm import load
+
+    X, y, _ = attributed
+    clf = NextEventClassifier(**FAST, **options, sequence_context="first_step").fit(X, y)
+    clf.save(tmp_path / "model")
+    np.testing.assert_array_equal(load(tmp_path / "model").predict_proba(X), clf.predict_proba(X))
+
+
+def test_a_tampered_step_encoder_is_refused(fitted, tmp_path):
+    import json
+    import zipfile
+
+    from sklearn_seqlstm import load
+
+    path = tmp_path / "model"
+    fitted.save(path)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    document = json.loads(members["model.json"])
+    document["attributes"]["steps"]["encodings"].pop()
+    members["model.json"] = json.dumps(document).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    with pytest.raises(ValueError, match="one encoding per attribute"):
+        load(path)
+
+
+def test_stream_and_onnx_refuse_an_attributed_model(fitted, tmp_path):
+    message = "not supported yet for models fitted with time or attributes"
+    with pytest.raises(ValueError, match=message):
+        fitted.stream()
+    pytest.importorskip("onnx")
+    with pytest.raises(ValueError, match=message):
+        fitted.to_onnx(tmp_path / "model.onnx")
+    assert list(tmp_path.iterdir()) == []

@@ -169,7 +169,7 @@ def no_sweep(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("the sweep started before the error was found")
 
-    monkeypatch.setattr("sklearn_seqlstm._cli.memory_sweep", fail)
+    monkeypatch.setattr("sklearn_seqlstm._sweep.memory_sweep", fail)
 
 
 def test_usage_errors_are_one_line(capsys):

@@ -352,7 +352,7 @@ def test_demo_fuzz(output_kind, report_exists, options):
             (root / output / "report.md").write_text("an earlier report\n")
         argv = ["demo", "-o", output, *(part for option in options for part in option)]
         before = snapshot(root)
-        with working_folder(root), mock.patch("sklearn_seqlstm._cli.memory_sweep") as sweep:
+        with working_folder(root), mock.patch("sklearn_seqlstm._sweep.memory_sweep") as sweep:
             sweep.side_effect = SweepStarted
             try:
                 status, _, err = run_main(argv)
@@ -365,3 +365,103 @@ def test_demo_fuzz(output_kind, report_exists, options):
             assert status != 0, argv  # the demo cannot succeed without its sweep
         elif output_kind == "earlier run" or (report_exists and output_kind == "empty"):
             assert "--overwrite" in argv
+
+
+# --- seqlstm fit and seqlstm recommend (issue 11) ----------------------------------------
+
+FIT_OPTIONS = ["--min-history", "--max-history", "--random-state"]
+
+
+def save_choice(root, log):
+    """Make one kind of model path; return it relative to the root, for argv."""
+    (root / "existing.seqlstm").write_bytes(b"the user's own file\n")
+    return {
+        "fresh": "model.seqlstm",
+        "nested": "models/a/model.seqlstm",
+        "existing": "existing.seqlstm",
+        "the log": log.relative_to(root).as_posix(),
+        "a folder": log.parent.relative_to(root).as_posix(),
+        "under a file": log.relative_to(root).as_posix() + "/model",
+    }
+
+
+@given(
+    text=logs,
+    model=st.sampled_from(["markov1", "popularity", "markov2"])
+    | rarely(st.just("lstm"), "markov1"),
+    save_kind=st.sampled_from(["fresh", "nested", "existing"])
+    | rarely(st.sampled_from(["the log", "a folder", "under a file"]), "fresh"),
+    options=st.lists(st.tuples(st.sampled_from(FIT_OPTIONS), numbers), max_size=2),
+    k=numbers,
+    output_kind=st.sampled_from(["standard output", "fresh", "existing", "the log", "the model"]),
+    flags=st.lists(st.sampled_from(["--overwrite", "--exclude-seen"]), max_size=2, unique=True),
+)
+# Always run: a model fitted, then its recommendations replacing an earlier file.
+@example(
+    text=regular_log(1),
+    model="markov1",
+    save_kind="nested",
+    options=[],
+    k="2",
+    output_kind="existing",
+    flags=["--overwrite", "--exclude-seen"],
+)
+@counted
+def test_fit_and_recommend_fuzz(text, model, save_kind, options, k, output_kind, flags):
+    """seqlstm fit, then seqlstm recommend on its model: the outcomes of evaluate's fuzz.
+
+    An error leaves every file as it was; a success writes the model (or the CSV)
+    only, never over an existing file without --overwrite, never over an input.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        log = root / "input" / "events.csv"
+        log.parent.mkdir()
+        log.write_text(text)
+        save = save_choice(root, log)[save_kind]
+        overwrite = ["--overwrite"] if "--overwrite" in flags else []
+        argv = ["fit", "input/events.csv", *LSTM_ARGV[:6], "--model", model, "--save", save]
+        argv += [*(part for option in options for part in option), *overwrite]
+        argv += TINY_LSTM if model == "lstm" else []
+        before = snapshot(root)
+        with working_folder(root):
+            status, _, err = run_main(argv)
+        after = snapshot(root)
+        check_outcome(status, err, argv)
+        event(f"fit: exit status {status}")
+        if status != 0:
+            assert after == before, argv
+            return
+        assert save_kind in ("fresh", "nested", "existing"), argv  # never over an input
+        assert save_kind != "existing" or overwrite, argv
+        check_untouched(before, after, save)
+
+        out = {"fresh": "top.csv", "existing": "existing.csv", "the log": "input/events.csv"}
+        out["the model"] = save
+        (root / "existing.csv").write_text("the user's own file\n")
+        argv = ["recommend", save, "input/events.csv", *LSTM_ARGV[:6], "--k", k]
+        argv += [*flags, *(["-o", out[output_kind]] if output_kind in out else [])]
+        before = snapshot(root)
+        with working_folder(root):
+            status, stdout, err = run_main(argv)
+        after = snapshot(root)
+        check_outcome(status, err, argv)
+        event(f"recommend: exit status {status}")
+        if status != 0:
+            assert after == before, argv
+            return
+        assert output_kind in ("standard output", "fresh", "existing"), argv
+        assert output_kind != "existing" or overwrite, argv
+        if output_kind == "standard output":
+            assert after == before, argv
+            table = pd.read_csv(io.StringIO(stdout))
+        else:
+            check_untouched(before, after, out[output_kind])
+            table = pd.read_csv(root / out[output_kind])
+        assert table.columns.tolist() == ["user", "rank", "event", "probability"]
+        # With --exclude-seen, a sequence that holds all but a few events has fewer than
+        # k to recommend: the documented empty slots (no event, no probability).
+        present = table["event"].notna()
+        assert present.all() or "--exclude-seen" in argv, table
+        assert table.loc[present, "probability"].between(0, 1).all(), table
+        assert table.loc[~present, "probability"].isna().all(), table

@@ -1,0 +1,433 @@
+"""Save and load fitted estimators without pickle: JSON and safetensors only.
+
+A saved model is one zip file (stored, not compressed) holding two members:
+
+- ``model.json``: the format and its version, the estimator kind, the package,
+  torch and scikit-learn versions, the parameters, and the fitted attributes
+  (classes, vocabulary, and for a model fitted with time or attributes its step
+  encoder: categories, scalers, time kind, ...), every label and event with
+  its type;
+- ``weights.safetensors``: the arrays (network weights, count matrices).
+
+Loading parses these two members and nothing else: the estimator class comes
+from a fixed table of this package's own classes (:data:`_KINDS`), never from a
+name read out of the file, and the network is built by this package and then
+given the weights, whose names and shapes are checked first. No pickle is ever
+read, so loading a file cannot run code from it. A folder holding the two
+members (an unzipped model) loads too.
+
+Each estimator kind has a pair of functions in :data:`_KINDS`: ``dump``
+returns (parameters, attributes, arrays) and ``restore`` rebuilds a fitted
+estimator from them. A new estimator (a regressor, say) plugs in with its own
+pair.
+"""
+
+import json
+import warnings
+import zipfile
+from numbers import Integral, Real
+from pathlib import Path
+
+import numpy as np
+
+from ._files import replacing
+
+__all__ = ["PersistenceMixin", "check_target", "load", "save", "write_atomically"]
+
+FORMAT = "sklearn-seqlstm"
+FORMAT_VERSION = 1
+_DOCUMENT = "model.json"
+_WEIGHTS = "weights.safetensors"
+
+
+# Files --------------------------------------------------------------------------------
+
+
+def check_target(path, overwrite):
+    """The path to write, or a clear error if it exists (without ``overwrite``)."""
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; give the path of a file to write.")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it.")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"{path}: the folder {path.parent} does not exist.")
+    return path
+
+
+def write_atomically(path, write):
+    """Call ``write(temporary_path)``, then rename the file to ``path``.
+
+    A crash or an error while writing leaves ``path`` as it was: a model is
+    never half-written over a good one. The same mechanism as every output file
+    of the ``seqlstm`` commands (:func:`._files.replacing`).
+    """
+    with replacing(path) as temporary:
+        write(temporary)
+
+
+# Labels and events with their types ---------------------------------------------------
+
+# numpy scalar types, by name; anything else is refused rather than guessed.
+_NUMPY_TYPES = {
+    np.dtype(name).type.__name__: np.dtype(name).type
+    for name in [
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "float16",
+        "float32",
+        "float64",
+        "bool",
+        "str",
+    ]
+}
+_PYTHON_TYPES = {"str": str, "int": int, "float": float, "bool": bool}
+
+
+def encode_values(values, what):
+    """A list of [type name, JSON value] pairs; refuses values JSON cannot hold exactly."""
+    encoded = []
+    for value in values:
+        kind = type(value)
+        if kind in (str, bool, int, float):
+            encoded.append([kind.__name__, value])
+        elif isinstance(value, np.generic) and type(value).__name__ in _NUMPY_TYPES:
+            encoded.append([f"numpy.{kind.__name__}", value.item()])
+        else:
+            raise ValueError(
+                f"Cannot save {what} {value!r} of type {kind.__name__}: a saved model holds "
+                "labels and events of type str, int, float or bool (Python or numpy) only. "
+                "Map them to such values before fitting."
+            )
+    return encoded
+
+
+def decode_values(encoded, what):
+    """The values of :func:`encode_values`, with their types."""
+    if not isinstance(encoded, list):
+        raise ValueError(f"{what} must be a list, got {type(encoded).__name__}.")
+    values = []
+    for item in encoded:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+            raise ValueError(f"{what}: each value must be a [type, value] pair, got {item!r}.")
+        name, value = item
+        if name in _PYTHON_TYPES:
+            kind = _PYTHON_TYPES[name]
+        elif name.startswith("numpy.") and name[6:] in _NUMPY_TYPES:
+            kind = _NUMPY_TYPES[name[6:]]
+        else:
+            raise ValueError(f"{what}: unknown value type {name!r}.")
+        if not isinstance(value, (str, int, float, bool)):
+            raise ValueError(f"{what}: {value!r} is not a label of type {name}.")
+        values.append(kind(value))
+    return values
+
+
+def encode_array(array, what):
+    """A 1-D label array (``classes_``) as its dtype and typed values."""
+    array = np.asarray(array)
+    if array.dtype.kind not in "UiufbO":
+        raise ValueError(f"Cannot save {what} of dtype {array.dtype}.")
+    return {"dtype": array.dtype.str, "values": encode_values(array.tolist(), what)}
+
+
+def decode_array(document, what):
+    values = decode_values(_require(document, "values", what), what)
+    dtype = np.dtype(_require(document, "dtype", what))
+    if dtype.kind not in "UiufbO":
+        raise ValueError(f"{what}: dtype {dtype} is not a label dtype.")
+    array = np.empty(len(values), dtype=dtype)
+    array[:] = values if dtype.kind != "O" else _object_list(values)
+    return array
+
+
+def _object_list(values):
+    # Assigning a list to an object array must not make nested arrays of tuples.
+    out = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):
+        out[i] = value
+    return out
+
+
+def _require(document, key, what):
+    if not isinstance(document, dict) or key not in document:
+        raise ValueError(f"{what}: the saved model lacks {key!r}.")
+    return document[key]
+
+
+# Parameters -----------------------------------------------------------------------------
+
+
+def encode_params(estimator, dropped=()):
+    """``get_params()`` as JSON; ``dropped`` parameters are saved as None with a warning."""
+    params = {}
+    for name, value in estimator.get_params(deep=False).items():
+        if name in dropped and value is not None:
+            warnings.warn(
+                f"{type(estimator).__name__}.{name}={value!r} is not saved (it is not "
+                "data: it may hold code); the loaded model has it set to None.",
+                UserWarning,
+                stacklevel=3,
+            )
+            value = None
+        elif name == "device" and not isinstance(value, str):
+            value = str(value)  # a torch.device
+        elif isinstance(value, np.generic):
+            value = value.item()
+        if value is not None and not isinstance(value, (str, bool, Integral, Real)):
+            raise ValueError(
+                f"Cannot save the parameter {name}={value!r}: only strings, numbers, "
+                "booleans and None can be saved."
+            )
+        params[name] = value
+    return params
+
+
+def build_estimator(cls, params, what):
+    """``cls(**params)``, with the parameters checked as ``fit`` would check them."""
+    if not isinstance(params, dict):
+        raise ValueError(f"{what}: 'params' must be a mapping.")
+    known = set(cls().get_params(deep=False))
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise ValueError(f"{what}: unknown parameters of {cls.__name__}: {unknown}.")
+    estimator = cls(**params)
+    try:
+        estimator._validate_params()
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{what}: invalid parameters: {exc}") from None
+    return estimator
+
+
+# Save and load ---------------------------------------------------------------------------
+
+
+def _kinds():
+    """The estimators that can be saved: name -> (class, dump, restore).
+
+    A fixed table: the name read from a file selects a row; nothing else is
+    looked up by name.
+    """
+    from ._classifier import NextEventClassifier
+    from ._markov import MarkovChainClassifier
+    from ._serializers import dump_lstm, dump_markov, restore_lstm, restore_markov
+
+    return {
+        "NextEventClassifier": (NextEventClassifier, dump_lstm, restore_lstm),
+        "MarkovChainClassifier": (MarkovChainClassifier, dump_markov, restore_markov),
+    }
+
+
+def save(estimator, path, *, overwrite=False):
+    """Write a fitted estimator to ``path`` (see the module docstring for the format)."""
+    from sklearn.utils.validation import check_is_fitted
+
+    from . import __version__
+
+    kind = type(estimator).__name__
+    kinds = _kinds()
+    if kind not in kinds or type(estimator) is not kinds[kind][0]:
+        raise TypeError(f"Cannot save a {kind}: save supports {sorted(kinds)}.")
+    check_is_fitted(estimator)
+    path = check_target(path, overwrite)
+    params, attributes, arrays = kinds[kind][1](estimator)
+    document = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "estimator": kind,
+        "versions": _versions(__version__),
+        "params": params,
+        "attributes": attributes,
+    }
+    text = json.dumps(document, allow_nan=False, indent=1)
+    weights = _safetensors_bytes(arrays)
+
+    def write(temporary):
+        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_STORED) as archive:
+            archive.writestr(_DOCUMENT, text)
+            archive.writestr(_WEIGHTS, weights)
+
+    write_atomically(path, write)
+
+
+def _versions(package_version):
+    import sklearn
+
+    versions = {"sklearn_seqlstm": package_version, "scikit-learn": sklearn.__version__}
+    try:
+        import torch
+
+        versions["torch"] = torch.__version__
+    except ImportError:  # pragma: no cover - torch is a dependency
+        pass
+    return versions
+
+
+def _safetensors_bytes(arrays):
+    from safetensors.numpy import save as save_numpy
+
+    # Arrays leave torch as numpy, on the CPU, so no device is recorded in them.
+    return save_numpy({name: np.ascontiguousarray(a) for name, a in arrays.items()})
+
+
+def load(path, *, device=None):
+    """Load an estimator saved with ``save``, running no code from the file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A file written by :meth:`NextEventClassifier.save` or
+        :meth:`MarkovChainClassifier.save` (or a folder holding its unzipped
+        ``model.json`` and ``weights.safetensors``).
+    device : str, default=None
+        Torch device of a loaded network. None uses the device it was trained
+        on when that is available here, else the CPU (with a warning): a model
+        trained on a GPU loads on a machine without one.
+
+    Returns
+    -------
+    estimator : NextEventClassifier or MarkovChainClassifier
+        Fitted, ready to ``predict``, ``recommend`` and ``stream``.
+
+    Raises
+    ------
+    ValueError
+        When the file is not a saved model of this package, was written by a
+        newer format version, or was tampered with (unknown estimator, missing
+        keys, wrong shapes).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from sklearn_seqlstm import MarkovChainClassifier, load
+    >>> clf = MarkovChainClassifier().fit([["a"], ["b"], ["a", "b"]], ["b", "a", "a"])
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "markov.seqlstm"
+    >>> clf.save(path)
+    >>> load(path).predict([["a"]]).tolist()
+    ['b']
+    """
+    path = Path(path)
+    text, weights = _read_members(path)
+    try:
+        document = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: {_DOCUMENT} is not valid JSON: {exc}") from None
+    what = str(path)
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ValueError(f"{path} is not a saved sklearn-seqlstm model (no format {FORMAT!r}).")
+    version = document.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ValueError(f"{path}: the format version {version!r} is not an integer.")
+    if version > FORMAT_VERSION:
+        from . import __version__
+
+        raise ValueError(
+            f"{path} was saved in model format version {version} (sklearn-seqlstm "
+            f"{document.get('versions', {}).get('sklearn_seqlstm', '?')}); this sklearn-seqlstm "
+            f"({__version__}) reads format version {FORMAT_VERSION} at most. Upgrade "
+            "sklearn-seqlstm to load it."
+        )
+    kinds = _kinds()
+    kind = document.get("estimator")
+    if kind not in kinds:
+        raise ValueError(
+            f"{path}: unknown estimator {kind!r}; a saved model is one of {sorted(kinds)}."
+        )
+    arrays = _read_arrays(weights, what)
+    cls, _, restore = kinds[kind]
+    estimator = build_estimator(cls, _require(document, "params", what), what)
+    return restore(estimator, _require(document, "attributes", what), arrays, what, device)
+
+
+def _read_members(path):
+    """The bytes of model.json and weights.safetensors, from a zip file or a folder."""
+    if path.is_dir():
+        members = [path / _DOCUMENT, path / _WEIGHTS]
+        if not all(member.is_file() for member in members):
+            raise ValueError(
+                f"{path} is a folder that holds no saved model (a model folder holds "
+                f"{_DOCUMENT} and {_WEIGHTS})."
+            )
+        return members[0].read_bytes(), members[1].read_bytes()
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file.")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"{path} is not a saved sklearn-seqlstm model: it is not a zip archive holding "
+            f"{_DOCUMENT} and {_WEIGHTS} (a pickle or torch file is never loaded)."
+        )
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        if not {_DOCUMENT, _WEIGHTS} <= names:
+            raise ValueError(
+                f"{path} is not a saved sklearn-seqlstm model: the archive lacks "
+                f"{sorted({_DOCUMENT, _WEIGHTS} - names)} (a pickle or torch file is never "
+                "loaded)."
+            )
+        return archive.read(_DOCUMENT), archive.read(_WEIGHTS)
+
+
+def _read_arrays(weights, what):
+    from safetensors import SafetensorError
+    from safetensors.numpy import load as load_numpy
+
+    try:
+        return load_numpy(weights)
+    except (SafetensorError, ValueError, OverflowError) as exc:
+        raise ValueError(f"{what}: {_WEIGHTS} is not a valid safetensors file: {exc}") from None
+
+
+def require_arrays(arrays, expected, what):
+    """Check that ``arrays`` holds exactly the names of ``expected`` with their shapes/dtypes.
+
+    ``expected`` maps a name to (shape, dtype); a shape of None accepts any 1-D array.
+    """
+    missing = sorted(set(expected) - set(arrays))
+    extra = sorted(set(arrays) - set(expected))
+    if missing or extra:
+        raise ValueError(
+            f"{what}: the weights do not match the model: missing {missing}, unexpected {extra}."
+        )
+    for name, (shape, dtype) in expected.items():
+        array = arrays[name]
+        if (shape is None and array.ndim != 1) or (shape is not None and array.shape != shape):
+            raise ValueError(
+                f"{what}: weight {name!r} has shape {array.shape}, expected "
+                f"{shape if shape is not None else '1-D'}."
+            )
+        if dtype is not None and array.dtype != np.dtype(dtype):
+            raise ValueError(f"{what}: weight {name!r} has dtype {array.dtype}, expected {dtype}.")
+
+
+class PersistenceMixin:
+    """``save(path)``: write a fitted estimator that :func:`sklearn_seqlstm.load` reads."""
+
+    def save(self, path, *, overwrite=False):
+        """Write the fitted estimator to ``path``, safely (JSON and safetensors, no pickle).
+
+        Load it with :func:`sklearn_seqlstm.load`. The file is written to a
+        temporary name and then renamed, so an error never leaves half a model.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The file to write (a zip archive; any name, for example
+            ``model.seqlstm``).
+        overwrite : bool, default=False
+            Replace ``path`` if it exists; otherwise an existing file is an error.
+
+        Raises
+        ------
+        ValueError
+            When a label or event cannot be saved exactly (only str, int, float
+            and bool values, Python or numpy, can).
+        FileExistsError
+            When ``path`` exists and ``overwrite`` is False.
+        """
+        save(self, path, overwrite=overwrite)

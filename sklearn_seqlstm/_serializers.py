@@ -1,0 +1,329 @@
+"""What each estimator saves and how it is rebuilt: the rows of ``_persistence._kinds``.
+
+``dump_*(estimator)`` returns (parameters, attributes, arrays): JSON-able
+parameters and attributes, and numpy arrays for safetensors. ``restore_*``
+rebuilds the fitted estimator from them, checking every name and shape, and
+builds any network from this package's own module class.
+"""
+
+import math
+import warnings
+
+import numpy as np
+
+from ._persistence import (
+    _require,
+    decode_array,
+    decode_values,
+    encode_array,
+    encode_params,
+    encode_values,
+    require_arrays,
+)
+
+__all__ = ["dump_lstm", "restore_lstm", "dump_markov", "restore_markov"]
+
+
+def _table_attributes(estimator):
+    """n_features_in_ and feature_names_in_, when fit set them."""
+    attributes = {}
+    if hasattr(estimator, "n_features_in_"):
+        attributes["n_features_in_"] = int(estimator.n_features_in_)
+    if hasattr(estimator, "feature_names_in_"):
+        attributes["feature_names_in_"] = encode_array(estimator.feature_names_in_, "feature name")
+    return attributes
+
+
+def _restore_table_attributes(estimator, attributes, what):
+    if "n_features_in_" in attributes:
+        estimator.n_features_in_ = _integer(attributes["n_features_in_"], "n_features_in_", what)
+    if "feature_names_in_" in attributes:
+        estimator.feature_names_in_ = decode_array(attributes["feature_names_in_"], what)
+
+
+def _integer(value, name, what, minimum=0):
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{what}: {name} must be an integer >= {minimum}, got {value!r}.")
+    return value
+
+
+def _jsonable(value):
+    """skorch's history as plain JSON (numpy numbers as Python ones, NaN as None)."""
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    return str(value)
+
+
+# NextEventClassifier -------------------------------------------------------------------
+
+
+def dump_lstm(estimator):
+    dropped = ["callbacks"]
+    if estimator.random_state is not None and not isinstance(estimator.random_state, int):
+        dropped.append("random_state")
+    params = encode_params(estimator, dropped)
+    module = estimator.net_.module_
+    attributes = {
+        "classes_": encode_array(estimator.classes_, "class label"),
+        "events_": encode_values(estimator.events_, "event"),
+        "n_epochs_": int(estimator.n_epochs_),
+        "early_stopping_": bool(estimator.early_stopping_),
+        "device": str(next(module.parameters()).device),
+        "history": _jsonable(estimator.net_.history.to_list()),
+        **_table_attributes(estimator),
+    }
+    if getattr(estimator, "_steps", None) is not None:
+        attributes["steps"] = _dump_steps(estimator._steps)
+    arrays = {name: tensor.detach().cpu().numpy() for name, tensor in module.state_dict().items()}
+    return params, attributes, arrays
+
+
+def _dump_steps(steps):
+    """The state of a fitted StepEncoder (:mod:`._steps`): plain data, values typed."""
+    encodings = []
+    for name, encoding in steps.encodings.items():
+        if encoding["kind"] == "categorical":
+            categories = encode_values(encoding["categories"], f"category of {name!r}")
+            encodings.append({"kind": "categorical", "categories": categories})
+        else:
+            encodings.append(
+                {"kind": "numeric", "mean": float(encoding["mean"]), "std": float(encoding["std"])}
+            )
+    document = {
+        "time_features": bool(steps.time_features),
+        "attributes": bool(steps.attributes),
+        "sequence_context": steps.sequence_context,
+        "event_attributes": encode_values(steps.event_attributes, "attribute name"),
+        "sequence_attributes": encode_values(steps.sequence_attributes, "attribute name"),
+        # In the order of steps.encodings: event attributes, then sequence attributes.
+        "encodings": encodings,
+        "time_kind": steps.time_kind,
+    }
+    if steps.time_kind is not None:
+        document["time_mean"] = [float(v) for v in steps.time_mean]
+        document["time_std"] = [float(v) for v in steps.time_std]
+    return document
+
+
+def _restore_steps(document, what):
+    """The StepEncoder of :func:`_dump_steps`, every value checked."""
+    from ._steps import StepEncoder
+
+    if not isinstance(document, dict):
+        raise ValueError(f"{what}: 'steps' must be a mapping.")
+    context = _require(document, "sequence_context", what)
+    if context not in ("every_step", "first_step"):
+        raise ValueError(f"{what}: unknown sequence_context {context!r}.")
+    steps = StepEncoder(
+        time_features=bool(_require(document, "time_features", what)),
+        attributes=bool(_require(document, "attributes", what)),
+        sequence_context=context,
+    )
+    steps.event_attributes = decode_values(_require(document, "event_attributes", what), what)
+    steps.sequence_attributes = decode_values(_require(document, "sequence_attributes", what), what)
+    names = [*steps.event_attributes, *steps.sequence_attributes]
+    encodings = _require(document, "encodings", what)
+    if not isinstance(encodings, list) or len(encodings) != len(names):
+        raise ValueError(f"{what}: 'encodings' must hold one encoding per attribute {names}.")
+    steps.encodings = {}
+    for name, encoding in zip(names, encodings, strict=True):
+        kind = _require(encoding, "kind", what)
+        if kind == "categorical":
+            categories = decode_values(_require(encoding, "categories", what), what)
+            steps.encodings[name] = {"kind": kind, "categories": categories}
+        elif kind == "numeric":
+            mean, std = _require(encoding, "mean", what), _require(encoding, "std", what)
+            if not all(_finite_number(v) for v in (mean, std)) or std <= 0:
+                raise ValueError(f"{what}: the scaler of {name!r} is not a finite mean and std.")
+            steps.encodings[name] = {"kind": kind, "mean": float(mean), "std": float(std)}
+        else:
+            raise ValueError(f"{what}: unknown encoding kind {kind!r} of {name!r}.")
+    steps.time_kind = document.get("time_kind")
+    if steps.time_kind not in (None, "numeric", "datetime"):
+        raise ValueError(f"{what}: unknown time kind {steps.time_kind!r}.")
+    if steps.time_kind is not None:
+        for key in ("time_mean", "time_std"):
+            values = _require(document, key, what)
+            if not (isinstance(values, list) and len(values) == 2):
+                raise ValueError(f"{what}: {key} must be a list of 2 numbers.")
+            if not all(_finite_number(v) for v in values):
+                raise ValueError(f"{what}: {key} must hold finite numbers.")
+            setattr(steps, key, np.array(values, dtype=np.float64))
+    if not steps.uses_anything:
+        raise ValueError(f"{what}: 'steps' uses neither time nor attributes.")
+    return steps
+
+
+def _finite_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def usable_device(name):
+    """Whether torch can place tensors on the device ``name`` here."""
+    import torch
+
+    try:
+        device = torch.device(name)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"the saved device {name!r} is not a torch device.") from None
+    if device.type == "cuda":
+        return torch.cuda.is_available() and (
+            device.index is None or device.index < torch.cuda.device_count()
+        )
+    if device.type == "mps":
+        return torch.backends.mps.is_available()
+    return device.type == "cpu"
+
+
+def _choose_device(saved, requested, what):
+    import torch
+
+    if requested is not None:
+        try:
+            return str(torch.device(requested))
+        except (RuntimeError, TypeError) as exc:
+            raise ValueError(f"device={requested!r} is not a torch device: {exc}") from None
+    if usable_device(saved):
+        return saved
+    warnings.warn(
+        f"{what} was trained on {saved!r}, which is not available here; it is loaded on "
+        "the CPU (its device parameter is set to 'cpu').",
+        UserWarning,
+        stacklevel=4,
+    )
+    return "cpu"
+
+
+def restore_lstm(estimator, attributes, arrays, what, device):
+    import torch
+    from skorch.history import History
+
+    from ._module import N_RESERVED
+
+    estimator.classes_ = decode_array(_require(attributes, "classes_", what), what)
+    if len(estimator.classes_) < 2:
+        raise ValueError(f"{what}: a NextEventClassifier has at least 2 classes.")
+    estimator.events_ = decode_values(_require(attributes, "events_", what), what)
+    estimator._event_ids = {event: N_RESERVED + i for i, event in enumerate(estimator.events_)}
+    if len(estimator._event_ids) != len(estimator.events_):
+        raise ValueError(f"{what}: the vocabulary holds the same event twice.")
+    # The step encoder of a model fitted with time or attributes (None: a plain model),
+    # restored before the network, whose input size it sets.
+    steps = attributes.get("steps")
+    estimator._steps = None if steps is None else _restore_steps(steps, what)
+    estimator.event_attributes_ = [] if steps is None else estimator._steps.event_attributes
+    estimator.sequence_attributes_ = [] if steps is None else estimator._steps.sequence_attributes
+    estimator.time_kind_ = None if steps is None else estimator._steps.time_kind
+    estimator.n_epochs_ = _integer(_require(attributes, "n_epochs_", what), "n_epochs_", what)
+    estimator.early_stopping_ = bool(_require(attributes, "early_stopping_", what))
+    _restore_table_attributes(estimator, attributes, what)
+    saved_device = _require(attributes, "device", what)
+    if not isinstance(saved_device, str):
+        raise ValueError(f"{what}: device must be a string, got {saved_device!r}.")
+    chosen = _choose_device(saved_device, device, what)
+    if chosen != saved_device:
+        estimator.device = chosen  # refits run where the model now lives
+
+    # The module is this package's own class, sized by the saved parameters and
+    # vocabulary; fork_rng keeps the caller's random state, which initialising uses.
+    with torch.random.fork_rng(devices=[]):
+        net = estimator._build_net(chosen, 0)
+        net.initialize()
+    module = net.module_
+    expected = {
+        name: (tuple(tensor.shape), torch.empty(0, dtype=tensor.dtype).numpy().dtype)
+        for name, tensor in module.state_dict().items()
+    }
+    require_arrays(arrays, expected, what)
+    module.load_state_dict({name: torch.from_numpy(a.copy()) for name, a in arrays.items()})
+    module.eval()
+    history = attributes.get("history", [])
+    net.history = History(history if isinstance(history, list) else [])
+    estimator.net_ = net
+    return estimator
+
+
+# MarkovChainClassifier -----------------------------------------------------------------
+
+
+def dump_markov(estimator):
+    params = encode_params(estimator)
+    events = sorted(estimator._event_codes, key=estimator._event_codes.get)
+    codes = estimator._event_codes
+    attributes = {
+        "classes_": encode_array(estimator.classes_, "class label"),
+        "events": encode_values(events, "event"),
+        "contexts_": [
+            [[codes[event] for event in context] for context in contexts]
+            for contexts in estimator.contexts_
+        ],
+        **_table_attributes(estimator),
+    }
+    arrays = {}
+    for k, counts in enumerate(estimator.counts_):
+        arrays[f"counts_{k}.data"] = counts.data.astype(np.float64)
+        arrays[f"counts_{k}.indices"] = counts.indices.astype(np.int64)
+        arrays[f"counts_{k}.indptr"] = counts.indptr.astype(np.int64)
+    for k, keys in enumerate(estimator._context_keys, start=1):
+        arrays[f"context_keys_{k}"] = np.asarray(keys, dtype=np.int64)
+    return params, attributes, arrays
+
+
+def restore_markov(estimator, attributes, arrays, what, device):
+    from scipy import sparse
+
+    estimator.classes_ = decode_array(_require(attributes, "classes_", what), what)
+    events = decode_values(_require(attributes, "events", what), what)
+    estimator._event_codes = {event: code for code, event in enumerate(events)}
+    contexts = _require(attributes, "contexts_", what)
+    order = estimator.order
+    if not isinstance(contexts, list) or len(contexts) != order + 1:
+        raise ValueError(f"{what}: contexts_ must hold {order + 1} lists (order {order}).")
+    n_classes = len(estimator.classes_)
+    expected = {}
+    for k, level in enumerate(contexts):
+        if not isinstance(level, list):
+            raise ValueError(f"{what}: contexts_[{k}] must be a list.")
+        expected[f"counts_{k}.data"] = (None, np.float64)
+        expected[f"counts_{k}.indices"] = (None, np.int64)
+        expected[f"counts_{k}.indptr"] = ((len(level) + 1,), np.int64)
+        if k:
+            expected[f"context_keys_{k}"] = ((len(level),), np.int64)
+    require_arrays(arrays, expected, what)
+    estimator.contexts_, estimator.counts_, estimator._context_keys = [], [], []
+    for k, level in enumerate(contexts):
+        try:
+            context_events = [
+                tuple(events[_integer(code, "an event code", what)] for code in context)
+                for context in level
+            ]
+        except (IndexError, TypeError):
+            raise ValueError(f"{what}: contexts_[{k}] holds an unknown event code.") from None
+        if any(len(context) != k for context in context_events):
+            raise ValueError(f"{what}: contexts_[{k}] must hold contexts of {k} events.")
+        estimator.contexts_.append(context_events)
+        try:
+            counts = sparse.csr_matrix(
+                (
+                    arrays[f"counts_{k}.data"],
+                    arrays[f"counts_{k}.indices"],
+                    arrays[f"counts_{k}.indptr"],
+                ),
+                shape=(len(level), n_classes),
+            )
+            counts.check_format(full_check=True)
+        except ValueError as exc:
+            raise ValueError(f"{what}: the counts of order {k} are malformed: {exc}") from None
+        estimator.counts_.append(counts)
+        if k:
+            estimator._context_keys.append(arrays[f"context_keys_{k}"].astype(np.intp))
+    _restore_table_attributes(estimator, attributes, what)
+    return estimator
