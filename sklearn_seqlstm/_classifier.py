@@ -97,6 +97,19 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
         rates a film twice); both are learned. It applies to classes that are
         also events, and has no effect when none is (sequence classification
         with labels such as "churned").
+    time_features : bool, default=True
+        With histories that carry times (:class:`AttributedHistories`, from
+        ``samples_from_log(..., time_col=...)``), feed the LSTM log(1 + seconds
+        since the previous event) and since the sequence's start, and for
+        datetimes the hour of day and day of week. Ignored for plain histories.
+    attributes : bool, default=True
+        With histories that carry event or sequence attributes, feed them to
+        the LSTM: categories embedded (with codes for unseen and missing
+        values), numbers standardised with a missing indicator. Ignored for
+        plain histories. Turn both switches off to use the events only.
+    sequence_context : {"every_step", "first_step"}, default="every_step"
+        Where the sequence attributes enter: beside every event, or at the
+        first step only, from which the LSTM carries them.
     device : str, default="auto"
         Torch device. "auto" picks CUDA when it is available, else the CPU.
     num_threads : int or None, default=1
@@ -137,6 +150,12 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
         histories may have any lengths.
     feature_names_in_ : ndarray of str
         Column names, set only when ``X`` was a DataFrame with string columns.
+    event_attributes_ : list of str
+        The per-event attributes the model uses (empty for plain histories).
+    sequence_attributes_ : list of str
+        The per-sequence attributes (context) the model uses.
+    time_kind_ : {"datetime", "numeric"} or None
+        The kind of times the model uses; None when it uses none.
 
     See Also
     --------
@@ -147,7 +166,12 @@ class NextEventClassifier(HistoryClassifierMixin, BaseEstimator):
     ``X`` is a list of histories (each a list, tuple or 1-D array of hashable
     events, any length, empty allowed), a pandas Series of such sequences, or a
     2-D array whose rows are equal-length histories. A bare string is rejected
-    as a history, since ``"ABC"`` may mean one event or three.
+    as a history, since ``"ABC"`` may mean one event or three. Histories whose
+    events carry times and attributes come as an :class:`AttributedHistories`
+    (from :func:`samples_from_log`) or a DataFrame with an ``"events"`` column
+    (see :meth:`AttributedHistories.from_frame`); histories of numbers only as a
+    3-D array or a list of 2-D float arrays (steps x features). Predict-time
+    histories must carry the attributes of fit, no more and no less.
 
     Samples of zero weight are treated as absent: their events and labels do
     not enter the vocabulary or ``classes_``. Any finite non-negative weights
