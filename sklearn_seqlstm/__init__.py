@@ -25,6 +25,7 @@ from ._scoring import (
     top_k_scorer,
 )
 from ._sweep import memory_sweep, transition_recovery
+from ._uncertainty import ScoreInterval, bootstrap_interval
 
 __all__ = [
     "NextEventSamples",
@@ -52,5 +53,7 @@ __all__ = [
     "reciprocal_rank_scorer",
     "top_k_accuracy",
     "top_k_scorer",
+    "ScoreInterval",
+    "bootstrap_interval",
 ]
 __version__ = "0.1.0"
