@@ -37,6 +37,8 @@ _LAZY = {
     "reciprocal_rank_scorer": "._scoring",
     "top_k_accuracy": "._scoring",
     "top_k_scorer": "._scoring",
+    "ScoreInterval": "._uncertainty",
+    "bootstrap_interval": "._uncertainty",
 }
 
 __all__ = list(_LAZY)

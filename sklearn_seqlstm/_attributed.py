@@ -384,12 +384,7 @@ def _check_event_attribute(name, values, sizes):
     if kind == "numeric":
         arrays = [np.asarray(a, dtype=np.float64) for a in arrays]
         for s, array in enumerate(arrays):
-            if np.isinf(array).any():
-                i = int(np.flatnonzero(np.isinf(array))[0])
-                raise ValueError(
-                    f"Attribute {name!r}, sequence {s}, event {i}: an infinite value; numeric "
-                    "attributes must be finite (NaN is read as missing)."
-                )
+            _refuse_infinite(array, lambda i, s=s: f"Attribute {name!r}, sequence {s}, event {i}")
     return arrays
 
 
@@ -401,13 +396,18 @@ def _check_sequence_attribute(name, values, n_sequences):
         )
     if _kind(values, name) == "numeric":
         values = np.asarray(values, dtype=np.float64)
-        if np.isinf(values).any():
-            i = int(np.flatnonzero(np.isinf(values))[0])
-            raise ValueError(
-                f"Sequence attribute {name!r}, sequence {i}: an infinite value; numeric "
-                "attributes must be finite (NaN is read as missing)."
-            )
+        _refuse_infinite(values, lambda i: f"Sequence attribute {name!r}, sequence {i}")
     return values
+
+
+def _refuse_infinite(values, where):
+    """Raise naming ``where(i)`` of the first infinite value; NaN (missing) is allowed."""
+    infinite = np.flatnonzero(np.isinf(values))
+    if len(infinite):
+        raise ValueError(
+            f"{where(int(infinite[0]))}: an infinite value; numeric attributes must be "
+            "finite (NaN is read as missing)."
+        )
 
 
 def _as_values(values):

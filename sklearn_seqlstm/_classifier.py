@@ -2,6 +2,7 @@
 
 import copy
 import dataclasses
+import warnings
 from contextlib import contextmanager
 from itertools import repeat
 
@@ -11,15 +12,23 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
+from skorch.helper import predefined_split
 
 from ._attributed import AttributedHistories
 from ._base import HistoryClassifierMixin, restore_on_failure
 from ._chains import ChainDataset, ChainLoader, chains_from_prefixes, collate, group_into_chains
-from ._histories import check_fit_input, check_histories, distinct_events, sorted_labels
+from ._histories import (
+    check_fit_input,
+    check_histories,
+    check_labels,
+    distinct_events,
+    sorted_labels,
+    take,
+)
 from ._module import N_RESERVED, START, TRUNCATED, UNKNOWN, LSTMNextEventModule, WeightedEntryLoss
 from ._onnx import OnnxExportMixin
 from ._persistence import PersistenceMixin
@@ -84,7 +93,9 @@ class NextEventClassifier(
         both sides of it. "auto" turns it on from 10,000 samples, as
         :class:`~sklearn.ensemble.HistGradientBoostingClassifier` does: an LSTM
         overfits within a few epochs on a few thousand sequences, while on small
-        data a held-out split costs more than it saves.
+        data a held-out split costs more than it saves. A validation set passed
+        to :meth:`fit` (``X_val``, ``y_val``) is used instead of a split, and
+        "auto" then turns early stopping on.
     validation_fraction : float, default=0.1
         Fraction of chains held out when ``early_stopping=True``.
     n_iter_no_change : int, default=5
@@ -102,6 +113,19 @@ class NextEventClassifier(
         rates a film twice); both are learned. It applies to classes that are
         also events, and has no effect when none is (sequence classification
         with labels such as "churned").
+    time_features : bool, default=True
+        With histories that carry times (:class:`AttributedHistories`, from
+        ``samples_from_log(..., time_col=...)``), feed the LSTM log(1 + seconds
+        since the previous event) and since the sequence's start, and for
+        datetimes the hour of day and day of week. Ignored for plain histories.
+    attributes : bool, default=True
+        With histories that carry event or sequence attributes, feed them to
+        the LSTM: categories embedded (with codes for unseen and missing
+        values), numbers standardised with a missing indicator. Ignored for
+        plain histories. Turn both switches off to use the events only.
+    sequence_context : {"every_step", "first_step"}, default="every_step"
+        Where the sequence attributes enter: beside every event, or at the
+        first step only, from which the LSTM carries them.
     device : str, default="auto"
         Torch device. "auto" picks CUDA when it is available, else the CPU.
     num_threads : int or None, default=1
@@ -142,6 +166,12 @@ class NextEventClassifier(
         histories may have any lengths.
     feature_names_in_ : ndarray of str
         Column names, set only when ``X`` was a DataFrame with string columns.
+    event_attributes_ : list of str
+        The per-event attributes the model uses (empty for plain histories).
+    sequence_attributes_ : list of str
+        The per-sequence attributes (context) the model uses.
+    time_kind_ : {"datetime", "numeric"} or None
+        The kind of times the model uses; None when it uses none.
 
     See Also
     --------
@@ -152,7 +182,12 @@ class NextEventClassifier(
     ``X`` is a list of histories (each a list, tuple or 1-D array of hashable
     events, any length, empty allowed), a pandas Series of such sequences, or a
     2-D array whose rows are equal-length histories. A bare string is rejected
-    as a history, since ``"ABC"`` may mean one event or three.
+    as a history, since ``"ABC"`` may mean one event or three. Histories whose
+    events carry times and attributes come as an :class:`AttributedHistories`
+    (from :func:`samples_from_log`) or a DataFrame with an ``"events"`` column
+    (see :meth:`AttributedHistories.from_frame`); histories of numbers only as a
+    3-D array or a list of 2-D float arrays (steps x features). Predict-time
+    histories must carry the attributes of fit, no more and no less.
 
     Samples of zero weight are treated as absent: their events and labels do
     not enter the vocabulary or ``classes_``. Any finite non-negative weights
@@ -251,7 +286,7 @@ class NextEventClassifier(
 
     @restore_on_failure
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Train the LSTM on histories ``X`` and their next events (or labels) ``y``.
 
         Parameters
@@ -262,6 +297,18 @@ class NextEventClassifier(
             The next event, or any label, of each history.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; the loss is the weighted mean over samples.
+        X_val : histories, default=None
+            Validation histories, in any form ``X`` takes (for example the
+            validation part of :func:`leave_last_out_split`). When given, early
+            stopping monitors the loss on them instead of holding out
+            ``validation_fraction`` of ``X``, and ``early_stopping="auto"`` turns
+            it on, as :class:`~sklearn.ensemble.HistGradientBoostingClassifier`
+            does. Validation samples whose label is not a class of ``y`` have no
+            loss and are left out, with a warning.
+        y_val : array-like of shape (n_val_samples,), default=None
+            The next events of ``X_val``; required with ``X_val``.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation samples.
 
         Returns
         -------
@@ -283,18 +330,20 @@ class NextEventClassifier(
         self.events_ = sorted_labels(distinct_events(histories))
         self._event_ids = {event: N_RESERVED + i for i, event in enumerate(self.events_)}
         self._steps = self._fit_steps(histories)
+        self._input_columns = _input_columns(histories)
         self.event_attributes_ = [] if self._steps is None else self._steps.event_attributes
         self.sequence_attributes_ = [] if self._steps is None else self._steps.sequence_attributes
         self.time_kind_ = None if self._steps is None else self._steps.time_kind
         chains = self._chains(histories, encoder.transform(y), sample_weight)
+        valid = self._validation_chains(X_val, y_val, sample_weight_val)
 
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         self.early_stopping_ = (
-            len(histories) >= _AUTO_EARLY_STOPPING_MIN_SAMPLES
+            valid is not None or len(histories) >= _AUTO_EARLY_STOPPING_MIN_SAMPLES
             if self.early_stopping == "auto"
             else self.early_stopping
         )
-        self.net_ = self._build_net(device, seed)
+        self.net_ = self._build_net(device, seed, valid)
         # fork_rng keeps the user's global torch random state as it was.
         with _torch_threads(self.num_threads), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -313,7 +362,36 @@ class NextEventClassifier(
                     f"{callback!r}."
                 )
 
-    def _build_net(self, device, seed):
+    def _validation_chains(self, X_val, y_val, sample_weight_val):
+        """The chains of the validation samples given to fit, or None."""
+        if X_val is None and y_val is None:
+            if sample_weight_val is not None:
+                raise ValueError("sample_weight_val is given without X_val and y_val.")
+            return None
+        if X_val is None or y_val is None:
+            missing = "X_val" if X_val is None else "y_val"
+            raise ValueError(f"X_val and y_val go together: {missing} is missing.")
+        histories = check_histories(X_val)
+        y_val = check_labels(y_val, len(histories))
+        weights = _check_sample_weight(sample_weight_val, histories, ensure_non_negative=True)
+        known = np.isin(y_val, self.classes_) & (weights > 0)
+        if not known.all():
+            warnings.warn(
+                f"{np.count_nonzero(~known)} of {len(y_val)} validation samples have a label "
+                "that is not a class of y (or weight 0); they are left out of the "
+                "validation loss.",
+                UserWarning,
+                stacklevel=4,
+            )
+        if not known.any():
+            raise ValueError("No validation sample has a label among the classes of y.")
+        kept = np.flatnonzero(known)
+        histories = take(histories, kept)
+        self._check_same_input(histories)
+        targets = np.searchsorted(self.classes_, y_val[kept])
+        return self._chains(histories, targets, _in_float32_range(weights[kept]))
+
+    def _build_net(self, device, seed, valid=None):
         callbacks = copy.deepcopy(list(self.callbacks or []))
         if self.early_stopping_:
             callbacks.append(
@@ -344,7 +422,11 @@ class NextEventClassifier(
             iterator_train__random_state=np.random.RandomState(seed),
             iterator_valid=ChainLoader,
             train_split=(
-                ValidSplit(float(self.validation_fraction), stratified=False, random_state=seed)
+                predefined_split(ChainDataset(valid))
+                if valid is not None
+                else ValidSplit(
+                    float(self.validation_fraction), stratified=False, random_state=seed
+                )
                 if self.early_stopping_
                 else None
             ),
@@ -375,18 +457,29 @@ class NextEventClassifier(
         return steps if steps.uses_anything else None
 
     def _check_same_input(self, histories):
-        """Histories at predict time carry what fit used, no more and no less."""
-        if self._steps is not None:
-            self._steps.check_same_input(histories)
-        elif isinstance(histories, AttributedHistories):
-            used_in_fit = self.attributes or self.time_features
-            extra = histories.event_attribute_names + histories.sequence_attribute_names
-            extra += ["time"] if histories.time_kind else []
-            if extra and used_in_fit:
-                raise ValueError(
-                    f"X carries {extra[0]!r} (and {len(extra) - 1} more attributes), which "
-                    "were absent in fit: the model was fitted on events only."
-                )
+        """Histories at predict time carry the columns of fit's, no more and no less."""
+        expected, given = self._input_columns, _input_columns(histories)
+        if given == expected:
+            return
+        if not expected:
+            raise ValueError(
+                f"X carries {', '.join(given)}, which were absent in fit: the model "
+                "was fitted on events only."
+            )
+        if not given:
+            raise ValueError(
+                f"This model was fitted on histories with {', '.join(expected)}; X "
+                "has none. Pass X in the same form as in fit (for example from "
+                "samples_from_log with the same columns)."
+            )
+        for name in dict.fromkeys(expected + given):
+            if name not in given:
+                raise ValueError(f"X lacks {name}, which the model was fitted on.")
+            if name not in expected:
+                raise ValueError(f"X carries {name}, which was absent in fit.")
+        raise ValueError(  # the same columns in another order
+            f"X carries {', '.join(given)} in another order than in fit ({', '.join(expected)})."
+        )
 
     def _chains(self, histories, targets=None, weights=None):
         """The chains that serve the histories: one LSTM pass each."""
@@ -487,6 +580,16 @@ class NextEventClassifier(
                 entries = chains.entry_offsets[batch][:, None] + np.arange(valid.shape[1])
                 proba[entries[valid]] = batch_proba[valid]
         return proba[chains.sample_entry]
+
+
+def _input_columns(histories):
+    """What histories carry beside their events, named for messages, in order."""
+    if not isinstance(histories, AttributedHistories):
+        return []
+    columns = [f"{histories.time_kind} time"] if histories.time_kind else []
+    columns += [f"the event attribute {name!r}" for name in histories.event_attribute_names]
+    columns += [f"the sequence attribute {name!r}" for name in histories.sequence_attribute_names]
+    return columns
 
 
 def _in_float32_range(sample_weight):

@@ -17,6 +17,14 @@ Two protocols:
   folds by sequence, so that no sequence is on both sides of a fold. The table
   shows the mean over folds; the chart pools the folds.
 
+With ``--time-col``, ``--event-attributes`` or ``--sequence-attributes`` the
+histories carry those columns (:class:`~sklearn_seqlstm.AttributedHistories`),
+and every model that can read them is fitted twice, on the events only and with
+the attributes: the LSTM (``time_features`` and ``attributes`` off, then on) and
+the logistic regression (its featurizer's ``attributes`` and ``time_features``
+off, then on). The Markov chains and popularity read the events only, and their
+names in the table say so.
+
 :func:`add_evaluate_arguments` adds the command's arguments to an argparse
 (sub)parser and :func:`run_evaluate` runs it on the parsed arguments. User errors
 are raised as :class:`CommandError`, which ``seqlstm``'s ``main`` prints as one
@@ -51,6 +59,7 @@ from ._eventlog import _all_samples, _leave_last_out, _SortedLog
 from ._featurizer import SequenceFeaturizer
 from ._files import replacing
 from ._markov import MarkovChainClassifier
+from ._prefixes import PrefixHistories
 from ._progress import progress_bar
 from ._scoring import k_retrieval_curve, reciprocal_rank, top_k_accuracy
 
@@ -75,6 +84,25 @@ MODELS = {
     "popularity": ("Popularity", lambda lstm, seed: MarkovChainClassifier(order=0)),
 }
 LSTM = MODELS["lstm"][0]
+
+#: Settings of each model with the attributes on (``with``) and off (``events``).
+_VARIANT_PARAMS = {
+    "lstm": {
+        "events": {"time_features": False, "attributes": False},
+        "with": {"time_features": True, "attributes": True},
+    },
+    "logistic": {
+        "events": {
+            "sequencefeaturizer__time_features": False,
+            "sequencefeaturizer__attributes": False,
+        },
+        "with": {
+            "sequencefeaturizer__time_features": True,
+            "sequencefeaturizer__attributes": True,
+        },
+    },
+}
+EVENTS_ONLY = "events only"
 
 #: The files written to the output folder.
 OUTPUT_FILES = ("results.csv", "k_retrieval.csv", "k_retrieval.png")
@@ -189,6 +217,32 @@ def add_evaluate_arguments(parser):
         The same parser.
     """
     add_event_log_arguments(parser)
+    attributes = parser.add_argument_group("time and attributes of the events")
+    attributes.add_argument(
+        "--time-col",
+        metavar="NAME",
+        default=None,
+        help="each event's time (timestamps or numbers; often the order column): the LSTM and "
+        "the logistic regression then also get the time since the previous event and since "
+        "the sequence's start, and the hour and weekday",
+    )
+    attributes.add_argument(
+        "--event-attributes",
+        nargs="+",
+        default=[],
+        metavar="NAME",
+        help="columns of per-event attributes (a resource, a price), categorical or numeric; "
+        "missing values are allowed",
+    )
+    attributes.add_argument(
+        "--sequence-attributes",
+        nargs="+",
+        default=[],
+        metavar="NAME",
+        help="columns of per-sequence attributes (a segment, a case type), constant within a "
+        "sequence. With any of these three options, the LSTM and the logistic regression "
+        "are scored with and without them; the other models read the events only",
+    )
 
     protocol = parser.add_argument_group("protocol")
     protocol.add_argument(
@@ -317,7 +371,9 @@ def run_evaluate(args):
     Raises
     ------
     UsageError
-        When the output folder cannot take the files (exit status 2).
+        When the output folder cannot take the files, or the time and attribute
+        columns are unknown, repeated, one of the key columns or combined with
+        ``--max-history`` (exit status 2).
     EvaluateInputError
         On bad input (a missing file or column, a missing value, an order key
         that cannot be ordered, a file that is neither CSV nor Parquet, too few
@@ -326,13 +382,15 @@ def run_evaluate(args):
     """
     start = time.perf_counter()
     output = args.output
+    _check_attribute_options(args)
     check_output_files(output, OUTPUT_FILES, overwrite=args.overwrite, inputs=[args.events])
-    models = {MODELS[key][0]: key for key in dict.fromkeys(args.models)}
+    models = _models(args)
     _check_save_model(args, models)
     n_fits = len(models) * (1 if args.protocol == LEAVE_LAST_OUT else args.n_splits)
     with _progress(2 + n_fits, enabled=args.progress) as step:
         step(f"loading {args.events.name}")
         frame = read_event_log(args.events)
+        _check_attribute_columns(frame, args)
         frame = _parse_order_column(frame, args.order_col, args.events)
         step("encoding histories")
         splits, notes = _splits(frame, args)
@@ -346,7 +404,7 @@ def run_evaluate(args):
         # writes through a temporary file itself; its folder may not exist yet.
         (by_name,) = fitted.values()
         args.save_model.parent.mkdir(parents=True, exist_ok=True)
-        by_name[LSTM][0].save(args.save_model, overwrite=args.overwrite)
+        by_name[_main_lstm(models)][0].save(args.save_model, overwrite=args.overwrite)
 
     output.mkdir(parents=True, exist_ok=True)
     with replacing(output / "results.csv") as path:
@@ -354,7 +412,7 @@ def run_evaluate(args):
     with replacing(output / "k_retrieval.csv") as path:
         curves.to_csv(path, index=False)
     written = ["results.csv", "k_retrieval.csv"]
-    chart, skipped = _draw_chart(curves, args, output)
+    chart, skipped = _draw_chart(curves, args, output, _main_lstm(models) or LSTM)
     if chart:
         written.append(chart)
 
@@ -362,7 +420,7 @@ def run_evaluate(args):
     print()
     print(_table(results, args.protocol))
     print()
-    print(_comparison(results, args.protocol))
+    print(_comparison(results, args.protocol, models))
     if skipped:
         print(f"\nChart skipped: {skipped}")
     print(f"\nWrote {', '.join(written)} to {output}/")
@@ -380,7 +438,7 @@ def _check_save_model(args, models):
             "--save-model needs --protocol leave-last-out (groupkfold fits one model per "
             "fold); to train on the whole log, use seqlstm fit."
         )
-    if LSTM not in models:
+    if _main_lstm(models) is None:
         raise UsageError("--save-model saves the LSTM: add lstm to --models.")
     check_output_file(path, overwrite=args.overwrite, inputs=[args.events], flag="--save-model")
     if any(path.resolve() == (args.output / name).resolve() for name in OUTPUT_FILES):
@@ -388,6 +446,108 @@ def _check_save_model(args, models):
             f"--save-model {path} is one of the files the command writes to the output "
             "folder; give the model another name."
         )
+
+
+# Attributes ---------------------------------------------------------------------------
+
+
+def _attribute_names(args):
+    """(option, column) of each time and attribute column given, in command-line order."""
+    named = [("--time-col", args.time_col)] if getattr(args, "time_col", None) else []
+    named += [("--event-attributes", name) for name in getattr(args, "event_attributes", [])]
+    named += [("--sequence-attributes", name) for name in getattr(args, "sequence_attributes", [])]
+    return named
+
+
+def _attributes_label(args):
+    """What the models "with" attributes read beyond the events, or None when nothing is."""
+    parts = []
+    if getattr(args, "time_col", None):
+        parts.append("time")
+    if getattr(args, "event_attributes", []) or getattr(args, "sequence_attributes", []):
+        parts.append("attributes")
+    return " and ".join(parts) or None
+
+
+def _check_attribute_options(args):
+    """Refuse, before any work, time and attribute columns that cannot work (UsageError).
+
+    No attribute may be a key column (the time may be the order column: it often
+    is), no column may be given twice, and ``--max-history`` cannot be combined
+    with them (histories with attributes are whole prefixes of their sequences).
+    """
+    named = _attribute_names(args)
+    if not named:
+        return
+    keys = {
+        "--sequence-col": args.sequence_col,
+        "--order-col": args.order_col,
+        "--event-col": args.event_col,
+    }
+    seen = {}
+    for option, name in named:
+        for key_option, key in keys.items():
+            if name == key and not (option == "--time-col" and key_option == "--order-col"):
+                raise UsageError(
+                    f"{option}: column {name!r} is also {key_option}; an attribute must be a "
+                    "column of its own."
+                )
+        if name in seen:
+            where = (
+                "twice in " + option if seen[name] == option else f"in {seen[name]} and {option}"
+            )
+            raise UsageError(f"column {name!r} is given {where}; give each column once.")
+        seen[name] = option
+    if args.max_history is not None:
+        options = ", ".join(dict.fromkeys(option for option, _ in named))
+        raise UsageError(
+            f"--max-history cannot be combined with {options}: "
+            "histories with times or attributes are whole prefixes of their sequences."
+        )
+
+
+def _check_attribute_columns(frame, args):
+    """Refuse time and attribute columns that the event log lacks (UsageError, no work done)."""
+    for option, name in _attribute_names(args):
+        if name not in frame.columns:
+            available = ", ".join(map(repr, frame.columns.tolist())) or "none"
+            raise UsageError(
+                f"{option}: the event log {args.events.name} has no column {name!r}. Available "
+                f"columns: {available}."
+            )
+
+
+def _models(args):
+    """Display name -> (command-line key, variant) of each model to fit.
+
+    The variant is None without time and attribute columns; with them, the LSTM and
+    the logistic regression come twice, ``"events"`` (events only) and ``"with"``
+    (the attributes too), and the other models once, as ``"events"``.
+    """
+    label = _attributes_label(args)
+    models = {}
+    for key in dict.fromkeys(args.models):
+        name = MODELS[key][0]
+        if label is None:
+            models[name] = (key, None)
+            continue
+        models[f"{name}, {EVENTS_ONLY}"] = (key, "events")
+        if key in _VARIANT_PARAMS:
+            models[f"{name}, with {label}"] = (key, "with")
+    return models
+
+
+def _make_model(key, variant, lstm, seed):
+    model = clone(MODELS[key][1](lstm, seed))
+    if variant is not None and key in _VARIANT_PARAMS:
+        model.set_params(**_VARIANT_PARAMS[key][variant])
+    return model
+
+
+def _main_lstm(models):
+    """The display name of the LSTM compared with the baselines: with attributes if fitted."""
+    lstms = {variant: name for name, (key, variant) in models.items() if key == "lstm"}
+    return lstms.get("with", lstms.get("events", lstms.get(None)))
 
 
 # Loading ------------------------------------------------------------------------------
@@ -523,6 +683,12 @@ def _splits(frame, args):
         "order_col": args.order_col,
         "event_col": args.event_col,
     }
+    if _attribute_names(args):
+        columns.update(
+            time_col=args.time_col,
+            event_attributes=list(args.event_attributes),
+            sequence_attributes=list(args.sequence_attributes),
+        )
     try:
         log = _SortedLog(frame, **columns)
         if args.protocol == LEAVE_LAST_OUT:
@@ -554,7 +720,10 @@ def _splits(frame, args):
 
 
 def _subset(samples, index):
-    return type(samples)([samples.X[i] for i in index], samples.y[index], samples.groups[index])
+    X = samples.X
+    # A PrefixHistories (with its attributes, if any) is indexed without copying.
+    X = X[index] if isinstance(X, PrefixHistories) else [X[i] for i in index]
+    return type(samples)(X, samples.y[index], samples.groups[index])
 
 
 def _skipped_note(n_short, n_sequences, reason):
@@ -572,7 +741,7 @@ def _check_distinct_events(splits, models):
     The LSTM and the logistic regression need two distinct events to learn from;
     the Markov chains and popularity fit a log of one event.
     """
-    needy = [name for name, key in models.items() if key in _NEED_TWO_EVENTS]
+    needy = [name for name, (key, _) in models.items() if key in _NEED_TWO_EVENTS]
     if not needy:
         return
     for split, train, _ in splits:
@@ -615,12 +784,12 @@ def _fit_and_score(splits, models, lstm, seed, step, fitted=None):
     # leave-last-out: one fit serves the validation and the test samples
     fitted = {} if fitted is None else fitted
     for split, train, test in splits:
-        for name, key in models.items():
+        for name, (key, variant) in models.items():
             if id(train) in fitted and name in fitted[id(train)]:
                 model, fit_seconds = fitted[id(train)][name]
             else:
                 step(f"fitting {name} ({split})" if split.startswith("fold") else f"fitting {name}")
-                model = clone(MODELS[key][1](lstm, seed))
+                model = _make_model(key, variant, lstm, seed)
                 begin = time.perf_counter()
                 model.fit(train.X, train.y)
                 fit_seconds = time.perf_counter() - begin
@@ -684,16 +853,24 @@ def _table(results, protocol):
     return f"Scores {where}:\n{summary.to_string(formatters=formats)}"
 
 
-def _comparison(results, protocol):
-    """The LSTM against the best baseline, metric by metric (DESIGN.md, section 3)."""
+def _comparison(results, protocol, models=None):
+    """The LSTM against the best baseline, metric by metric (DESIGN.md, section 3).
+
+    With attributes, the LSTM is the one with them, and the baselines are every
+    model but an LSTM (the logistic regression with the attributes among them).
+    """
     summary = _summary(results, protocol)
-    baselines = summary.drop(index=LSTM, errors="ignore")
-    if LSTM not in summary.index or baselines.empty:
+    models = models if models is not None else {LSTM: ("lstm", None)}
+    main = _main_lstm(models)
+    lstms = [name for name, (key, _) in models.items() if key == "lstm"]
+    baselines = summary.drop(index=lstms, errors="ignore")
+    if main not in summary.index or baselines.empty:
         return "No comparison: it needs the LSTM and at least one baseline (--models)."
-    lines = ["LSTM against the best baseline on each metric:"]
+    which = "" if main == LSTM else f" ({main.removeprefix(LSTM + ', ')})"
+    lines = [f"LSTM{which} against the best baseline on each metric:"]
     for column, title in METRICS.items():
         best = baselines[column].idxmax()
-        lstm, reference = summary.loc[LSTM, column], baselines.loc[best, column]
+        lstm, reference = summary.loc[main, column], baselines.loc[best, column]
         lines.append(
             f"  {title:<7} LSTM {lstm:.3f}, best baseline {reference:.3f} ({best}): "
             f"{lstm - reference:+.3f}"
@@ -719,11 +896,26 @@ def _header(args, frame, splits, notes):
         f"{frame[args.event_col].nunique():,} distinct events; {split_text}.",
         *notes,
     ]
+    if _attribute_names(args):
+        read = []
+        if args.time_col:
+            read.append(f"time from {args.time_col!r}")
+        if args.event_attributes:
+            read.append(f"event attributes {', '.join(map(repr, args.event_attributes))}")
+        if args.sequence_attributes:
+            read.append(f"sequence attributes {', '.join(map(repr, args.sequence_attributes))}")
+        lines.append(
+            f"With {'; '.join(read)}: the LSTM and the logistic regression are scored with and "
+            f"without them; the Markov chains and popularity read the events only."
+        )
     return "\n".join(lines)
 
 
-def _draw_chart(curves, args, output):
-    """Write k_retrieval.png; return (file name or None, reason skipped or None)."""
+def _draw_chart(curves, args, output, main=LSTM):
+    """Write k_retrieval.png; return (file name or None, reason skipped or None).
+
+    The curve of ``main`` (the LSTM compared with the baselines) is drawn thicker.
+    """
     try:
         from matplotlib.figure import Figure
     except ImportError:
@@ -736,7 +928,7 @@ def _draw_chart(curves, args, output):
     for name, curve in curves.groupby("model", sort=False):
         KRetrievalCurveDisplay(
             ks=curve["k"].to_numpy(), accuracies=curve["top_k_accuracy"].to_numpy(), name=name
-        ).plot(ax=ax, curve_kwargs={"linewidth": 2.5} if name == LSTM else None)
+        ).plot(ax=ax, curve_kwargs={"linewidth": 2.5} if name == main else None)
     where = "last event of each sequence" if args.protocol == LEAVE_LAST_OUT else "pooled folds"
     ax.set_title(f"Top-k accuracy against k on {args.events.name} ({where})")
     name = "k_retrieval.png"

@@ -78,7 +78,10 @@ class MarkovChainClassifier(PersistenceMixin, HistoryClassifierMixin, BaseEstima
     -----
     ``X`` is a list of histories (each a list, tuple or 1-D array of hashable
     events, any length, empty allowed), a pandas Series of such sequences, or a
-    2-D array whose rows are equal-length histories.
+    2-D array whose rows are equal-length histories. Of an
+    :class:`AttributedHistories` (or its DataFrame form) it reads the events
+    only and ignores the times and the event and sequence attributes: it is an
+    event-only baseline.
 
     A history shorter than ``order`` is its own, shorter, context: a history of
     one event is predicted from the order-1 counts, which every sample of fit

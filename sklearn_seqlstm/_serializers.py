@@ -79,6 +79,8 @@ def dump_lstm(estimator):
         "device": str(next(module.parameters()).device),
         "history": _jsonable(estimator.net_.history.to_list()),
         **_table_attributes(estimator),
+        # What fit's X carried beside its events, checked again at predict time.
+        "input_columns": list(estimator._input_columns),
     }
     if getattr(estimator, "_steps", None) is not None:
         attributes["steps"] = _dump_steps(estimator._steps)
@@ -222,6 +224,10 @@ def restore_lstm(estimator, attributes, arrays, what, device):
     estimator.event_attributes_ = [] if steps is None else estimator._steps.event_attributes
     estimator.sequence_attributes_ = [] if steps is None else estimator._steps.sequence_attributes
     estimator.time_kind_ = None if steps is None else estimator._steps.time_kind
+    columns = _require(attributes, "input_columns", what)
+    if not (isinstance(columns, list) and all(isinstance(c, str) for c in columns)):
+        raise ValueError(f"{what}: input_columns must be a list of strings.")
+    estimator._input_columns = columns
     estimator.n_epochs_ = _integer(_require(attributes, "n_epochs_", what), "n_epochs_", what)
     estimator.early_stopping_ = bool(_require(attributes, "early_stopping_", what))
     _restore_table_attributes(estimator, attributes, what)

@@ -141,44 +141,6 @@ class StepEncoder:
         n_time = {None: 0, "numeric": 2, "datetime": 6}[self.time_kind]
         return 2 * n_attributes + n_time
 
-    def check_same_input(self, histories):
-        """Raise if ``histories`` do not carry what the model was fitted on."""
-        from ._attributed import AttributedHistories
-
-        if not isinstance(histories, AttributedHistories):
-            raise ValueError(
-                f"This model was fitted on histories with {self.describe()}; X has no "
-                "attributes. Pass X in the same form as in fit (for example from "
-                "samples_from_log with the same columns)."
-            )
-        for role, fitted in [
-            ("event attribute", self.event_attributes),
-            ("sequence attribute", self.sequence_attributes),
-        ]:
-            given = (
-                histories.event_attributes
-                if role == "event attribute"
-                else histories.sequence_attributes
-            )
-            for name in fitted:
-                if name not in given:
-                    raise ValueError(f"X lacks the {role} {name!r}, which the model was fitted on.")
-        if self.time_kind is not None and histories.time_kind != self.time_kind:
-            raise ValueError(
-                f"The model was fitted with {self.time_kind} times; X has "
-                f"{histories.time_kind or 'no'} times."
-            )
-
-    def describe(self):
-        parts = []
-        if self.event_attributes:
-            parts.append(f"event attributes {self.event_attributes}")
-        if self.sequence_attributes:
-            parts.append(f"sequence attributes {self.sequence_attributes}")
-        if self.time_kind:
-            parts.append(f"{self.time_kind} times")
-        return " and ".join(parts)
-
     def transform(self, histories, event_ids):
         """The step table of the sequences in use, and the length in use of each."""
         used, longest = _in_use(histories)

@@ -269,7 +269,9 @@ def test_unseen_categories_at_predict_time_are_allowed(fitted, attributed):
 
 def test_plain_histories_for_a_model_fitted_with_attributes_are_refused(fitted, attributed):
     X, _, _ = attributed
-    with pytest.raises(ValueError, match="fitted on histories with event attributes"):
+    with pytest.raises(
+        ValueError, match="fitted on histories with datetime time, the event attribute"
+    ):
         fitted.predict_proba([list(history) for history in X[:3]])
 
 
@@ -278,6 +280,14 @@ def test_a_missing_attribute_column_at_predict_time_is_named(fitted, attributed)
     frame = X[:3].to_frame().drop(columns=["amount"])
     with pytest.raises(ValueError, match="lacks the event attribute 'amount'"):
         fitted.predict_proba(frame)
+
+
+def test_an_attribute_column_absent_in_fit_is_refused_at_predict_time(log):
+    X, y, _ = samples_from_log(log, **COLUMNS, event_attributes=["resource"])
+    clf = NextEventClassifier(**FAST).fit(X, y)
+    X_more, _, _ = samples_from_log(log, **COLUMNS, event_attributes=["resource", "amount"])
+    with pytest.raises(ValueError, match="carries the event attribute 'amount', which was absent"):
+        clf.predict_proba(X_more[:3])
 
 
 def test_attributes_absent_in_fit_are_refused_at_predict_time(attributed):
@@ -358,7 +368,7 @@ def test_save_and_load_keep_an_attributed_model(fitted, attributed, tmp_path):
     assert loaded.event_attributes_ == fitted.event_attributes_
     assert loaded.sequence_attributes_ == fitted.sequence_attributes_
     assert loaded.time_kind_ == fitted.time_kind_
-    with pytest.raises(ValueError, match="X has no attributes"):
+    with pytest.raises(ValueError, match="X has none"):
         loaded.predict_proba([["open"]])
 
 
@@ -400,3 +410,44 @@ def test_stream_and_onnx_refuse_an_attributed_model(fitted, tmp_path):
     with pytest.raises(ValueError, match=message):
         fitted.to_onnx(tmp_path / "model.onnx")
     assert list(tmp_path.iterdir()) == []
+
+
+# --- Your own validation set (issue 13, item 2) ------------------------------------------
+
+
+def test_early_stopping_monitors_the_validation_set_given(attributed):
+    from sklearn.metrics import log_loss
+
+    X, y, groups = attributed
+    held_out = np.isin(groups, np.unique(groups)[-8:])  # the last 8 cases
+    train, valid = np.flatnonzero(~held_out), np.flatnonzero(held_out)
+    clf = NextEventClassifier(**{**FAST, "max_epochs": 1}).fit(
+        X[train], y[train], X_val=X[valid], y_val=y[valid]
+    )
+    assert clf.early_stopping_  # "auto" turns it on when a validation set is given
+    # One epoch, and fewer validation chains than a batch: the recorded loss is the
+    # mean log-loss of the model on exactly that set.
+    assert 8 <= clf.batch_size
+    expected = log_loss(y[valid], clf.predict_proba(X[valid]), labels=clf.classes_)
+    assert clf.net_.history[-1, "valid_loss"] == pytest.approx(expected, rel=1e-4)
+
+
+def test_validation_labels_unseen_in_fit_are_left_out_with_a_warning(attributed):
+    X, y, _ = attributed
+    y_val = y[:20].copy().astype(object)
+    y_val[:5] = "never seen"
+    with pytest.warns(UserWarning, match="5 of 20 validation samples"):
+        NextEventClassifier(**FAST).fit(X, y, X_val=X[:20], y_val=y_val)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"X_val": [["a"]]}, "y_val is missing"),
+        ({"y_val": ["a"]}, "X_val is missing"),
+        ({"sample_weight_val": [1.0]}, "without X_val"),
+    ],
+)
+def test_half_a_validation_set_is_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        NextEventClassifier(**FAST).fit([["a"], ["b"]], ["b", "a"], **kwargs)

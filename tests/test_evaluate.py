@@ -6,6 +6,7 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -464,3 +465,146 @@ def test_outputs_get_the_permissions_of_any_new_file(csv_log, tmp_path):
     usual = (tmp_path / "plain.txt").stat().st_mode
     for name in ["results.csv", "k_retrieval.csv", "k_retrieval.png"]:
         assert (output / name).stat().st_mode == usual, name
+
+
+# Time and attributes (issue 10): every model with and without them -----------------
+
+
+def attributed_log(n_sequences=60, seed=0):
+    """A log whose attributes tell what the events cannot.
+
+    Events are random pages; the column ``hint`` of each event is the next page, so a
+    model reading it predicts every next page, one reading the events only about a
+    third of them. ``amount`` is numeric with missing values, ``segment`` constant per
+    user, ``when`` an ISO timestamp (a second time column beside the order column).
+    """
+    rng = np.random.RandomState(seed)
+    rows = []
+    for user in range(n_sequences):
+        pages = rng.choice(["A", "B", "C"], size=rng.randint(5, 9))
+        for position, page in enumerate(pages):
+            rows.append(
+                {
+                    "user": f"u{user}",
+                    "timestamp": 1_700_000_000 + 60 * position,
+                    "page": page,
+                    "hint": pages[position + 1] if position + 1 < len(pages) else "end",
+                    "amount": np.nan if rng.rand() < 0.2 else rng.rand(),
+                    "segment": "gold" if user % 2 else "silver",
+                    "when": pd.Timestamp(1_700_000_000 + 3600 * position, unit="s").isoformat(),
+                }
+            )
+    return pd.DataFrame(rows).sample(frac=1, random_state=seed)
+
+
+@pytest.fixture
+def attributed_csv(tmp_path):
+    path = tmp_path / "attributed.csv"
+    attributed_log().to_csv(path, index=False)
+    return path
+
+
+ATTRIBUTES = [
+    "--time-col", "timestamp",
+    "--event-attributes", "hint", "amount",
+    "--sequence-attributes", "segment",
+]  # fmt: skip
+
+
+@pytest.mark.slow  # every model, the LSTM and the logistic regression twice
+def test_evaluate_reports_every_model_with_and_without_attributes(attributed_csv, tmp_path, capsys):
+    output = tmp_path / "out"
+    status = run(attributed_csv, *COLUMNS, *ATTRIBUTES, *TINY_LSTM, "-o", output, "--no-progress")
+    assert status == 0
+    printed = capsys.readouterr().out
+    results = pd.read_csv(output / "results.csv")
+    expected = {
+        "LSTM, events only",
+        "LSTM, with time and attributes",
+        "Logistic regression, events only",
+        "Logistic regression, with time and attributes",
+        "Markov (order 1), events only",
+        "Markov (order 2), events only",
+        "Markov (order 3), events only",
+        "Popularity, events only",
+    }
+    assert set(results["model"]) == expected
+    assert len(results) == 2 * len(expected)
+    for name in expected:
+        assert name in printed
+    assert "the Markov chains and popularity read the events only" in printed
+    assert "'hint', 'amount'" in printed and "'segment'" in printed
+    assert "LSTM (with time and attributes) against the best baseline" in printed
+    assert set(pd.read_csv(output / "k_retrieval.csv")["model"]) == expected
+
+    test = results[results["split"] == "test"].set_index("model")["top_1"]
+    # The hint gives the next page away: the logistic regression that reads it is
+    # right on every test sample (the last page, whose hint is its own page).
+    assert test["Logistic regression, with time and attributes"] == 1.0
+    assert test["Logistic regression, events only"] < 0.8
+
+
+def test_evaluate_group_k_fold_with_attributes_keeps_them_in_every_fold(
+    attributed_csv, tmp_path, capsys
+):
+    output = tmp_path / "out"
+    argv = [attributed_csv, *COLUMNS, "--protocol", "groupkfold", "--n-splits", "3"]
+    argv += ["--event-attributes", "hint", "--models", "logistic", "markov1"]
+    assert run(*argv, "-o", output, "--no-progress") == 0
+    assert "with attributes" in capsys.readouterr().out
+    results = pd.read_csv(output / "results.csv")
+    assert set(results["model"]) == {
+        "Logistic regression, events only",
+        "Logistic regression, with attributes",
+        "Markov (order 1), events only",
+    }
+    scores = results.groupby("model")["top_1"].min()
+    # In every fold, the logistic regression reads the hint of each last event.
+    assert scores["Logistic regression, with attributes"] == 1.0
+    assert scores["Logistic regression, events only"] < 0.8
+
+
+def test_evaluate_a_second_time_column_as_iso_text(attributed_csv, tmp_path, capsys):
+    argv = [attributed_csv, *COLUMNS, "--time-col", "when", "--models", "logistic"]
+    assert run(*argv, "-o", tmp_path / "out", "--no-progress") == 0
+    results = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert set(results["model"]) == {
+        "Logistic regression, events only",
+        "Logistic regression, with time",
+    }
+
+
+@pytest.mark.parametrize(
+    "option, words",
+    [
+        (["--event-attributes", "nope"], ["--event-attributes", "'nope'", "'hint'"]),
+        (["--sequence-attributes", "hint", "nope"], ["--sequence-attributes", "'nope'"]),
+        (["--time-col", "nope"], ["--time-col", "'nope'"]),
+        (["--event-attributes", "page"], ["'page'", "--event-col"]),
+        (["--event-attributes", "user"], ["'user'", "--sequence-col"]),
+        (["--sequence-attributes", "timestamp"], ["'timestamp'", "--order-col"]),
+        (["--time-col", "page"], ["'page'", "--event-col"]),
+        (["--event-attributes", "hint", "hint"], ["'hint'", "twice"]),
+        (
+            ["--event-attributes", "hint", "--sequence-attributes", "hint"],
+            ["'hint'", "--event-attributes and --sequence-attributes"],
+        ),
+        (["--time-col", "when", "--event-attributes", "when"], ["'when'", "--time-col"]),
+        (["--time-col", "timestamp", "--max-history", "3"], ["--max-history", "--time-col"]),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) and "--" in value[0] else "",
+)
+def test_bad_attribute_columns_are_one_line_usage_errors(
+    option, words, attributed_csv, tmp_path, capsys, no_fitting
+):
+    status = run(attributed_csv, *COLUMNS, *option, "-o", tmp_path / "out", "--no-progress")
+    message = one_error_line(capsys, status, 2)
+    for word in words:
+        assert word in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_time_column_may_be_the_order_column(attributed_csv, tmp_path, capsys):
+    argv = [attributed_csv, *COLUMNS, "--time-col", "timestamp", "--models", "markov1"]
+    assert run(*argv, "-o", tmp_path / "out", "--no-progress") == 0
+    assert "Markov (order 1), events only" in capsys.readouterr().out

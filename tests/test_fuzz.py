@@ -389,14 +389,6 @@ def sampler_params(draw):
     return {**params, "random_state": 0}, False
 
 
-def _hashable(value):
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
-
-
 VALID_COUNTS = [1, 3, np.int64(2)]
 VALID_LENGTHS = [2, 4, (2, 4), np.int64(3)]
 HUGE = 10**9  # far beyond any machine's memory as a count of chains or events
