@@ -33,6 +33,7 @@ line.
 
 import argparse
 import importlib.util
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,7 +62,8 @@ from ._files import replacing
 from ._markov import MarkovChainClassifier
 from ._prefixes import PrefixHistories
 from ._progress import progress_bar
-from ._scoring import k_retrieval_curve, reciprocal_rank, top_k_accuracy
+from ._scoring import _true_event_ranks, k_retrieval_curve, reciprocal_rank, top_k_accuracy
+from ._uncertainty import bootstrap_interval
 
 __all__ = ["CommandError", "UsageError", "add_evaluate_arguments", "run_evaluate"]
 
@@ -396,8 +398,10 @@ def run_evaluate(args):
         splits, notes = _splits(frame, args)
         _check_distinct_events(splits, models)
         lstm = _lstm_settings(args)
-        fitted = {}
-        results, curves = _fit_and_score(splits, models, lstm, args.random_state, step, fitted)
+        fitted, per_sample = {}, {}
+        results, curves = _fit_and_score(
+            splits, models, lstm, args.random_state, step, fitted, per_sample
+        )
     elapsed = time.perf_counter() - start
     if args.save_model is not None:
         # Leave-last-out fits once for the validation and the test samples. save()
@@ -420,7 +424,11 @@ def run_evaluate(args):
     print()
     print(_table(results, args.protocol))
     print()
-    print(_comparison(results, args.protocol, models))
+    print(_intervals(per_sample, args.protocol, args.random_state))
+    print()
+    print(_comparison(results, args.protocol, models, per_sample, args.random_state))
+    for warning in _warnings(splits):
+        print(f"warning: {warning}", file=sys.stderr)
     if skipped:
         print(f"\nChart skipped: {skipped}")
     print(f"\nWrote {', '.join(written)} to {output}/")
@@ -771,15 +779,18 @@ def _lstm_settings(args):
     return settings
 
 
-def _fit_and_score(splits, models, lstm, seed, step, fitted=None):
+def _fit_and_score(splits, models, lstm, seed, step, fitted=None, per_sample=None):
     """Fit every model on each split's training samples; score it on the split's test ones.
 
     Returns the results (one row per split and model) and the k-retrieval curves
     (one row per model and k, over the test samples: pooled over the folds).
     ``fitted``, when given, receives the fitted models: {id(train): {name: (model,
-    fit seconds)}}.
+    fit seconds)}}. ``per_sample``, when given, receives each model's score of
+    every test sample (pooled over the folds) and the sample's sequence:
+    {name: {"groups": [...], metric: [...]}}, for the intervals.
     """
     rows, curve_hits = [], {}
+    per_sample = {} if per_sample is None else per_sample
     max_k = min(_CHART_MAX_K, len(pd.unique(np.concatenate([s[1].y for s in splits]))))
     # leave-last-out: one fit serves the validation and the test samples
     fitted = {} if fitted is None else fitted
@@ -813,6 +824,12 @@ def _fit_and_score(splits, models, lstm, seed, step, fitted=None):
             }
             rows.append(row)
             if split != "valid":
+                ranks, _ = _true_event_ranks(test.y, proba, classes)
+                scores = per_sample.setdefault(name, {"groups": []})
+                scores["groups"].append(np.asarray(test.groups))
+                for k in (1, 5, 10):
+                    scores.setdefault(f"top_{k}", []).append((ranks <= k).astype(float))
+                scores.setdefault("mrr_10", []).append(np.where(ranks <= 10, 1.0 / ranks, 0.0))
                 _, accuracies = k_retrieval_curve(test.y, proba, classes=classes, max_k=max_k)
                 hits = curve_hits.setdefault(name, [np.zeros(max_k), 0])
                 hits[0] += accuracies * len(test.y)
@@ -853,11 +870,58 @@ def _table(results, protocol):
     return f"Scores {where}:\n{summary.to_string(formatters=formats)}"
 
 
-def _comparison(results, protocol, models=None):
+def _pooled(scores, metric):
+    """(per-sample scores, sequence of each) of one model and metric, over the test folds."""
+    return np.concatenate(scores[metric]), np.concatenate(scores["groups"])
+
+
+def _intervals(per_sample, protocol, seed):
+    """Each model's scores with 95% intervals, by a bootstrap over the test sequences."""
+    where = (
+        "the test samples"
+        if protocol == LEAVE_LAST_OUT
+        else "the test samples of every fold, pooled"
+    )
+    lines = [f"95% intervals (bootstrap over sequences, 1,000 resamples), on {where}:"]
+    width = max(map(len, per_sample), default=0)
+    for name, scores in per_sample.items():
+        cells = []
+        for metric, title in METRICS.items():
+            values, groups = _pooled(scores, metric)
+            interval = bootstrap_interval(values, groups, random_state=seed)
+            cells.append(
+                f"{title} {interval.estimate:.3f} [{interval.low:.3f}, {interval.high:.3f}]"
+            )
+        lines.append(f"  {name:<{width}}  " + "  ".join(cells))
+    return "\n".join(lines)
+
+
+def _warnings(splits):
+    """What makes some figures meaningless or too noisy to read: k at least the number of
+    classes (top-k is then 1 by construction), and test sets of fewer than 100 samples."""
+    n_classes = len(pd.unique(np.concatenate([train.y for _, train, _ in splits])))
+    trivial = [k for k in (5, 10) if k >= n_classes]
+    if trivial:
+        yield (
+            f"top-{trivial[0]}{' and top-10' if len(trivial) > 1 else ''} accuracy is 1 by "
+            f"construction for events seen in training: there are only {n_classes} of them."
+        )
+    smallest = min(len(test.y) for split, _, test in splits if split != "valid")
+    if smallest < 100:
+        yield (
+            f"a test set holds {smallest} samples only (fewer than 100): read the intervals, "
+            "not the figures."
+        )
+
+
+def _comparison(results, protocol, models=None, per_sample=None, seed=0):
     """The LSTM against the best baseline, metric by metric (DESIGN.md, section 3).
 
     With attributes, the LSTM is the one with them, and the baselines are every
     model but an LSTM (the logistic regression with the attributes among them).
+    With ``per_sample``, each difference comes with its paired 95% interval
+    (a bootstrap over the test sequences of the per-sample differences); an
+    interval that holds 0 is a tie.
     """
     summary = _summary(results, protocol)
     models = models if models is not None else {LSTM: ("lstm", None)}
@@ -871,10 +935,24 @@ def _comparison(results, protocol, models=None):
     for column, title in METRICS.items():
         best = baselines[column].idxmax()
         lstm, reference = summary.loc[main, column], baselines.loc[best, column]
-        lines.append(
+        line = (
             f"  {title:<7} LSTM {lstm:.3f}, best baseline {reference:.3f} ({best}): "
             f"{lstm - reference:+.3f}"
         )
+        if per_sample is not None and main in per_sample and best in per_sample:
+            ours, groups = _pooled(per_sample[main], column)
+            theirs, _ = _pooled(per_sample[best], column)
+            paired = bootstrap_interval(ours - theirs, groups, random_state=seed)
+            verdict = (
+                "a tie"
+                if paired.low <= 0 <= paired.high
+                else ("better" if paired.low > 0 else "worse")
+            )
+            line += (
+                f", paired {paired.estimate:+.3f} [{paired.low:+.3f}, {paired.high:+.3f}]: "
+                f"{verdict}"
+            )
+        lines.append(line)
     return "\n".join(lines)
 
 

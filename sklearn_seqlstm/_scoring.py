@@ -24,6 +24,7 @@ Ranks come from vectorised comparisons of each row with its true-class
 probability, not from sorting the rows.
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -143,6 +144,14 @@ def top_k_accuracy(y_true, proba, *, classes, k=1, sample_weight=None):
     0.5
     """
     ranks, _ = _true_event_ranks(y_true, proba, classes)
+    if k >= len(classes):
+        # As scikit-learn's top_k_accuracy_score warns: a perfect score by construction.
+        warnings.warn(
+            f"k={k} is at least the number of classes ({len(classes)}): top-k accuracy "
+            "is then 1 for every true event among the classes, and says nothing.",
+            UserWarning,
+            stacklevel=3,
+        )
     sample_weight = check_weights(sample_weight, ranks)
     return float(np.average(ranks <= k, weights=sample_weight))
 

@@ -92,6 +92,65 @@ def test_evaluate_leave_last_out_end_to_end(csv_log, tmp_path, capsys):
     assert (output / "k_retrieval.png").stat().st_size > 0
 
 
+def _interval_line(printed, model):
+    """The 95% interval line of ``model``: {metric: (estimate, low, high)}."""
+    import re
+
+    # The interval lines are indented; the table's rows are not.
+    line = next(line for line in printed.splitlines() if line.startswith(f"  {model}  "))
+    found = re.findall(r"(top-\d+|MRR@10) ([\d.]+) \[([\d.]+), ([\d.]+)\]", line)
+    return {metric: tuple(map(float, values)) for metric, *values in found}
+
+
+def test_every_score_comes_with_its_interval(csv_log, tmp_path, capsys):
+    assert run(csv_log, *COLUMNS, "--models", *BASELINES, "-o", tmp_path, "--no-progress") == 0
+    printed = capsys.readouterr().out
+    assert "95% intervals (bootstrap over sequences" in printed
+    results = pd.read_csv(tmp_path / "results.csv").query("split == 'test'")
+    for _, row in results.iterrows():
+        intervals = _interval_line(printed, row["model"])
+        assert set(intervals) == {"top-1", "top-5", "top-10", "MRR@10"}
+        for metric, column in [("top-1", "top_1"), ("MRR@10", "mrr_10")]:
+            estimate, low, high = intervals[metric]
+            assert estimate == pytest.approx(row[column], abs=5e-4)
+            assert low <= estimate <= high
+    # 40 sequences: the intervals are wide, and not empty.
+    low, high = _interval_line(printed, "Popularity")["top-1"][1:]
+    assert high - low > 0.05
+
+
+@pytest.mark.slow  # fits the LSTM
+def test_the_comparison_gives_the_paired_difference_and_says_tie_or_not(csv_log, tmp_path, capsys):
+    argv = [*COLUMNS, *TINY_LSTM, "--models", "lstm", "markov1", "-o", tmp_path, "--no-progress"]
+    assert run(csv_log, *argv) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if "paired" in line]
+    assert len(lines) == 4  # top-1, top-5, top-10, MRR@10
+    assert all(line.endswith((": a tie", ": better", ": worse")) for line in lines)
+
+
+def test_trivial_top_k_and_small_test_sets_are_warned_about(tmp_path, capsys):
+    # 40 sequences of the sampler's 8 events: top-10 covers every event, and the
+    # leave-last-out test set holds 40 samples.
+    path = tmp_path / "log.csv"
+    event_log().to_csv(path, index=False)
+    assert run(path, *COLUMNS, "--models", *BASELINES, "-o", tmp_path / "out", "--no-progress") == 0
+    err = capsys.readouterr().err
+    assert "warning: top-10 accuracy is 1 by construction" in err
+    assert "only 8 of them" in err
+    assert "warning: a test set holds 40 samples only" in err
+
+
+def test_no_warning_when_the_figures_mean_something(tmp_path, capsys):
+    path = tmp_path / "log.csv"
+    log = MarkovMemorySampler(
+        events=[f"e{i}" for i in range(12)], transitions={}, random_state=0
+    ).sample_frame(150, 6)
+    log.columns = ["user", "timestamp", "page"]
+    log.to_csv(path, index=False)
+    assert run(path, *COLUMNS, "--models", *BASELINES, "-o", tmp_path / "out", "--no-progress") == 0
+    assert "warning:" not in capsys.readouterr().err
+
+
 def test_evaluate_group_k_fold(csv_log, tmp_path, capsys):
     output = tmp_path / "out"
     argv = [csv_log, *COLUMNS, *TINY_LSTM, "--protocol", "groupkfold", "--n-splits", "3"]

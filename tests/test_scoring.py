@@ -451,3 +451,14 @@ def test_k_retrieval_curve_from_estimator_matches_predictions(fitted, events):
     expected = k_retrieval_curve(y, fitted.predict_proba(X), classes=fitted.classes_, max_k=3)
     np.testing.assert_array_equal(ks, expected[0])
     np.testing.assert_array_equal(accuracies, expected[1])
+
+
+def test_top_k_accuracy_warns_when_k_covers_every_class():
+    proba = [[0.2, 0.5, 0.3], [0.6, 0.3, 0.1]]
+    with pytest.warns(UserWarning, match=r"k=3 is at least the number of classes \(3\)"):
+        assert top_k_accuracy(["a", "c"], proba, classes=["a", "b", "c"], k=3) == 1.0
+
+
+def test_top_k_accuracy_is_silent_below_the_number_of_classes(recwarn):
+    top_k_accuracy(["a"], [[0.2, 0.5, 0.3]], classes=["a", "b", "c"], k=2)
+    assert not [w for w in recwarn if "number of classes" in str(w.message)]
