@@ -486,6 +486,7 @@ def _report(results, gaps, settings, charts, sweep_seconds):
     limit = results[(results["model"] == BAYES_LIMIT) & (results["k"] == 1)]
     limit = limit.set_index("memory_influence")["top_k_accuracy"]
     lines.append("| Bayes limit top-1 | " + " | ".join(f"{limit[m]:.3f}" for m in grid) + " |")
+    lines += ["", *_interval_table(results, settings)]
 
     if charts:
         descriptions = {
@@ -501,6 +502,34 @@ def _report(results, gaps, settings, charts, sweep_seconds):
         lines += [f"- `{name}`: {descriptions.get(name, '')}" for name in charts]
     lines += ["", f"The sweep took {sweep_seconds:.1f} s.", ""]
     return "\n".join(lines)
+
+
+def _interval_table(results, settings):
+    """Every model's top-1 accuracy at each m with its 95% interval, as markdown lines."""
+    import pandas as pd
+
+    top1 = results[results["k"] == 1]
+    grid = sorted(top1["memory_influence"].unique().tolist())
+    lines = [
+        "## Top-1 accuracy with its uncertainty",
+        "",
+        f"Each figure with its 95% interval, by a bootstrap over the "
+        f"{settings['n_test_sequences']} test chains (samples of one chain are not "
+        "independent). Intervals of two models at one m that overlap do not tell them apart; "
+        "their gaps above come from the same test chains, so are less noisy than this suggests.",
+        "",
+        "| model | " + " | ".join(f"m = {m:g}" for m in grid) + " |",
+        "|---" * (len(grid) + 1) + "|",
+    ]
+    for model in pd.unique(top1["model"]):
+        rows = top1[top1["model"] == model].set_index("memory_influence")
+        cells = [
+            f"{rows.at[m, 'top_k_accuracy']:.3f} [{rows.at[m, 'top_k_low']:.3f}, "
+            f"{rows.at[m, 'top_k_high']:.3f}]"
+            for m in grid
+        ]
+        lines.append(f"| {model} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _closest_sentence(gaps):

@@ -326,10 +326,17 @@ class MemorySweepDisplay:
         The model of ``scores`` that is the Bayes limit, drawn as a band. None
         draws every model alike.
 
+    intervals : dict of str to tuple of two ndarrays, default=None
+        For each model, the low and high ends of a 95% interval of each score,
+        shaped as its ``scores``; drawn as a light band around its line.
+
     Attributes
     ----------
     lines_ : dict of str to list of matplotlib Line2D
         The lines of each model, one per k.
+
+    bands_ : dict of str to list of matplotlib PolyCollection
+        The interval bands of each model, one per k (empty without intervals).
 
     ax_ : matplotlib Axes
         Axes with the lines.
@@ -366,12 +373,14 @@ class MemorySweepDisplay:
         ks=None,
         metric="top_k_accuracy",
         limit_name=BAYES_LIMIT,
+        intervals=None,
     ):
         self.memory_influences = memory_influences
         self.scores = scores
         self.ks = ks
         self.metric = metric
         self.limit_name = limit_name
+        self.intervals = intervals
 
     def plot(self, ax=None, *, limit_kwargs=None, legend=True, despine=False):
         """Draw the scores against memory influence.
@@ -402,7 +411,7 @@ class MemorySweepDisplay:
         x = np.asarray(self.memory_influences, dtype=float)
         ks = [None] if self.ks is None else list(self.ks)
         several_ks = len(ks) > 1
-        self.lines_ = {}
+        self.lines_, self.bands_ = {}, {}
         colour = 0
         for model, values in self.scores.items():
             values = np.asarray(values, dtype=float).reshape(len(x), len(ks))
@@ -422,6 +431,17 @@ class MemorySweepDisplay:
                 kwargs.update(label=label, **style)
                 (line,) = self.ax_.plot(x, values[:, j], **kwargs)
                 self.lines_[model].append(line)
+            self.bands_[model] = []
+            if self.intervals and model in self.intervals and not is_limit:
+                low, high = (
+                    np.asarray(end, dtype=float).reshape(len(x), len(ks))
+                    for end in self.intervals[model]
+                )
+                for j in range(len(ks)):
+                    band = self.ax_.fill_between(
+                        x, low[:, j], high[:, j], color=style["color"], alpha=0.15, linewidth=0
+                    )
+                    self.bands_[model].append(band)
 
         if self.metric == "log_loss":
             ylabel = "log-loss (lower is better)"
@@ -540,8 +560,11 @@ class MemorySweepDisplay:
                     f"{sorted(results['k'].unique().tolist())}."
                 )
             frame = results[results["k"].isin(ks)]
-            frame = frame.groupby(["memory_influence", "model", "k"], sort=False)[metric].mean()
-            table = frame.unstack(["model", "k"])
+            grouped = frame.groupby(["memory_influence", "model", "k"], sort=False)
+            table = grouped[metric].mean().unstack(["model", "k"])
+            # The 95% intervals of memory_sweep, drawn as bands where the results have them.
+            bounds = [c for c in ("top_k_low", "top_k_high") if c in results]
+            ends = [grouped[c].mean().unstack(["model", "k"]).sort_index() for c in bounds]
         table = table.sort_index()
         all_models = list(pd.unique(results["model"]))
         if models is None:
@@ -550,18 +573,23 @@ class MemorySweepDisplay:
             unknown = [m for m in models if m not in all_models]
             if unknown:
                 raise ValueError(f"models {unknown} are not in the results: {all_models}.")
-        scores = {}
+        scores, intervals = {}, {}
         for model in models:
             if ks is None:
                 scores[model] = table[model].to_numpy()[:, None]
             else:
                 scores[model] = np.column_stack([table[(model, kk)].to_numpy() for kk in ks])
+                if len(ends) == 2:
+                    intervals[model] = tuple(
+                        np.column_stack([end[(model, kk)].to_numpy() for kk in ks]) for end in ends
+                    )
         display = cls(
             memory_influences=table.index.to_numpy(dtype=float),
             scores=scores,
             ks=ks,
             metric=metric,
             limit_name=limit_name,
+            intervals=intervals or None,
         )
         return display.plot(ax=ax, limit_kwargs=limit_kwargs, legend=legend, despine=despine)
 

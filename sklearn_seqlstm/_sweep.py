@@ -25,7 +25,8 @@ from ._markov import MarkovChainClassifier
 from ._oracle import BayesOracleClassifier
 from ._progress import progress_bar
 from ._sampler import MarkovMemorySampler
-from ._scoring import _log_loss, top_k_accuracy
+from ._scoring import _log_loss, _true_event_ranks, top_k_accuracy
+from ._uncertainty import bootstrap_interval
 
 __all__ = ["memory_sweep", "transition_recovery"]
 
@@ -33,7 +34,16 @@ __all__ = ["memory_sweep", "transition_recovery"]
 BAYES_LIMIT = "Bayes limit"
 
 #: Columns of the frame returned by :func:`memory_sweep`, in order.
-SWEEP_COLUMNS = ["memory_influence", "model", "k", "top_k_accuracy", "log_loss", "fit_seconds"]
+SWEEP_COLUMNS = [
+    "memory_influence",
+    "model",
+    "k",
+    "top_k_accuracy",
+    "top_k_low",
+    "top_k_high",
+    "log_loss",
+    "fit_seconds",
+]
 
 _DEFAULT_MEMORY_INFLUENCES = tuple(i / 10 for i in range(11))
 
@@ -141,8 +151,10 @@ def memory_sweep(
         One row per (memory influence, model, k), in grid, model and ``ks``
         order, with the columns ``memory_influence`` (float), ``model`` (str),
         ``k`` (int), ``top_k_accuracy`` (float, on the test chains),
-        ``log_loss`` (float, mean negative log-probability of the true next
-        event on the test chains; the same for every k of a model and ``m``) and
+        ``top_k_low`` and ``top_k_high`` (its 95% interval, by a bootstrap over
+        the test chains: see :func:`bootstrap_interval`), ``log_loss`` (float,
+        mean negative log-probability of the true next event on the test
+        chains; the same for every k of a model and ``m``) and
         ``fit_seconds`` (float, wall time of ``fit``; the same for every k).
 
     fitted : dict of (float, str) to estimator
@@ -171,8 +183,9 @@ def memory_sweep(
     ...     memory_influences=[0.0, 1.0], ks=[1, 3],
     ...     n_train_sequences=100, n_test_sequences=100, random_state=0,
     ... )
-    >>> results.columns.tolist()
-    ['memory_influence', 'model', 'k', 'top_k_accuracy', 'log_loss', 'fit_seconds']
+    >>> results.columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['memory_influence', 'model', 'k', 'top_k_accuracy', 'top_k_low', 'top_k_high',
+     'log_loss', 'fit_seconds']
     >>> len(results)  # 2 memory influences x 2 models x 2 ks
     8
     >>> results["model"].unique().tolist()
@@ -205,7 +218,7 @@ def memory_sweep(
                 .set_params(random_state=train_seed)
                 .make_dataset(n_train_sequences, length)
             )
-            X_test, y_test, _ = (
+            X_test, y_test, test_chains = (
                 clone(process)
                 .set_params(random_state=test_seed)
                 .make_dataset(n_test_sequences, length)
@@ -219,7 +232,9 @@ def memory_sweep(
                 start = time.perf_counter()
                 model.fit(X_train, y_train)
                 fit_seconds = time.perf_counter() - start
-                rows.extend(_score(model, X_test, y_test, ks, m, name, fit_seconds))
+                rows.extend(
+                    _score(model, X_test, y_test, test_chains, ks, m, name, fit_seconds, test_seed)
+                )
                 if return_estimators:
                     fitted[m, name] = model
                 bar.update(1)
@@ -231,6 +246,8 @@ def memory_sweep(
             "model": object,
             "k": np.int64,
             "top_k_accuracy": float,
+            "top_k_low": float,
+            "top_k_high": float,
             "log_loss": float,
             "fit_seconds": float,
         }
@@ -240,15 +257,19 @@ def memory_sweep(
     return results
 
 
-def _score(model, X, y, ks, m, name, fit_seconds):
+def _score(model, X, y, chains, ks, m, name, fit_seconds, seed):
     """Rows of the sweep's results for one fitted model: one per k."""
     proba = model.predict_proba(X)
     classes = model.classes_
     log_loss = _log_loss(y, proba, classes=classes, eps=_LOG_LOSS_EPS)
-    return [
-        (m, name, k, top_k_accuracy(y, proba, classes=classes, k=k), log_loss, fit_seconds)
-        for k in ks
-    ]
+    ranks, _ = _true_event_ranks(y, proba, classes)
+    rows = []
+    for k in ks:
+        # The same resamples of chains for every model, as the seed is the same.
+        interval = bootstrap_interval(ranks <= k, chains, random_state=seed)
+        accuracy = top_k_accuracy(y, proba, classes=classes, k=k)
+        rows.append((m, name, k, accuracy, interval.low, interval.high, log_loss, fit_seconds))
+    return rows
 
 
 def _default_estimators(seed):

@@ -248,13 +248,32 @@ def test_memory_sweep_scores_with_the_public_scorers_unseen_labels_included():
         3, 5
     )
     model = MarkovChainClassifier(alpha=0.0).fit(X_train, y_train)
-    X, y, _ = MarkovMemorySampler(memory_influence=0.3, random_state=2).make_dataset(50, 10)
+    X, y, chains = MarkovMemorySampler(memory_influence=0.3, random_state=2).make_dataset(50, 10)
     assert not set(y) <= set(model.classes_)
-    rows = _score(model, X, y, [1, 2, 3], 0.3, "m", 0.0)
-    for _, _, k, accuracy, log_loss, _ in rows:
+    rows = _score(model, X, y, chains, [1, 2, 3], 0.3, "m", 0.0, 0)
+    for _, _, k, accuracy, low, high, log_loss, _ in rows:
         assert accuracy == pytest.approx(top_k_scorer(k)(model, X, y))
+        assert low <= accuracy <= high
         assert log_loss == pytest.approx(-neg_log_loss_scorer()(model, X, y))
-    assert math.isfinite(rows[0][4]) and rows[0][4] > 1
+    assert math.isfinite(rows[0][6]) and rows[0][6] > 1
+
+
+def test_memory_sweep_intervals_are_drawn_as_bands():
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    from sklearn_seqlstm import MemorySweepDisplay
+
+    results = memory_sweep(CHEAP, memory_influences=[0.0, 0.5], ks=[1, 3], **SMALL)
+    assert (results["top_k_low"] <= results["top_k_accuracy"]).all()
+    assert (results["top_k_accuracy"] <= results["top_k_high"]).all()
+    # 60 test chains: the intervals are not points.
+    assert (results["top_k_high"] - results["top_k_low"]).max() > 0.01
+    display = MemorySweepDisplay.from_sweep(results, k=[1, 3])
+    model = next(name for name in display.lines_ if name != "Bayes limit")
+    assert len(display.bands_[model]) == 2  # one band per k
+    assert display.bands_["Bayes limit"] == []  # the limit is its own band
+    plt.close("all")
 
 
 def test_memory_sweep_progress_bar(capsys):
