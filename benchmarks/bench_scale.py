@@ -9,11 +9,33 @@ The script prints the time and the peak memory (RSS) after each stage, and the
 time per epoch. Goal: one epoch in at most 2 minutes on 2 cores, peak memory
 within a few GB.
 
-Run: python benchmarks/bench_scale.py [--n-sequences 50000] [--epochs 1] [--threads 1]
+Two variants of the same log (the same sequences of the same events):
+
+- ``plain``: the events only, as above;
+- ``attributed``: every event also has a timestamp (each sequence starts on some day
+  of 2024, then one event every few seconds to hours), a categorical attribute
+  ``agent`` with 50 values and a numeric attribute ``amount``. The CSV is read back
+  with the timestamps parsed, the samples come from
+  ``samples_from_log(..., time_col="timestamp", event_attributes=["agent", "amount"])``
+  (AttributedHistories), and the LSTM uses the time features and both attributes
+  (its defaults). Goal: at most 1.5 times the plain variant's time per epoch and
+  peak memory.
+
+By default both variants run, one after the other, each in a fresh Python process
+(peak RSS is per process and never goes down), and a last table puts them side by
+side with the machine's load average (the figures are wall times: a busy machine
+slows both).
+
+Run: python benchmarks/bench_scale.py [--n-sequences 50000 | --events N] [--epochs 1]
+     [--threads 1] [--variant plain|attributed]
 """
 
 import argparse
+import json
+import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,20 +45,34 @@ import pandas as pd
 
 from sklearn_seqlstm import MarkovMemorySampler, NextEventClassifier, samples_from_log
 
+VARIANTS = ("plain", "attributed")
+MEAN_LENGTH = 120  # of sequence lengths drawn uniformly in 60..180
+RESULT = "RESULT "  # prefix of the line a variant's process reports its figures on
+
 
 def peak_rss_gb():
     # ru_maxrss is in kilobytes on Linux.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-sequences", type=int, default=50_000)
-    parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (num_threads)")
-    parser.add_argument("--batch-size", type=int, default=64)
-    args = parser.parse_args()
+def add_attributes(log):
+    """A timestamp, a categorical ``agent`` (50 values) and a numeric ``amount`` per event."""
+    rng = np.random.default_rng(1)
+    n_sequences = int(log["sequence_id"].max()) + 1
+    start = pd.Timestamp("2024-01-01") + pd.to_timedelta(
+        rng.integers(0, 366 * 86_400, n_sequences), unit="s"
+    )
+    log = log.sort_values(["sequence_id", "position"], ignore_index=True)
+    gaps = pd.Series(np.exp(rng.uniform(np.log(5), np.log(20_000), len(log))).round())
+    seconds = gaps.groupby(log["sequence_id"]).cumsum().to_numpy()
+    log["timestamp"] = start[log["sequence_id"].to_numpy()] + pd.to_timedelta(seconds, unit="s")
+    agents = np.array([f"agent_{i:02d}" for i in range(50)])
+    log["agent"] = agents[rng.integers(0, 50, len(log))]
+    log["amount"] = rng.lognormal(3.0, 1.0, len(log)).round(2)
+    return log
 
+
+def run_variant(args, variant):
     stages = []
     # torch imports its compiler stack when the first optimizer is built (about 5 s,
     # once per process); a tiny fit first keeps that out of the figures below.
@@ -45,14 +81,17 @@ def main():
     def stage(name, start):
         seconds = time.perf_counter() - start
         stages.append((name, seconds))
-        print(f"{name:<44} {seconds:8.1f} s   peak RSS {peak_rss_gb():5.2f} GB", flush=True)
+        print(f"{name:<46} {seconds:8.1f} s   peak RSS {peak_rss_gb():5.2f} GB", flush=True)
 
+    print(f"--- variant: {variant} ---", flush=True)
     start = time.perf_counter()
     events = [f"model_{i:03d}" for i in range(160)]
     sampler = MarkovMemorySampler(
         events=events, transitions={}, memory_influence=0.5, random_state=0
     )
     log = sampler.sample_frame(args.n_sequences, (60, 180))
+    if variant == "attributed":
+        log = add_attributes(log)
     stage(f"sample the log ({len(log):,} events)", start)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "events.csv"
@@ -60,12 +99,18 @@ def main():
         del log
 
         start = time.perf_counter()
-        log = pd.read_csv(path)
+        if variant == "attributed":
+            log = pd.read_csv(path, parse_dates=["timestamp"])
+        else:
+            log = pd.read_csv(path)
         stage(f"load {path.name} ({path.stat().st_size / 1e6:.0f} MB)", start)
 
     start = time.perf_counter()
+    extra = {}
+    if variant == "attributed":
+        extra = {"time_col": "timestamp", "event_attributes": ["agent", "amount"]}
     X, y, groups = samples_from_log(
-        log, sequence_col="sequence_id", order_col="position", event_col="event"
+        log, sequence_col="sequence_id", order_col="position", event_col="event", **extra
     )
     stage(f"log -> {len(y):,} samples ({type(X).__name__})", start)
 
@@ -91,7 +136,81 @@ def main():
     print(f"train loss per epoch: {np.round(model.net_.history[:, 'train_loss'], 4).tolist()}")
     print(f"peak RSS: {peak_rss_gb():.2f} GB")
     goal = max(epoch_seconds) <= 120
-    print(f"goal, one epoch in at most 2 minutes: {'PASS' if goal else 'FAIL'}")
+    print(f"goal, one epoch in at most 2 minutes: {'PASS' if goal else 'FAIL'}", flush=True)
+    result = {
+        "variant": variant,
+        "events": n_events,
+        "epoch_s": float(np.mean(epoch_seconds)),
+        "preprocessing_s": fit_seconds - sum(epoch_seconds),
+        "samples_s": dict(stages)[f"log -> {len(y):,} samples ({type(X).__name__})"],
+        "peak_rss_gb": peak_rss_gb(),
+    }
+    print(RESULT + json.dumps(result), flush=True)
+
+
+def side_by_side(args, argv):
+    """Each variant in its own process, one after the other; then the comparison."""
+    results = {}
+    load_before = os.getloadavg()
+    for variant in VARIANTS:
+        command = [sys.executable, __file__, *argv, "--variant", variant]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        for line in process.stdout:
+            if line.startswith(RESULT):
+                results[variant] = json.loads(line[len(RESULT) :])
+            else:
+                print(line, end="", flush=True)
+        if process.wait() != 0:
+            sys.exit(f"The {variant} variant failed (exit status {process.returncode}).")
+        print()
+    load_after = os.getloadavg()
+    plain, attributed = results["plain"], results["attributed"]
+    print(f"=== side by side, {plain['events']:,} events, {args.epochs} epoch(s) ===")
+    print(f"{'':<36} {'plain':>10} {'attributed':>11} {'ratio':>7}")
+    rows = [
+        ("log -> samples (s)", "samples_s"),
+        ("fit preprocessing (s)", "preprocessing_s"),
+        ("time per epoch (s)", "epoch_s"),
+        ("peak RSS (GB)", "peak_rss_gb"),
+    ]
+    for name, key in rows:
+        ratio = attributed[key] / plain[key] if plain[key] > 0 else float("nan")
+        print(f"{name:<36} {plain[key]:>10.2f} {attributed[key]:>11.2f} {ratio:>6.2f}x")
+    print(
+        "load average (1, 5, 15 min) before: "
+        + ", ".join(f"{v:.2f}" for v in load_before)
+        + "; after: "
+        + ", ".join(f"{v:.2f}" for v in load_after)
+        + f" on {os.cpu_count()} cores (a shared machine: other jobs slow both variants)"
+    )
+    for name, key in [("time per epoch", "epoch_s"), ("peak memory", "peak_rss_gb")]:
+        ok = attributed[key] <= 1.5 * plain[key]
+        print(f"goal, attributed {name} at most 1.5x plain: {'PASS' if ok else 'FAIL'}")
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-sequences", type=int, default=50_000)
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=None,
+        help=f"about this many events: sets --n-sequences to events / {MEAN_LENGTH}",
+    )
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (num_threads)")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument(
+        "--variant", choices=VARIANTS, default=None, help="run one variant only (default: both)"
+    )
+    args = parser.parse_args(argv)
+    if args.events is not None:
+        args.n_sequences = max(1, round(args.events / MEAN_LENGTH))
+    if args.variant is None:
+        side_by_side(args, argv)
+    else:
+        run_variant(args, args.variant)
 
 
 if __name__ == "__main__":
