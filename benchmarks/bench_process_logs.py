@@ -49,6 +49,7 @@ from sklearn_seqlstm import (
     MarkovChainClassifier,
     NextEventClassifier,
     SequenceFeaturizer,
+    bootstrap_interval,
     samples_from_log,
 )
 
@@ -132,21 +133,6 @@ def logistic(**featurizer_params):
     )
 
 
-def per_case(correct, groups, cases):
-    """Correct predictions and prefixes of each test case, in the order of ``cases``."""
-    codes = pd.Index(cases).get_indexer(groups)
-    n_cases = len(cases)
-    return (
-        np.bincount(codes, weights=correct, minlength=n_cases),
-        np.bincount(codes, minlength=n_cases).astype(float),
-    )
-
-
-def interval(values):
-    low, high = np.percentile(values, [2.5, 97.5])
-    return low, high
-
-
 def run_log(key, seeds, rng_seed, context):
     prefix, title, attributes, opener = LOGS[key]
     train_log, test_log = load(prefix)
@@ -163,10 +149,14 @@ def run_log(key, seeds, rng_seed, context):
         f"({len(plain[0].y):,} samples), {len(cases):,} test cases ({len(test.y):,} test "
         f"prefixes, end of case included); attributes {attributes} ==="
     )
-    # Bootstrap over test cases: the same resamples for every row, so differences pair.
-    draws = np.random.default_rng(rng_seed).integers(0, len(cases), (N_BOOTSTRAP, len(cases)))
+    rows = []  # (name, seed, accuracy, fit seconds, correct per test sample)
 
-    rows = []  # (name, seed, accuracy, fit seconds, correct per case, prefixes per case)
+    def interval(correct):
+        """Bootstrap over test cases; one seed, so every row (and difference) gets the same
+        resamples of cases."""
+        return bootstrap_interval(
+            correct, test.groups, n_resamples=N_BOOTSTRAP, random_state=rng_seed
+        )
 
     def evaluate(name, model, data, seed=None):
         (train, test_) = data
@@ -174,8 +164,9 @@ def run_log(key, seeds, rng_seed, context):
         model.fit(train.X, train.y)
         seconds = time.perf_counter() - start
         correct = (np.asarray(model.predict(test_.X)) == test_.y).astype(float)
-        hits, counts = per_case(correct, test_.groups, cases)
-        rows.append((name, seed, correct.mean(), seconds, hits, counts))
+        # Every variant cuts the same test prefixes, in the same order.
+        assert np.array_equal(test_.groups, test.groups)
+        rows.append((name, seed, correct.mean(), seconds, correct))
         shown = name if seed is None else f"{name} (seed {seed})"
         epochs = f", {len(model.net_.history)} epochs" if hasattr(model, "net_") else ""
         print(
@@ -225,13 +216,9 @@ def run_log(key, seeds, rng_seed, context):
                 )
 
     def pooled(name):
-        """Accuracy, per-case hits and counts of a row, averaged over its seeds."""
+        """The fits of a row, and its correctness per test sample averaged over its seeds."""
         chosen = [row for row in rows if row[0] == name]
-        hits = np.mean([row[4] for row in chosen], axis=0)
-        return chosen, hits, chosen[0][5]
-
-    def boot(hits, counts):
-        return hits[draws].sum(axis=1) / counts[draws].sum(axis=1)
+        return chosen, np.mean([row[4] for row in chosen], axis=0)
 
     names = list(dict.fromkeys(row[0] for row in rows))
     reference = REFERENCE[key]
@@ -240,9 +227,8 @@ def run_log(key, seeds, rng_seed, context):
         f"{'README':>6}  per seed"
     )
     for name in names:
-        chosen, hits, counts = pooled(name)
-        accuracy = hits.sum() / counts.sum()
-        low, high = interval(boot(hits, counts))
+        chosen, correct = pooled(name)
+        accuracy, low, high, _ = interval(correct)
         seconds = np.mean([row[3] for row in chosen])
         ref = f"{reference[name]:.3f}" if name in reference else "-"
         seeds_text = (
@@ -256,24 +242,19 @@ def run_log(key, seeds, rng_seed, context):
         print(f"{'logistic + time + attributes':<30} not available ({unavailable})")
 
     markov = [f"Markov order {order}" for order in (1, 2, 3)]
-    best = max(markov, key=lambda name: pooled(name)[1].sum())
-    _, best_hits, counts = pooled(best)
-    _, lstm_hits, _ = pooled("LSTM + time + attributes")
-    lstm_accuracy = lstm_hits.sum() / counts.sum()
-    difference = lstm_accuracy - best_hits.sum() / counts.sum()
-    low, high = interval(boot(lstm_hits, counts) - boot(best_hits, counts))
+    best = max(markov, key=lambda name: pooled(name)[1].mean())
+    _, best_correct = pooled(best)
+    _, lstm_correct = pooled("LSTM + time + attributes")
+    lstm_accuracy = lstm_correct.mean()
+    difference, low, high, _ = interval(lstm_correct - best_correct)
     print(
         f"\nLSTM + time + attributes (mean of {len(seeds)} seed(s)) - {best} (best Markov): "
         f"{difference:+.4f}, 95% interval [{low:+.4f}, {high:+.4f}]"
     )
     for seed in seeds:
-        hits = next(r[4] for r in rows if r[0] == "LSTM + time + attributes" and r[1] == seed)
-        d = boot(hits, counts) - boot(best_hits, counts)
-        lo, hi = interval(d)
-        print(
-            f"  seed {seed}: {(hits.sum() - best_hits.sum()) / counts.sum():+.4f}, "
-            f"95% interval [{lo:+.4f}, {hi:+.4f}]"
-        )
+        correct = next(r[4] for r in rows if r[0] == "LSTM + time + attributes" and r[1] == seed)
+        d, lo, hi, _ = interval(correct - best_correct)
+        print(f"  seed {seed}: {d:+.4f}, 95% interval [{lo:+.4f}, {hi:+.4f}]")
     verdicts = [("at least 1 point above the best Markov chain", difference >= 0.01)]
     if key == "helpdesk":
         verdicts.insert(0, (f"accuracy >= {TARGET_HELPDESK}", lstm_accuracy >= TARGET_HELPDESK))

@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._recommend import RecommendMixin
 from ._scoring import check_weights
 
-__all__ = ["HistoryClassifierMixin", "check_plain_model", "restore_on_failure"]
+__all__ = ["HistoryClassifierMixin", "restore_on_failure"]
 
 
 def restore_on_failure(fit):
@@ -36,30 +36,6 @@ def restore_on_failure(fit):
             raise
 
     return wrapper
-
-
-def check_plain_model(estimator, feature):
-    """Raise a ValueError when ``estimator`` was fitted with time or attributes.
-
-    Streams and the ONNX export know the plain network only (token ids in, next
-    event out); a model that also reads times or attributes (its step encoder
-    ``_steps`` is set, see :mod:`._steps`) would silently lose them.
-
-    Parameters
-    ----------
-    estimator : estimator
-        A fitted estimator; those without ``_steps`` are plain.
-    feature : str
-        What was asked, for the message, for example ``"stream()"``.
-    """
-    if getattr(estimator, "_steps", None) is not None:
-        used = ["time"] if estimator.time_kind_ else []
-        used += [*estimator.event_attributes_, *estimator.sequence_attributes_]
-        raise ValueError(
-            f"{type(estimator).__name__}.{feature} is not supported yet for models fitted "
-            f"with time or attributes (this one uses {', '.join(map(repr, used))}); "
-            "predict_proba and recommend on AttributedHistories are."
-        )
 
 
 class HistoryClassifierMixin(RecommendMixin, ClassifierMixin):

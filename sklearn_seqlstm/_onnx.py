@@ -16,6 +16,14 @@ The graph takes a batch of token ids and returns the next-event probabilities:
 
 The vocabulary, the classes and the reserved tokens are written beside the
 graph as JSON (``model.onnx`` -> ``model.onnx.json``), with each value's type.
+
+A model fitted with times or attributes (:class:`AttributedHistories`) reads a
+step table row at each step (see :mod:`._steps`); its graph takes, beside
+``tokens`` and ``lengths``, the rows' categorical codes ``cats`` (int64,
+(batch, length, n_categorical)) and numeric features ``nums`` (float32,
+(batch, length, n_numeric)), each present when the model has such columns.
+``encode_for_onnx`` builds them; the JSON names the columns and holds the
+encoders (categories, scalers, time statistics).
 """
 
 import json
@@ -42,14 +50,21 @@ class _ServingModule(nn.Module):
     stream (:func:`read_out`).
     """
 
-    def __init__(self, module, n_classes):
+    def __init__(self, module, n_classes, has_cats=False, has_nums=False):
         super().__init__()
         self.module = module
         self.n_classes = n_classes
+        self.has_cats, self.has_nums = has_cats, has_nums
 
-    def forward(self, tokens, lengths):
+    def forward(self, tokens, lengths, *steps):
         module = self.module
-        hidden, _ = module.lstm(module.embedding(tokens))
+        if self.has_cats or self.has_nums:  # the step table's columns, cats first
+            cats = steps[0] if self.has_cats else None
+            nums = steps[-1] if self.has_nums else None
+            inputs = module.embed(tokens, cats, nums)
+        else:
+            inputs = module.embedding(tokens)
+        hidden, _ = module.lstm(inputs)
         last = (lengths - 1).view(-1, 1, 1).expand(-1, 1, hidden.size(-1))
         hidden = torch.gather(hidden, 1, last).squeeze(1)
         if module.copies:
@@ -77,8 +92,19 @@ def export_onnx(estimator, path, *, overwrite=False):
             "device='cpu') first."
         )
     module.eval()
-    serving = _ServingModule(module, len(estimator.classes_)).eval()
+    steps = estimator._steps
+    n_cat = 0 if steps is None else len(steps.cat_cardinalities)
+    n_num = 0 if steps is None else steps.n_numeric
+    serving = _ServingModule(module, len(estimator.classes_), n_cat > 0, n_num > 0).eval()
     example = (torch.tensor([[START, PAD], [START, UNKNOWN]]), torch.tensor([1, 2]))
+    names = ["tokens", "lengths"]
+    if n_cat:
+        example += (torch.zeros((2, 2, n_cat), dtype=torch.int64),)
+        names.append("cats")
+    if n_num:
+        example += (torch.zeros((2, 2, n_num), dtype=torch.float32),)
+        names.append("nums")
+    axes = {name: {0: "batch", 1: "length"} for name in names if name != "lengths"}
 
     def write_graph(temporary):
         with warnings.catch_warnings():
@@ -92,13 +118,9 @@ def export_onnx(estimator, path, *, overwrite=False):
                 serving,
                 example,
                 str(temporary),
-                input_names=["tokens", "lengths"],
+                input_names=names,
                 output_names=["proba"],
-                dynamic_axes={
-                    "tokens": {0: "batch", 1: "length"},
-                    "lengths": {0: "batch"},
-                    "proba": {0: "batch"},
-                },
+                dynamic_axes={**axes, "lengths": {0: "batch"}, "proba": {0: "batch"}},
                 opset_version=_OPSET,
                 dynamo=False,
             )
@@ -116,10 +138,75 @@ def export_onnx(estimator, path, *, overwrite=False):
         },
         "output": "proba: float32 (batch, n_classes), columns in the order of 'classes'",
     }
+    if steps is not None:
+        vocabulary["inputs"].update(_step_inputs(steps, n_cat, n_num))
+        vocabulary["step_encoding"] = _step_encoding(steps)
     write_atomically(path, write_graph)
     text = json.dumps(vocabulary, indent=1)
     write_atomically(vocabulary_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return Path(path)
+
+
+def _step_inputs(steps, n_cat, n_num):
+    """The contract of the ``cats`` and ``nums`` inputs of an attributed model."""
+    inputs = {}
+    if n_cat:
+        inputs["cats"] = (
+            "int64 (batch, length, n_categorical): the code of each categorical attribute "
+            "at each step, aligned with 'tokens', columns as in step_encoding.cats_columns; "
+            "0 on the marker steps (for event attributes) and the padding"
+        )
+    if n_num:
+        inputs["nums"] = (
+            "float32 (batch, length, n_numeric): the numeric features of each step, "
+            "aligned with 'tokens', columns as in step_encoding.nums_columns; 0 on the "
+            "marker steps (but for the context) and the padding"
+        )
+    return inputs
+
+
+def _step_encoding(steps):
+    """The encoders of an attributed model, for a server that encodes steps itself."""
+    from ._serializers import _dump_steps
+
+    cats_columns, nums_columns = [], []
+    for name, encoding in steps.encodings.items():
+        if encoding["kind"] == "categorical":
+            cats_columns.append(name)
+        else:
+            nums_columns += [f"{name} (standardised, 0 when missing)", f"{name} missing (0 or 1)"]
+    if steps.time_kind is not None:
+        nums_columns += [
+            "time: log1p(seconds since the previous event), standardised with time_mean[0], "
+            "time_std[0]",
+            "time: log1p(seconds since the sequence's first event), standardised with "
+            "time_mean[1], time_std[1]",
+        ]
+        if steps.time_kind == "datetime":
+            nums_columns += [
+                "sin(2 pi hour / 24)",
+                "cos(2 pi hour / 24)",
+                "sin(2 pi weekday / 7)",
+                "cos(2 pi weekday / 7)",
+            ]
+    return {
+        "how": (
+            "Use NextEventClassifier.encode_for_onnx(X) to build every input. By hand: a "
+            "history is [marker step, event steps...]; a categorical value has code "
+            "3 + its index in 'categories', 1 when unseen in fit, 2 when missing, 0 for "
+            "no value; a numeric value is (value - mean) / std, 0 with the missing "
+            "indicator 1 when missing; event attributes and time features are 0 on the "
+            "marker step; sequence attributes enter every step (sequence_context "
+            "'every_step') or the marker step only ('first_step'); hour and weekday are "
+            "in UTC, weekday 0 on Mondays (1970-01-01, a Thursday, is 3). With max_history "
+            "and a longer history, the marker is TRUNCATED and the last max_history event "
+            "steps follow, their gaps those of the whole history. 'encodings' are in the "
+            "order of event_attributes, then sequence_attributes."
+        ),
+        "cats_columns": cats_columns,
+        "nums_columns": nums_columns,
+        **_dump_steps(steps),
+    }
 
 
 class OnnxExportMixin:
@@ -129,9 +216,13 @@ class OnnxExportMixin:
         """Export the trained network to ONNX, the copy-from-history read-out included.
 
         The graph maps token ids to probabilities; the vocabulary that turns
-        events into token ids is written beside it as ``<path>.json``. See the
-        user guide ("Using a trained model") for the input contract. Needs the
-        ``onnx`` package: ``pip install "sklearn-seqlstm[onnx]"``.
+        events into token ids is written beside it as ``<path>.json``. The graph
+        of a model fitted with times or attributes also takes each step's
+        categorical codes (``cats``) and numeric features (``nums``), whose
+        columns and encoders the JSON describes; :meth:`encode_for_onnx`
+        builds every input. See the user guide ("Using a trained model") for
+        the input contract. Needs the ``onnx`` package: ``pip install
+        "sklearn-seqlstm[onnx]"``.
 
         Parameters
         ----------
@@ -147,11 +238,7 @@ class OnnxExportMixin:
         """
         from sklearn.utils.validation import check_is_fitted
 
-        from ._base import check_plain_model
-
         check_is_fitted(self)
-        # The graph's inputs are token ids only: no times or attributes.
-        check_plain_model(self, "to_onnx()")
         try:
             import onnx  # noqa: F401  (torch's exporter needs it)
         except ImportError:
@@ -161,24 +248,65 @@ class OnnxExportMixin:
         return export_onnx(self, path, overwrite=overwrite)
 
     def encode_for_onnx(self, X):
-        """The ``tokens`` and ``lengths`` inputs of the exported graph for histories ``X``.
+        """The inputs of the exported graph for histories ``X``.
 
         Parameters
         ----------
         X : list of sequences of events, pandas Series, or 2-D array-like
+            The histories; for a model fitted with times or attributes, in the
+            form of fit (:class:`AttributedHistories` or its DataFrame).
 
         Returns
         -------
         tokens : ndarray of int64, shape (n_samples, max_length)
         lengths : ndarray of int64, shape (n_samples,)
+            For a plain model, the pair ``(tokens, lengths)``.
+        inputs : dict of str to ndarray
+            For a model fitted with times or attributes, every input of its
+            graph by name: ``"tokens"``, ``"lengths"``, and ``"cats"`` (int64,
+            (n_samples, max_length, n_categorical)) and ``"nums"`` (float32,
+            (n_samples, max_length, n_numeric)) when the model has such columns;
+            ready for ``session.run(None, inputs)``.
         """
         import numpy as np
 
         from ._histories import check_histories
 
-        encoded = self._encode(check_histories(X, estimator=self, reset=False))
+        histories = check_histories(X, estimator=self, reset=False)
+        if self._steps is not None:
+            return self._encode_steps_for_onnx(histories)
+        encoded = self._encode(histories)
         lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
         tokens = np.full((len(encoded), int(lengths.max())), PAD, dtype=np.int64)
         for row, history in enumerate(encoded):
             tokens[row, : len(history)] = history
         return tokens, lengths
+
+    def _encode_steps_for_onnx(self, histories):
+        """The graph inputs of attributed histories: rows of their step table, padded."""
+        import numpy as np
+
+        self._check_same_input(histories)
+        table, _ = self._steps.transform(histories, self._event_ids)
+        limit = self.max_history
+        rows = [
+            np.array(table.window(s, n, n if limit is None else limit), dtype=np.int64)
+            for s, n in zip(
+                histories.sequence_index.tolist(), histories.lengths.tolist(), strict=True
+            )
+        ]
+        lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+        width = int(lengths.max())
+        tokens = np.full((len(rows), width), PAD, dtype=np.int64)
+        cats = np.zeros((len(rows), width, table.cats.shape[1]), dtype=np.int64)
+        nums = np.zeros((len(rows), width, table.nums.shape[1]), dtype=np.float32)
+        for i, steps in enumerate(rows):
+            tokens[i, : len(steps)] = table.tokens[steps]
+            cats[i, : len(steps)] = table.cats[steps]
+            nums[i, : len(steps)] = table.nums[steps]
+        inputs = {"tokens": tokens, "lengths": lengths}
+        if cats.shape[-1]:
+            inputs["cats"] = cats
+        if nums.shape[-1]:
+            inputs["nums"] = nums
+        return inputs

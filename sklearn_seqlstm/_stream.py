@@ -16,16 +16,29 @@ events behind a TRUNCATED marker, a window whose LSTM state cannot be updated
 one event at a time (the oldest event drops out). Once the history is longer
 than the window, the stream re-runs the window: O(max_history) per event, a
 constant that does not grow with the history, and exact.
+
+A model fitted with times or attributes (:class:`AttributedHistories`) reads
+more than the event at each step. Its stream is given the sequence's context
+once (``clf.stream(context={...})``) and each event's time and attributes with
+the event (``push(event, time=..., attributes={...})``); one step is encoded by
+``StepEncoder.encode_step``, the code of ``fit`` and ``predict_proba`` laid out
+for one row, and the stream keeps the first and previous times for the gap
+features.
 """
 
+import datetime
 import hashlib
+import json
 import weakref
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
+from ._attributed import _seconds
 from ._histories import _hashable
 from ._missing import is_missing
 from ._module import START, TRUNCATED, UNKNOWN
@@ -108,6 +121,8 @@ class _StepWeights:
             return tensor.detach().cpu().numpy().astype(np.float64)
 
         self.embedding = array(module.embedding.weight)
+        # One table per categorical step attribute, in the order of the codes' columns.
+        self.attribute_embeddings = [array(e.weight) for e in module.attribute_embeddings]
         lstm = module.lstm
         self.layers = [
             (
@@ -118,6 +133,7 @@ class _StepWeights:
             for k in range(lstm.num_layers)
         ]
         self.hidden_size = lstm.hidden_size
+        self.input_size = lstm.input_size
         self.output = (array(module.output.weight), array(module.output.bias))
         self.copies = module.copies
         if self.copies:
@@ -134,9 +150,26 @@ class _StepWeights:
             self.token_class[token] = class_index.get(event, -1)
         self.n_classes = len(class_index)
 
-    def step(self, token, h, c):
-        """The LSTM state after ``token`` from state (h, c), each (num_layers, hidden)."""
+    def input(self, token, cats=None, nums=None):
+        """The LSTM input of one step, as ``LSTMNextEventModule.embed``.
+
+        ``cats`` (int codes) and ``nums`` (float32 features) are a row of the
+        step table of a model fitted with times or attributes; None for a plain
+        model, whose input is the event's embedding.
+        """
         x = self.embedding[token]
+        if cats is None:
+            return x
+        parts = [x]
+        parts += [
+            table[code]
+            for table, code in zip(self.attribute_embeddings, cats.tolist(), strict=True)
+        ]
+        parts.append(nums.astype(np.float64))
+        return np.concatenate(parts)
+
+    def step(self, x, h, c):
+        """The LSTM state after input ``x`` from state (h, c), each (num_layers, hidden)."""
         n = self.hidden_size
         h, c = h.copy(), c.copy()
         for k, (w_ih, w_hh, bias) in enumerate(self.layers):
@@ -189,9 +222,14 @@ class HistoryStream:
 
     Made by :meth:`NextEventClassifier.stream`; not built directly. Each
     :meth:`push` costs one LSTM step, whatever the length of the history, and
-    :meth:`predict_proba` gives what ``clf.predict_proba([history])[0]`` gives
-    for the events pushed so far, to within 1e-6 (the stream computes in
+    :meth:`predict_proba` gives what ``clf.predict_proba`` gives on the whole
+    history of the events pushed so far, to within 1e-6 (the stream computes in
     float64 numpy, the classifier in float32 torch).
+
+    For a model fitted with times or attributes (:class:`AttributedHistories`),
+    the stream holds the sequence's context (its sequence attributes, given to
+    :meth:`NextEventClassifier.stream`), and each event is pushed with its time
+    and event attributes: ``push(event, time=..., attributes={...})``.
 
     With ``max_history`` set, a history longer than the window re-runs the
     window at each event: O(max_history) work, exact, and still independent of
@@ -207,27 +245,45 @@ class HistoryStream:
         Number of events pushed since the start (or the last :meth:`reset`).
     """
 
-    def __init__(self, estimator, history=()):
-        from ._base import check_plain_model
-
-        # The numpy step knows the event embedding only, not times or attributes.
-        check_plain_model(estimator, "stream()")
+    def __init__(self, estimator, history=None, context=None):
         self._estimator = estimator
         self._weights = step_weights(estimator)
         self._event_ids = estimator._event_ids
         self._n_classes = self._weights.n_classes
+        self._steps = estimator._steps  # None: a plain model, events only
+        self._context = _check_context(self._steps, context)
+        history = [] if history is None else history
+        if isinstance(history, (str, bytes)):
+            raise TypeError("history must be a sequence of events, not a string.")
+        history = list(history)
+        steps = self._steps
+        if history and steps is not None and (steps.time_kind or steps.event_attributes):
+            raise ValueError(
+                "This model reads each event's time or attributes, which a history of "
+                "events alone lacks: start from stream(context=...) and push each event "
+                "with push(event, time=..., attributes={...})."
+            )
+        # The marker rows carry the context (see StepEncoder.transform).
+        marker_row = () if steps is None else steps.encode_step(context=self._context)
+        self._markers = {m: self._weights.input(m, *marker_row) for m in (START, TRUNCATED)}
         self.reset()
         for event in history:
             self.push(event)
 
+    @property
+    def context(self):
+        """The sequence attributes of the stream (a copy; empty for a model without)."""
+        return dict(self._context)
+
     # State ------------------------------------------------------------------------------
 
     def reset(self):
-        """Go back to the empty history; returns the stream."""
+        """Go back to the empty history (same context); returns the stream."""
         self.n_events = 0
         limit = self._estimator.max_history
         self._window = deque(maxlen=limit) if limit is not None else None
         self._seen = np.zeros(self._n_classes, dtype=bool)
+        self._first_time = self._previous_time = None
         self._restart(START)
         return self
 
@@ -236,7 +292,7 @@ class HistoryStream:
         self._h, self._c = np.zeros(shape), np.zeros(shape)
         self._counts = np.zeros(self._n_classes)
         self._n_copyable = 0
-        self._step(marker)
+        self._step(marker, self._markers[marker])
 
     def copy(self):
         """An independent stream at the same point of the same history."""
@@ -246,9 +302,10 @@ class HistoryStream:
         other._seen = self._seen.copy()
         if self._window is not None:
             other._window = deque(self._window, maxlen=self._window.maxlen)
-        return other  # h and c are replaced, never changed in place: shared safely
+        # h, c and the step inputs are replaced, never changed in place: shared safely.
+        return other
 
-    def push(self, event):
+    def push(self, event, *, time=None, attributes=None):
         """Append one event to the history; returns the stream.
 
         Parameters
@@ -256,29 +313,103 @@ class HistoryStream:
         event : hashable
             Any event; one never seen in fit is the shared unknown event, as in
             ``predict``. None, NaN and unhashable values are refused.
+        time : datetime-like or number, default=None
+            The event's time, required when the model uses time (and refused
+            otherwise): a datetime (a ``pandas.Timestamp``, ``datetime``,
+            ``numpy.datetime64`` or a parseable string) or a number, as the
+            times of fit. Times must not go back.
+        attributes : dict, default=None
+            The value of every event attribute of the model
+            (``clf.event_attributes_``), by name; required when the model has
+            any. A missing value (None, NaN) is encoded as missing and a
+            category never seen in fit as unseen, as in ``predict_proba``.
+
+        Nothing changes when the event, its time or its attributes are refused.
         """
         check_event(event)
         token = self._event_ids.get(event, UNKNOWN)
+        if self._steps is None:
+            _refuse_extras(time, attributes)
+            x = self._weights.input(token)
+            now = None
+        else:
+            now = self._check_time(time)
+            attributes = _check_names(
+                attributes, self._steps.event_attributes, "attributes", "event attribute"
+            )
+            times = None
+            if now is not None:
+                first = now if self._first_time is None else self._first_time
+                previous = now if self._previous_time is None else self._previous_time
+                times = (now, previous, first)
+            cats, nums = self._steps.encode_step(
+                context=self._context, attributes=attributes, times=times
+            )
+            x = self._weights.input(token, cats, nums)
+        # Checked and encoded: only now does the state change.
+        if now is not None:
+            if self._first_time is None:
+                self._first_time = now
+            self._previous_time = now
         self.n_events += 1
         cls = self._weights.token_class[token]
         if cls >= 0:
             self._seen[cls] = True
         if self._window is None:
-            self._step(token)
+            self._step(token, x)
             return self
-        self._window.append(token)
+        self._window.append((token, x))
         if self.n_events <= self._window.maxlen:
-            self._step(token)
+            self._step(token, x)
         else:
             # The model's input is now (TRUNCATED, last max_history events).
             self._restart(TRUNCATED)
             for windowed in self._window:
-                self._step(windowed)
+                self._step(*windowed)
         return self
 
-    def _step(self, token):
-        """One LSTM step over ``token``, and the counts of the history it joins."""
-        self._h, self._c = self._weights.step(token, self._h, self._c)
+    def _check_time(self, time):
+        """The event's time in seconds (None for a model without time), checked."""
+        kind = self._steps.time_kind
+        if kind is None:
+            if time is not None:
+                raise ValueError(
+                    "This model does not use time (it was fitted without times or with "
+                    "time_features=False); push the event without time=."
+                )
+            return None
+        if is_missing(time):
+            raise ValueError(
+                f"This model uses the events' times ({kind}): push(event, time=...) needs "
+                "the event's time."
+            )
+        values = [time]
+        if isinstance(time, (datetime.datetime, np.datetime64)):
+            # The same DatetimeIndex that _seconds makes, without parsing: 0.1 ms less.
+            try:
+                values = pd.DatetimeIndex(values)
+            except (TypeError, ValueError, OverflowError):
+                pass
+        try:
+            seconds, given = _seconds(values, 0)
+        except (TypeError, ValueError, OverflowError):
+            given = None
+        if given != kind:
+            expected = "a datetime" if kind == "datetime" else "a number"
+            raise ValueError(
+                f"time={time!r} is not {expected}; this model was fitted with {kind} times."
+            )
+        now = float(seconds[0])
+        if self._previous_time is not None and now < self._previous_time:
+            raise ValueError(
+                f"time={time!r} is before the previous event's time; times must not go "
+                "back within a history."
+            )
+        return now
+
+    def _step(self, token, x):
+        """One LSTM step over input ``x`` of ``token``, and the counts of the history."""
+        self._h, self._c = self._weights.step(x, self._h, self._c)
         cls = self._weights.token_class[token]
         if cls >= 0:
             self._counts[cls] += 1
@@ -333,43 +464,139 @@ class HistoryStream:
         """Write the stream's state (not the model) to ``path`` (safetensors).
 
         Read it back with :meth:`NextEventClassifier.load_stream` on the same
-        model; a different model is refused.
+        model; a different model is refused. The state of a model fitted with
+        times or attributes includes the context, and the first and previous
+        times; a context value is saved with its type, so it must be a str,
+        int, float or bool (Python or numpy) or missing.
         """
         from safetensors.numpy import save_file
 
         from ._persistence import check_target, write_atomically
 
         path = check_target(path, overwrite)
+        window = list(self._window or [])
         arrays = {
             "h": self._h,
             "c": self._c,
             "counts": self._counts,
             "n_copyable": np.array([self._n_copyable], dtype=np.int64),
-            "window": np.array(list(self._window or []), dtype=np.int64),
+            "window": np.array([token for token, _ in window], dtype=np.int64),
             "seen": self._seen.astype(np.uint8),
         }
         metadata = {
             "format": _STREAM_FORMAT_NAME,
             "format_version": str(_STREAM_FORMAT),
-            "model": model_fingerprint(self._estimator.net_.module_),
+            "model": model_fingerprint(self._estimator),
             "n_events": str(self.n_events),
         }
+        if self._steps is not None:
+            times = [self._first_time, self._previous_time]
+            arrays["times"] = np.array([np.nan if t is None else t for t in times])
+            arrays["window_inputs"] = np.array([x for _, x in window], dtype=np.float64).reshape(
+                len(window), self._weights.input_size
+            )
+            metadata["context"] = json.dumps(_encode_context(self._context))
         write_atomically(path, lambda tmp: save_file(arrays, str(tmp), metadata=metadata))
 
     def __repr__(self):
         return f"HistoryStream(n_events={self.n_events})"
 
 
+def _check_names(values, names, argument, what):
+    """``values`` as a dict holding exactly ``names``; a clear error otherwise."""
+    if values is None:
+        values = {}
+    if not isinstance(values, Mapping):
+        raise TypeError(
+            f"{argument} must be a dict of {what}s by name; got a {type(values).__name__}."
+        )
+    missing = [name for name in names if name not in values]
+    if missing:
+        raise ValueError(
+            f"{argument} lacks the {what}(s) {', '.join(map(repr, missing))} of this model "
+            f"(it reads {', '.join(map(repr, names))}); pass None for a missing value."
+        )
+    unexpected = [name for name in values if name not in names]
+    if unexpected:
+        reads = f"it reads {', '.join(map(repr, names))}" if names else f"it reads no {what}"
+        raise ValueError(
+            f"{argument} holds {', '.join(map(repr, unexpected))}, which this model does "
+            f"not use as {what}s ({reads})."
+        )
+    return {name: values[name] for name in names}
+
+
+def _check_context(steps, context):
+    """The context of a stream: the value of every sequence attribute of the model."""
+    names = [] if steps is None else steps.sequence_attributes
+    return _check_names(context, names, "context", "sequence attribute")
+
+
+def _refuse_extras(time, attributes):
+    """A plain model reads events only: a time or attributes would be silently lost."""
+    if time is not None:
+        raise ValueError(
+            "This model does not use time (it was fitted on events only); push the event "
+            "without time=."
+        )
+    _check_names(attributes, [], "attributes", "event attribute")
+
+
+def _encode_context(context):
+    """The context as JSON-able typed values; a missing value is None."""
+    from ._persistence import encode_values
+
+    return {
+        name: None if is_missing(value) else encode_values([value], f"context value {name!r}")[0]
+        for name, value in context.items()
+    }
+
+
+def _decode_context(document, path):
+    from ._persistence import decode_values
+
+    try:
+        context = json.loads(document)
+        if not isinstance(context, dict):
+            raise ValueError("not a mapping")
+        return {
+            name: None if value is None else decode_values([value], "context")[0]
+            for name, value in context.items()
+        }
+    except ValueError as exc:
+        raise ValueError(f"{path}: the stream's context is unreadable ({exc}).") from None
+
+
 _STREAM_FORMAT_NAME = "sklearn-seqlstm-stream"
 
 
-def model_fingerprint(module):
-    """A digest of the module's weights, to tell whether a saved stream belongs to it."""
+def model_fingerprint(estimator):
+    """A digest of the model's weights (and step encoder), to tell whether a saved stream
+    belongs to it."""
     digest = hashlib.sha256()
-    for name, tensor in sorted(module.state_dict().items()):
+    for name, tensor in sorted(estimator.net_.module_.state_dict().items()):
         digest.update(name.encode())
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    steps = getattr(estimator, "_steps", None)
+    if steps is not None:  # plain models keep the digest of their weights alone
+        digest.update(_steps_document(steps).encode())
     return digest.hexdigest()
+
+
+def _steps_document(steps):
+    """The step encoder as saved with the model, or its repr when its values cannot be."""
+    from ._serializers import _dump_steps
+
+    try:
+        return json.dumps(_dump_steps(steps), sort_keys=True)
+    except ValueError:
+        return repr(
+            (
+                steps.sequence_context,
+                steps.time_kind,
+                [(name, sorted(map(repr, e.items()))) for name, e in steps.encodings.items()],
+            )
+        )
 
 
 def load_stream(estimator, path):
@@ -392,9 +619,15 @@ def load_stream(estimator, path):
             f"{path}: stream format version {metadata.get('format_version')!r}; this "
             f"version of sklearn-seqlstm reads version {_STREAM_FORMAT}."
         )
-    if metadata.get("model") != model_fingerprint(estimator.net_.module_):
+    if metadata.get("model") != model_fingerprint(estimator):
         raise ValueError(f"{path}: this stream was saved with another model.")
-    stream = HistoryStream(estimator)
+    attributed = estimator._steps is not None
+    context = None
+    if attributed:
+        if "context" not in metadata:
+            raise ValueError(f"{path}: the stream file lacks its context.")
+        context = _decode_context(metadata["context"], path)
+    stream = HistoryStream(estimator, context=context)
     expected = {
         "h": stream._h.shape,
         "c": stream._c.shape,
@@ -403,6 +636,9 @@ def load_stream(estimator, path):
         "seen": stream._seen.shape,
         "window": None,
     }
+    if attributed:
+        expected["times"] = (2,)
+        expected["window_inputs"] = None
     missing = sorted(set(expected) - set(arrays))
     if missing:
         raise ValueError(f"{path}: the stream file lacks {missing}.")
@@ -411,33 +647,57 @@ def load_stream(estimator, path):
             raise ValueError(
                 f"{path}: array {key!r} has shape {arrays[key].shape}, expected {shape}."
             )
+    tokens = arrays["window"].tolist()
+    if any(not 0 <= token < len(stream._weights.embedding) for token in tokens):
+        raise ValueError(f"{path}: the window holds a token outside the vocabulary.")
+    if attributed:
+        inputs = arrays["window_inputs"].astype(np.float64)
+        if inputs.shape != (len(tokens), stream._weights.input_size):
+            raise ValueError(
+                f"{path}: array 'window_inputs' has shape {inputs.shape}, expected "
+                f"{(len(tokens), stream._weights.input_size)}."
+            )
+        first, previous = (None if np.isnan(t) else float(t) for t in arrays["times"])
+        stream._first_time, stream._previous_time = first, previous
+    else:
+        inputs = [stream._weights.input(token) for token in tokens]
     stream._h, stream._c = arrays["h"].astype(np.float64), arrays["c"].astype(np.float64)
     stream._counts = arrays["counts"].astype(np.float64)
     stream._n_copyable = int(arrays["n_copyable"][0])
     stream._seen = arrays["seen"].astype(bool)
     stream.n_events = int(metadata.get("n_events", 0))
     if stream._window is not None:
-        stream._window.extend(arrays["window"].tolist())
+        stream._window.extend(zip(tokens, inputs, strict=True))
     return stream
 
 
 class StreamMixin:
     """``stream()`` and ``load_stream(path)`` for :class:`NextEventClassifier`."""
 
-    def stream(self, history=()):
+    def stream(self, history=None, *, context=None):
         """A :class:`HistoryStream` that follows a growing history in O(1) per event.
 
         Parameters
         ----------
-        history : sequence of events, default=()
-            Events to start from (pushed one by one).
+        history : sequence of events, default=None
+            Events to start from (pushed one by one); None starts from the
+            empty history. A model that reads the events' times or attributes
+            starts empty: push its events with their time and attributes.
+        context : dict, default=None
+            For a model fitted with sequence attributes
+            (``clf.sequence_attributes_``), the value of each, by name:
+            required, every one of them (None or NaN for a missing value; a
+            category never seen in fit is allowed). A name the model does not
+            use is an error.
 
         Returns
         -------
         stream : HistoryStream
-            ``push(event)`` appends an event, ``predict_proba()`` and
-            ``recommend(k)`` read the model's prediction after the history so
-            far, ``copy()``, ``reset()`` and ``save(path)`` manage the state.
+            ``push(event)`` appends an event (``push(event, time=...,
+            attributes={...})`` for a model fitted with times or event
+            attributes), ``predict_proba()`` and ``recommend(k)`` read the
+            model's prediction after the history so far, ``copy()``,
+            ``reset()`` and ``save(path)`` manage the state.
 
         Examples
         --------
@@ -453,13 +713,47 @@ class StreamMixin:
         True
         >>> stream.recommend(k=2).shape
         (2,)
+
+        A model fitted with times and attributes takes them with each event:
+
+        >>> import pandas as pd
+        >>> from sklearn_seqlstm import AttributedHistories
+        >>> frame = pd.DataFrame(
+        ...     {
+        ...         "events": [["login", "search"], ["login"], ["login", "cart"]],
+        ...         "time": [
+        ...             pd.to_datetime(["2024-05-01 09:00", "2024-05-01 09:05"]),
+        ...             pd.to_datetime(["2024-05-02 18:30"]),
+        ...             pd.to_datetime(["2024-05-03 10:00", "2024-05-03 10:01"]),
+        ...         ],
+        ...         "device": [["phone", "phone"], ["laptop"], ["phone", None]],
+        ...         "segment": ["gold", "silver", "gold"],
+        ...     }
+        ... )
+        >>> X = AttributedHistories.from_frame(frame)
+        >>> y = ["cart", "search", "buy"]
+        >>> clf = NextEventClassifier(max_epochs=2, random_state=0).fit(X, y)
+        >>> stream = clf.stream(context={"segment": "gold"})
+        >>> when = pd.Timestamp("2024-05-04 11:00")
+        >>> stream.push("login", time=when, attributes={"device": "phone"})
+        HistoryStream(n_events=1)
+        >>> one = AttributedHistories.from_frame(
+        ...     pd.DataFrame(
+        ...         {
+        ...             "events": [["login"]],
+        ...             "time": [pd.to_datetime(["2024-05-04 11:00"])],
+        ...             "device": [["phone"]],
+        ...             "segment": ["gold"],
+        ...         }
+        ...     )
+        ... )
+        >>> bool(np.allclose(stream.predict_proba(), clf.predict_proba(one)[0]))
+        True
         """
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self)
-        if isinstance(history, (str, bytes)):
-            raise TypeError("history must be a sequence of events, not a string.")
-        return HistoryStream(self, history)
+        return HistoryStream(self, history, context)
 
     def load_stream(self, path):
         """A stream saved with :meth:`HistoryStream.save`, on this same model.

@@ -402,14 +402,36 @@ def test_a_tampered_step_encoder_is_refused(fitted, tmp_path):
         load(path)
 
 
-def test_stream_and_onnx_refuse_an_attributed_model(fitted, tmp_path):
-    message = "not supported yet for models fitted with time or attributes"
-    with pytest.raises(ValueError, match=message):
-        fitted.stream()
+def test_a_stream_of_a_log_case_equals_predict_proba(fitted, attributed, log):
+    """A case of the log pushed event by event, with its time and attributes."""
+    X, _, _ = attributed
+    rows = np.flatnonzero(X.sequence_index == 0)  # the samples of the first case, "c0"
+    case = log[log["case"] == "c0"].sort_values("time")
+    assert list(X.sequences[0]) == case["activity"].tolist()
+    stream = fitted.stream(context={"channel": case["channel"].iloc[0]})
+    expected = fitted.predict_proba(X[rows])  # histories of 1, 2, ... events
+    compared = 0
+    for t, row in enumerate(case.itertuples()):
+        stream.push(
+            row.activity,
+            time=row.time,
+            attributes={"resource": row.resource, "amount": row.amount},
+        )
+        position = np.flatnonzero(X.lengths[rows] == t + 1)
+        if len(position):
+            np.testing.assert_allclose(stream.predict_proba(), expected[position[0]], atol=1e-6)
+            compared += 1
+    assert compared == len(rows)
+
+
+def test_onnx_of_an_attributed_model_equals_predict_proba(fitted, attributed, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
     pytest.importorskip("onnx")
-    with pytest.raises(ValueError, match=message):
-        fitted.to_onnx(tmp_path / "model.onnx")
-    assert list(tmp_path.iterdir()) == []
+    X, _, _ = attributed
+    path = fitted.to_onnx(tmp_path / "model.onnx")
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (proba,) = session.run(None, fitted.encode_for_onnx(X))
+    np.testing.assert_allclose(proba, fitted.predict_proba(X), rtol=0, atol=1e-5)
 
 
 # --- Your own validation set (issue 13, item 2) ------------------------------------------

@@ -86,3 +86,65 @@ def test_no_overwrite_without_asking(data, tmp_path):
     assert not (tmp_path / "model.onnx.json").exists()
     clf.to_onnx(tmp_path / "model.onnx", overwrite=True)
     assert (tmp_path / "model.onnx.json").exists()
+
+
+# --- Models fitted with times and attributes ---------------------------------------------
+
+
+def _attributed_histories(numeric_time=False, n=25, seed=0):
+    """Varied attributed histories: lengths 0 to 60, unseen events and categories,
+    missing values."""
+    from test_stream import prefixes, random_sequence
+
+    rng = np.random.default_rng(seed)
+    sequences = [
+        random_sequence(int(rng.integers(1, 60)), rng, numeric_time, unseen=True) for _ in range(n)
+    ]
+    X, _ = prefixes(sequences)
+    # Every history of the first three sequences, the empty ones included, and a few
+    # of every other.
+    keep = np.flatnonzero((X.sequence_index < 3) | (rng.random(len(X)) < 0.1))
+    return X[keep]
+
+
+@pytest.mark.parametrize(
+    "settings, numeric_time",
+    [
+        ({}, False),
+        ({"sequence_context": "first_step", "max_history": 4}, False),
+        ({"num_layers": 2, "copy_from_history": False}, True),
+        ({"time_features": False}, False),
+        ({"attributes": False}, False),
+    ],
+)
+def test_onnxruntime_matches_predict_proba_with_times_and_attributes(
+    tmp_path, settings, numeric_time
+):
+    from test_stream import attributed_training_set
+
+    clf = NextEventClassifier(**FAST, **settings).fit(*attributed_training_set(numeric_time))
+    path = clf.to_onnx(tmp_path / "model.onnx")
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    X = _attributed_histories(numeric_time)
+    inputs = clf.encode_for_onnx(X)
+    assert [i.name for i in session.get_inputs()] == list(inputs)
+    assert (settings.get("attributes") is False) == ("cats" not in inputs)
+    (proba,) = session.run(None, inputs)
+    np.testing.assert_allclose(proba, clf.predict_proba(X), rtol=0, atol=1e-5)
+    # One history at a time (no padding) gives the same.
+    (one,) = session.run(None, clf.encode_for_onnx(X[7:8]))
+    np.testing.assert_allclose(one, proba[7:8], atol=1e-6)
+    # The JSON names the inputs and the columns of the step features.
+    described = json.loads((tmp_path / "model.onnx.json").read_text())
+    assert set(described["inputs"]) == set(inputs)
+    encoding = described["step_encoding"]
+    assert len(encoding["cats_columns"]) == inputs.get("cats", np.zeros((0, 0, 0))).shape[-1]
+    assert len(encoding["nums_columns"]) == inputs.get("nums", np.zeros((0, 0, 0))).shape[-1]
+
+
+def test_an_attributed_model_needs_attributed_histories_for_onnx(tmp_path):
+    from test_stream import attributed_training_set
+
+    clf = NextEventClassifier(**FAST).fit(*attributed_training_set())
+    with pytest.raises(ValueError, match="X has none"):
+        clf.encode_for_onnx([["A", "B"]])
