@@ -34,7 +34,7 @@ from ._onnx import OnnxExportMixin
 from ._persistence import PersistenceMixin
 from ._prefixes import PrefixHistories
 from ._steps import StepEncoder
-from ._stream import StreamMixin, one_history_log_proba
+from ._stream import StreamMixin, one_history_proba
 from ._validation import integers, reals
 
 __all__ = ["NextEventClassifier"]
@@ -548,15 +548,14 @@ class NextEventClassifier(
             and self._steps is None
         ):
             # One history, as when serving one visitor: no chains or batches, and
-            # the read-out at the last position only (see one_history_log_proba).
+            # the read-out at the last position only (see one_history_proba).
             # Plain models only: it feeds token ids, not the step table of a model
             # fitted with times or attributes.
             tokens = torch.tensor(self._encode(histories), device=device)
             if module.training:
                 module.eval()
             with _torch_threads(self.num_threads), torch.inference_mode():
-                log_proba = one_history_log_proba(module, tokens)
-                return torch.softmax(log_proba.double(), dim=-1).cpu().numpy()
+                return one_history_proba(self, tokens)
         return self._predict_proba_chains(histories)
 
     def _predict_proba_chains(self, histories):
