@@ -541,7 +541,6 @@ class NextEventClassifier(
         histories = check_histories(X, estimator=self, reset=False)
         self._check_same_input(histories)
         module = self.net_.module_
-        device = next(module.parameters()).device
         if (
             len(histories) == 1
             and not isinstance(histories, PrefixHistories)
@@ -551,11 +550,10 @@ class NextEventClassifier(
             # the read-out at the last position only (see one_history_proba).
             # Plain models only: it feeds token ids, not the step table of a model
             # fitted with times or attributes.
-            tokens = torch.tensor(self._encode(histories), device=device)
             if module.training:
                 module.eval()
             with _torch_threads(self.num_threads), torch.inference_mode():
-                return one_history_proba(self, tokens)
+                return one_history_proba(self, self._encode(histories)[0])
         return self._predict_proba_chains(histories)
 
     def _predict_proba_chains(self, histories):

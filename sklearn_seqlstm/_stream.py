@@ -79,7 +79,7 @@ def read_out(module, hidden, counts, n_copyable):
 
 
 def one_history_proba(estimator, tokens):
-    """``predict_proba`` of one plain history given as (1, length) token ids.
+    """``predict_proba`` of one plain history, its token ids a list (marker first).
 
     Torch runs the LSTM over the history, the one part with work enough for its
     kernels; the read-out of the last position then runs in float64 numpy, as a
@@ -89,10 +89,11 @@ def one_history_proba(estimator, tokens):
     a float32 one), which the tests check.
     """
     module = estimator.net_.module_
-    hidden, _ = module.lstm(module.embedding(tokens))
-    hidden = hidden[0, -1].cpu().numpy().astype(np.float64)
+    device = module.output.weight.device  # module.parameters() walks the module tree
+    _, (hidden, _) = module.lstm(module.embedding(torch.tensor([tokens], device=device)))
+    hidden = hidden[-1, 0].cpu().numpy().astype(np.float64)  # the top layer's last state
     weights = step_weights(estimator)
-    classes = weights.token_class[tokens[0].cpu().numpy()]
+    classes = weights.token_class[np.asarray(tokens)]
     classes = classes[classes >= 0]
     counts = np.bincount(classes, minlength=weights.n_classes).astype(np.float64)
     return weights.proba(hidden, counts, len(classes))[None, :]
@@ -148,6 +149,9 @@ class _StepWeights:
         for event, token in estimator._event_ids.items():
             self.token_class[token] = class_index.get(event, -1)
         self.n_classes = len(class_index)
+        if self.copies:
+            self.read_out_weight = np.vstack([self.output[0], self.shift[0], self.gate[0]])
+            self.read_out_bias = np.concatenate([self.output[1], [self.shift[1], self.gate[1]]])
 
     def input(self, token, cats=None, nums=None):
         """The LSTM input of one step, as ``LSTMNextEventModule.embed``.
@@ -180,14 +184,17 @@ class _StepWeights:
 
     def proba(self, hidden, counts, n_copyable):
         """The read-out of ``LSTMNextEventModule.forward``, then the classifier's softmax."""
-        weight, bias = self.output
-        logits = weight @ hidden + bias
-        if self.copies:
-            logits = logits + (self.shift[0] @ hidden + self.shift[1]) * (counts > 0)
+        if not self.copies:
+            weight, bias = self.output
+            logits = weight @ hidden + bias
+        else:
+            # One product gives the logits, the repeat shift and the gate's input.
+            z = self.read_out_weight @ hidden + self.read_out_bias
+            logits = z[: self.n_classes] + z[self.n_classes] * (counts > 0)
         proba = np.exp(logits - logits.max())
         proba /= proba.sum()
         if self.copies and n_copyable > 0:
-            gate = _sigmoid(self.gate[0] @ hidden + self.gate[1])
+            gate = _sigmoid(z[self.n_classes + 1])
             proba = gate * counts / n_copyable + (1 - gate) * proba
         # As the module: log(max(p, tiny)) and a softmax over it.
         proba = np.maximum(proba, _TINY)
@@ -208,12 +215,15 @@ _WEIGHTS = weakref.WeakKeyDictionary()
 
 def step_weights(estimator):
     module = estimator.net_.module_
-    version = tuple(p._version for p in module.parameters())
     cached = _WEIGHTS.get(module)
-    if cached is None or cached[0] != version:
-        cached = (version, _StepWeights(estimator, module))
-        _WEIGHTS[module] = cached
-    return cached[1]
+    # The parameter list is kept with the copy: module.parameters() walks the module
+    # tree each time, which cost more than the read-out on one history.
+    if cached is not None and cached[1] == tuple(p._version for p in cached[0]):
+        return cached[2]
+    parameters = list(module.parameters())
+    cached = (parameters, tuple(p._version for p in parameters), _StepWeights(estimator, module))
+    _WEIGHTS[module] = cached
+    return cached[2]
 
 
 class HistoryStream:
