@@ -27,7 +27,6 @@ best classifiers on this split.
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+from _wheels import download_wheel
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
@@ -93,16 +93,7 @@ def fetch_from_wheel(cache_dir, wheel_path=None):
     cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache_dir) as download:
         if wheel_path is None:
-            print(f"Downloading the {AEON} wheel from PyPI (no dependencies) for its data ...")
-            command = [sys.executable, "-m", "pip", "download", AEON, "--no-deps", "-d", download]
-            done = subprocess.run(command, capture_output=True, text=True)
-            wheels = list(Path(download).glob("*.whl"))
-            if done.returncode != 0 or not wheels:
-                sys.exit(
-                    f"Could not download {AEON} with pip (exit status {done.returncode}):\n"
-                    f"{done.stderr.strip() or done.stdout.strip()}"
-                )
-            wheel_path = wheels[0]
+            wheel_path = download_wheel(AEON, download)
         with zipfile.ZipFile(wheel_path) as wheel:
             for path, split in zip(paths, ("TRAIN", "TEST"), strict=True):
                 member = MEMBER.format(split=split)

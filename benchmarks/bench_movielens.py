@@ -38,7 +38,6 @@ MRR@10 0.041 (masked: 0.177 and 0.069).
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +46,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _wheels import download_wheel
 from skorch.callbacks import LRScheduler
 
 from sklearn_seqlstm import MarkovChainClassifier, NextEventClassifier, leave_last_out_split
@@ -96,21 +96,13 @@ def fetch_ml100k(cache_dir):
     if path.is_file():
         return path
     cache_dir.mkdir(parents=True, exist_ok=True)
-    print(f"Downloading the {RECBOLE} wheel from PyPI to extract {MEMBER_SUFFIX} ...")
     with tempfile.TemporaryDirectory(dir=cache_dir) as download:
-        command = [sys.executable, "-m", "pip", "download", RECBOLE, "--no-deps", "-d", download]
-        done = subprocess.run(command, capture_output=True, text=True)
-        wheels = list(Path(download).glob("*.whl"))
-        if done.returncode != 0 or not wheels:
-            sys.exit(
-                f"Could not download {RECBOLE} with pip (exit status {done.returncode}):\n"
-                f"{done.stderr.strip() or done.stdout.strip()}"
-            )
-        with zipfile.ZipFile(wheels[0]) as wheel:
+        wheel_path = download_wheel(RECBOLE, download)
+        with zipfile.ZipFile(wheel_path) as wheel:
             members = [name for name in wheel.namelist() if name.endswith(MEMBER_SUFFIX)]
             if not members:
                 sys.exit(
-                    f"The wheel {wheels[0].name} holds no file ending in {MEMBER_SUFFIX}: "
+                    f"The wheel {wheel_path.name} holds no file ending in {MEMBER_SUFFIX}: "
                     "this benchmark cannot get its data from it. Stopping."
                 )
             partial = path.with_suffix(".partial")
