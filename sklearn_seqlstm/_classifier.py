@@ -126,6 +126,13 @@ class NextEventClassifier(
     sequence_context : {"every_step", "first_step"}, default="every_step"
         Where the sequence attributes enter: beside every event, or at the
         first step only, from which the LSTM carries them.
+    precision : {"float32", "bfloat16"}, default="float32"
+        "bfloat16" trains and predicts in mixed precision (torch's autocast): the
+        LSTM and the matrix products run in bfloat16, the weights stay float32.
+        It is meant for GPUs with bfloat16 units (Ampere and later); on a CPU,
+        measure first (``benchmarks/bench_gpu.py --device cpu``). Predicting one
+        history at a time, streams and the ONNX export compute in float32 or
+        float64, whatever the precision of training.
     device : str, default="auto"
         Torch device. "auto" picks CUDA when it is available, else the CPU.
     num_threads : int or None, default=1
@@ -234,6 +241,7 @@ class NextEventClassifier(
         "sequence_context": [StrOptions({"every_step", "first_step"})],
         "device": [str, torch.device],
         "num_threads": [None, integers(1, MAX_THREADS)],
+        "precision": [StrOptions({"float32", "bfloat16"})],
         "callbacks": [None, list],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -259,6 +267,7 @@ class NextEventClassifier(
         sequence_context="every_step",
         device="auto",
         num_threads=1,
+        precision="float32",
         callbacks=None,
         random_state=None,
         verbose=0,
@@ -280,6 +289,7 @@ class NextEventClassifier(
         self.sequence_context = sequence_context
         self.device = device
         self.num_threads = num_threads
+        self.precision = precision
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
@@ -316,6 +326,7 @@ class NextEventClassifier(
             The fitted classifier.
         """
         device = check_device(self.device)
+        autocast = _autocast(device, self.precision)  # refused here, before any work
         self._check_callbacks()
         histories, y, sample_weight = check_fit_input(self, X, y, sample_weight)
         sample_weight = _in_float32_range(sample_weight)
@@ -345,7 +356,7 @@ class NextEventClassifier(
         )
         self.net_ = self._build_net(device, seed, valid)
         # fork_rng keeps the user's global torch random state as it was.
-        with _torch_threads(self.num_threads), torch.random.fork_rng(devices=[]):
+        with _torch_threads(self.num_threads), torch.random.fork_rng(devices=[]), autocast:
             torch.manual_seed(seed)
             self.net_.fit(ChainDataset(chains), y=None)
         # Ready to predict: skorch switches to training mode itself when it trains.
@@ -565,7 +576,12 @@ class NextEventClassifier(
         loader = ChainLoader(ChainDataset(chains), batch_size=_PREDICT_BATCH_SIZE)
         if module.training:  # only if the user trained net_ further by hand
             module.eval()
-        with _torch_threads(self.num_threads), torch.inference_mode():
+        device_type = next(module.parameters()).device.type
+        with (
+            _torch_threads(self.num_threads),
+            torch.inference_mode(),
+            _autocast(device_type, self.precision),
+        ):
             for batch in loader.batches():
                 inputs, _ = collate(chains, batch)
                 inputs.pop("targets")
@@ -587,6 +603,23 @@ def _input_columns(histories):
     columns += [f"the event attribute {name!r}" for name in histories.event_attribute_names]
     columns += [f"the sequence attribute {name!r}" for name in histories.sequence_attribute_names]
     return columns
+
+
+def _autocast(device, precision):
+    """Mixed precision for ``precision="bfloat16"``: torch's autocast on the device.
+
+    Matrix products and the LSTM run in bfloat16 where autocast lowers them; the
+    weights, the optimiser and the loss's sum stay in float32. A CUDA device without
+    bfloat16 support is refused, rather than silently emulated.
+    """
+    device_type = torch.device(device).type
+    enabled = precision == "bfloat16"
+    if enabled and device_type == "cuda" and not torch.cuda.is_bf16_supported():
+        raise ValueError(
+            f"precision='bfloat16' needs a GPU with bfloat16 support; {device!r} has none. "
+            "Use precision='float32'."
+        )
+    return torch.autocast(device_type=device_type, dtype=torch.bfloat16, enabled=enabled)
 
 
 def _in_float32_range(sample_weight):

@@ -318,3 +318,38 @@ def test_auto_early_stopping_turns_on_from_10000_samples(n_repeats, expected):
     clf = NextEventClassifier(max_epochs=1, random_state=0).fit(X, y)
     assert clf.early_stopping_ is expected
     assert ("valid_loss" in clf.net_.history[-1]) is expected
+
+
+def test_bfloat16_mixed_precision_trains_a_valid_model(cycle_data):
+    X, y, _ = cycle_data
+    clf = NextEventClassifier(max_epochs=15, random_state=0, precision="bfloat16").fit(X, y)
+    proba = clf.predict_proba(X)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert clf.score(X, y) == 1.0  # the deterministic cycle is still learned
+    # The weights stay float32; only the computation is lowered.
+    assert all(p.dtype == torch.float32 for p in clf.net_.module_.parameters())
+    # And it is not the float32 model: the batched predictions differ in the low bits.
+    plain = NextEventClassifier(max_epochs=15, random_state=0).fit(X, y)
+    assert not np.array_equal(proba, plain.predict_proba(X))
+
+
+def test_bfloat16_on_a_gpu_without_it_is_refused(monkeypatch, cycle_data):
+    X, y, _ = cycle_data
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *args, **kwargs: False)
+    clf = NextEventClassifier(**FAST, device="cuda", precision="bfloat16")
+    with pytest.raises(ValueError, match="needs a GPU with bfloat16 support"):
+        clf.fit(X, y)
+
+
+def test_precision_survives_save_and_load(cycle_data, tmp_path):
+    from sklearn_seqlstm import load
+
+    X, y, _ = cycle_data
+    clf = NextEventClassifier(**FAST, precision="bfloat16").fit(X, y)
+    clf.save(tmp_path / "model")
+    loaded = load(tmp_path / "model")
+    assert loaded.precision == "bfloat16"
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
