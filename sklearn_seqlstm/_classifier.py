@@ -26,6 +26,7 @@ from ._histories import (
     check_histories,
     check_labels,
     distinct_events,
+    scaled_to_unit,
     sorted_labels,
     take,
 )
@@ -329,7 +330,10 @@ class NextEventClassifier(
         autocast = _autocast(device, self.precision)  # refused here, before any work
         self._check_callbacks()
         histories, y, sample_weight = check_fit_input(self, X, y, sample_weight)
-        sample_weight = _in_float32_range(sample_weight)
+        # The loss is computed in float32, where weights of 3.4e38 or more are inf and
+        # trained the model to NaN; the loss is a weighted mean, so an exact rescaling
+        # leaves the model as it is.
+        sample_weight = scaled_to_unit(sample_weight)
 
         encoder = LabelEncoder().fit(y)
         if len(encoder.classes_) < 2:
@@ -400,7 +404,7 @@ class NextEventClassifier(
         histories = take(histories, kept)
         self._check_same_input(histories)
         targets = np.searchsorted(self.classes_, y_val[kept])
-        return self._chains(histories, targets, _in_float32_range(weights[kept]))
+        return self._chains(histories, targets, scaled_to_unit(weights[kept]))
 
     def _build_net(self, device, seed, valid=None):
         callbacks = copy.deepcopy(list(self.callbacks or []))
@@ -620,18 +624,6 @@ def _autocast(device, precision):
             "Use precision='float32'."
         )
     return torch.autocast(device_type=device_type, dtype=torch.bfloat16, enabled=enabled)
-
-
-def _in_float32_range(sample_weight):
-    """The weights scaled by a power of 2 so that the largest lies in [0.5, 1).
-
-    The loss is computed in float32, where weights of 3.4e38 or more are inf and
-    trained the model to NaN. The loss is a weighted mean, so scaling every
-    weight leaves it as it is; a power of 2 scales exactly, so the model is the
-    same to the bit as with the weights given (where those fit in float32).
-    """
-    _, exponent = np.frexp(sample_weight.max())
-    return np.ldexp(sample_weight, -exponent)
 
 
 def check_device(device):

@@ -23,6 +23,7 @@ from ._missing import is_missing, missing_mask
 from ._prefixes import PrefixHistories
 
 __all__ = [
+    "scaled_to_unit",
     "check_fit_input",
     "check_histories",
     "check_labels",
@@ -243,6 +244,17 @@ def check_fit_input(estimator, X, y, sample_weight):
         histories = take(histories, kept)
         y, sample_weight = y[kept], sample_weight[kept]
     return histories, y, sample_weight
+
+
+def scaled_to_unit(sample_weight):
+    """The weights divided by the power of 2 that brings the largest into [0.5, 1).
+
+    A power of 2 scales exactly: weighted means are the same to the bit, while sums
+    that would overflow (float32's 3.4e38, float64's 1.8e308) stay finite. Weights
+    below 2**-1074 of the largest become 0.
+    """
+    _, exponent = np.frexp(sample_weight.max())
+    return np.ldexp(sample_weight, -exponent)
 
 
 def check_labels(y, n_samples):

@@ -9,7 +9,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import HistoryClassifierMixin, restore_on_failure
-from ._histories import check_fit_input, check_histories, sorted_labels, take
+from ._histories import check_fit_input, check_histories, scaled_to_unit, sorted_labels, take
 from ._persistence import PersistenceMixin
 from ._validation import integers, reals
 
@@ -143,7 +143,7 @@ class MarkovChainClassifier(PersistenceMixin, HistoryClassifierMixin, BaseEstima
         with np.errstate(over="ignore"):
             overflows = not np.isfinite(sample_weight.sum())
         if overflows:  # the counts would be inf, the probabilities NaN
-            sample_weight = np.ldexp(sample_weight, -np.frexp(sample_weight.max())[1])
+            sample_weight = scaled_to_unit(sample_weight)
             # Weights below 2**-1074 of the largest are 0 now: absent, as weight 0 is.
             kept = np.flatnonzero(sample_weight > 0)
             histories, y, sample_weight = take(histories, kept), y[kept], sample_weight[kept]

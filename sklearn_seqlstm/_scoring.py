@@ -31,6 +31,8 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import _check_sample_weight, check_array, column_or_1d
 
+from ._histories import scaled_to_unit
+
 _K = Interval(Integral, 1, None, closed="left")
 
 
@@ -80,12 +82,12 @@ def check_weights(sample_weight, samples):
     """Weights as floats: finite, non-negative and not all zero, else a ValueError.
 
     A negative weight has no meaning for a mean score, and weights summing to 0
-    made the mean a division by zero. The weights come back divided by their
-    largest, which leaves every weighted mean as it is but keeps weights near
-    float64's maximum from overflowing to inf in the sum.
+    made the mean a division by zero. The weights come back scaled exactly
+    (:func:`scaled_to_unit`), which leaves every weighted mean as it is but keeps
+    weights near float64's maximum from overflowing to inf in the sum.
     """
     sample_weight = _check_sample_weight(sample_weight, samples, ensure_non_negative=True)
-    return sample_weight / sample_weight.max()
+    return scaled_to_unit(sample_weight)
 
 
 @validate_params(

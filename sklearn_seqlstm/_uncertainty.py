@@ -16,6 +16,8 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, column_or_1d
 
+from ._histories import scaled_to_unit
+
 __all__ = ["ScoreInterval", "bootstrap_interval"]
 
 
@@ -92,7 +94,7 @@ def bootstrap_interval(
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must lie in (0, 1); got {confidence!r}.")
     weights = _check_sample_weight(sample_weight, scores, ensure_non_negative=True)
-    weights = weights / weights.max()
+    weights = scaled_to_unit(weights)  # sums stay finite
     if groups is None:
         codes = np.arange(len(scores))
     else:
