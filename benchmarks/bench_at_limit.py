@@ -23,7 +23,7 @@ from sklearn_seqlstm import (
     NextEventClassifier,
     top_k_accuracy,
 )
-from sklearn_seqlstm._scoring import _log_loss
+from sklearn_seqlstm.metrics._scoring import _log_loss
 
 TOP1_TOLERANCE = 0.005
 LOG_LOSS_TOLERANCE = 0.01

@@ -45,7 +45,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 import sklearn_seqlstm
 from sklearn_seqlstm import MarkovMemorySampler, NextEventClassifier
-from sklearn_seqlstm._module import N_RESERVED, PAD, START, LSTMNextEventModule
+from sklearn_seqlstm.neural._module import N_RESERVED, PAD, START, LSTMNextEventModule
 
 # Histories stored as prefixes of shared sequences, with fit's O(events) chain path
 # (None in versions without it).

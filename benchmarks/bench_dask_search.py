@@ -40,7 +40,7 @@ def main():
     start = time.perf_counter()
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
     client = Client(cluster)
-    client.run(lambda: __import__("sklearn_seqlstm._classifier"))  # workers import torch now
+    client.run(lambda: __import__("sklearn_seqlstm.neural._classifier"))  # workers import torch now
     print(f"  cluster start-up (2 workers, torch imported): {time.perf_counter() - start:.1f} s")
     times = {"n_jobs=1": [], "dask, 2 workers": []}
     results = {}

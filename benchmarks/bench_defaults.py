@@ -34,7 +34,7 @@ from sklearn_seqlstm import (
     bootstrap_interval,
     leave_last_out_split,
 )
-from sklearn_seqlstm._scoring import _true_event_ranks
+from sklearn_seqlstm.metrics._scoring import _true_event_ranks
 
 N_BOOTSTRAP = 1000
 

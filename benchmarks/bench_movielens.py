@@ -50,7 +50,7 @@ from _wheels import download_wheel
 from skorch.callbacks import LRScheduler
 
 from sklearn_seqlstm import MarkovChainClassifier, NextEventClassifier, leave_last_out_split
-from sklearn_seqlstm._scoring import _true_event_ranks
+from sklearn_seqlstm.metrics._scoring import _true_event_ranks
 
 RECBOLE = "recbole==1.2.1"
 MEMBER_SUFFIX = "ml-100k.inter"

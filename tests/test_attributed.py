@@ -15,8 +15,8 @@ from sklearn_seqlstm import (
     NextEventClassifier,
     samples_from_log,
 )
-from sklearn_seqlstm._chains import collate
-from sklearn_seqlstm._module import WeightedEntryLoss
+from sklearn_seqlstm.neural._chains import collate
+from sklearn_seqlstm.neural._module import WeightedEntryLoss
 
 COLUMNS = dict(sequence_col="case", order_col="time", event_col="activity")
 FAST = dict(max_epochs=2, hidden_size=8, embedding_dim=4, random_state=0)

@@ -6,8 +6,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sklearn_seqlstm._chains import ChainDataset, ChainLoader, collate, group_into_chains
-from sklearn_seqlstm._module import START, LSTMNextEventModule, WeightedEntryLoss
+from sklearn_seqlstm.neural._chains import ChainDataset, ChainLoader, collate, group_into_chains
+from sklearn_seqlstm.neural._module import START, LSTMNextEventModule, WeightedEntryLoss
 
 # Histories over a 3-token alphabet, led by the START marker as the classifier does.
 histories_strategy = st.lists(

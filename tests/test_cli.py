@@ -11,8 +11,8 @@ from importlib.metadata import entry_points
 import pandas as pd
 import pytest
 
-from sklearn_seqlstm._cli import build_parser, main
-from sklearn_seqlstm._sweep import BAYES_LIMIT, SWEEP_COLUMNS
+from sklearn_seqlstm.cli._cli import build_parser, main
+from sklearn_seqlstm.inspection._sweep import BAYES_LIMIT, SWEEP_COLUMNS
 
 CHARTS = [
     "accuracy_vs_memory.png",
@@ -169,7 +169,7 @@ def no_sweep(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("the sweep started before the error was found")
 
-    monkeypatch.setattr("sklearn_seqlstm._sweep.memory_sweep", fail)
+    monkeypatch.setattr("sklearn_seqlstm.inspection._sweep.memory_sweep", fail)
 
 
 def test_usage_errors_are_one_line(capsys):
@@ -203,7 +203,7 @@ def test_demo_random_state_out_of_range(tmp_path, capsys, no_sweep):
 
 def test_console_script_is_declared():
     scripts = {ep.name: ep.value for ep in entry_points(group="console_scripts")}
-    assert scripts.get("seqlstm") == "sklearn_seqlstm._cli:main"
+    assert scripts.get("seqlstm") == "sklearn_seqlstm.cli._cli:main"
 
 
 @pytest.mark.slow

@@ -32,7 +32,7 @@ from _fuzz import counted
 from hypothesis import event, example, given
 from hypothesis import strategies as st
 
-from sklearn_seqlstm._cli import main
+from sklearn_seqlstm.cli._cli import main
 
 pytest.importorskip("matplotlib")  # a successful run writes the chart too
 
@@ -352,7 +352,7 @@ def test_demo_fuzz(output_kind, report_exists, options):
             (root / output / "report.md").write_text("an earlier report\n")
         argv = ["demo", "-o", output, *(part for option in options for part in option)]
         before = snapshot(root)
-        with working_folder(root), mock.patch("sklearn_seqlstm._sweep.memory_sweep") as sweep:
+        with working_folder(root), mock.patch("sklearn_seqlstm.inspection._sweep.memory_sweep") as sweep:
             sweep.side_effect = SweepStarted
             try:
                 status, _, err = run_main(argv)

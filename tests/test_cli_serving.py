@@ -11,7 +11,7 @@ import pytest
 from test_evaluate import COLUMNS, event_log
 
 from sklearn_seqlstm import load
-from sklearn_seqlstm._cli import main
+from sklearn_seqlstm.cli._cli import main
 
 TINY_LSTM = ["--max-epochs", "2", "--hidden-size", "8", "--embedding-dim", "4", "--device", "cpu"]
 
@@ -180,7 +180,7 @@ def test_import_does_not_load_torch():
 def test_help_does_not_load_torch():
     out = _run(
         "import sys, contextlib, io\n"
-        "from sklearn_seqlstm._cli import main\n"
+        "from sklearn_seqlstm.cli._cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()) as text:\n"
         "    try:\n"
         "        main(['--help'])\n"

@@ -10,22 +10,22 @@ import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression, Ridge
 
-from sklearn_seqlstm._classifier import NextEventClassifier
-from sklearn_seqlstm._markov import MarkovChainClassifier
-from sklearn_seqlstm._plot import (
+from sklearn_seqlstm.neural._classifier import NextEventClassifier
+from sklearn_seqlstm.baselines._markov import MarkovChainClassifier
+from sklearn_seqlstm.inspection._plot import (
     KRetrievalCurveDisplay,
     LossCurveDisplay,
     MemorySweepDisplay,
     TransitionMatrixDisplay,
 )
-from sklearn_seqlstm._sampler import MarkovMemorySampler
-from sklearn_seqlstm._scoring import (
+from sklearn_seqlstm.synthetic._sampler import MarkovMemorySampler
+from sklearn_seqlstm.metrics._scoring import (
     k_retrieval_curve,
     k_retrieval_curve_from_estimator,
     neg_log_loss_scorer,
     top_k_scorer,
 )
-from sklearn_seqlstm._sweep import (
+from sklearn_seqlstm.inspection._sweep import (
     BAYES_LIMIT,
     SWEEP_COLUMNS,
     _score,

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from sklearn_seqlstm import MarkovMemorySampler
-from sklearn_seqlstm._cli import main
-from sklearn_seqlstm._evaluate import (
+from sklearn_seqlstm.cli._cli import main
+from sklearn_seqlstm.cli._evaluate import (
     MODELS,
     _lstm_settings,
     add_evaluate_arguments,
@@ -364,7 +364,7 @@ def no_fitting(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("models were fitted before the error was found")
 
-    monkeypatch.setattr("sklearn_seqlstm._evaluate._fit_and_score", fail)
+    monkeypatch.setattr("sklearn_seqlstm.cli._evaluate._fit_and_score", fail)
 
 
 @pytest.mark.parametrize(

@@ -15,10 +15,10 @@ from sklearn_seqlstm import (
     MarkovChainClassifier,
     MarkovMemorySampler,
     NextEventClassifier,
-    _serializers,
     load,
 )
-from sklearn_seqlstm._persistence import FORMAT_VERSION
+from sklearn_seqlstm.serving import _serializers
+from sklearn_seqlstm.serving._persistence import FORMAT_VERSION
 
 FAST = dict(max_epochs=2, hidden_size=16, embedding_dim=8, random_state=0)
 
@@ -116,7 +116,7 @@ def test_no_overwrite_without_asking(markov, tmp_path):
 def test_unfitted_and_foreign_estimators_are_refused(tmp_path):
     from sklearn.exceptions import NotFittedError
 
-    from sklearn_seqlstm._persistence import save
+    from sklearn_seqlstm.serving._persistence import save
 
     with pytest.raises(NotFittedError):
         MarkovChainClassifier().save(tmp_path / "model")
@@ -326,7 +326,7 @@ def test_a_pipeline_with_scikit_learn_parts_goes_through_skops(data, tmp_path):
     pipe = make_pipeline(SequenceFeaturizer(), LogisticRegression(max_iter=300)).fit(X, y)
     sio.dump(pipe, tmp_path / "pipe.skops")
     untrusted = sio.get_untrusted_types(file=tmp_path / "pipe.skops")
-    assert untrusted == ["sklearn_seqlstm._featurizer.SequenceFeaturizer"]
+    assert untrusted == ["sklearn_seqlstm.baselines._featurizer.SequenceFeaturizer"]
     loaded = sio.load(tmp_path / "pipe.skops", trusted=untrusted)
     np.testing.assert_array_equal(loaded.predict_proba(X[:20]), pipe.predict_proba(X[:20]))
 

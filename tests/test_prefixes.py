@@ -14,14 +14,14 @@ from sklearn_seqlstm import (
     NextEventClassifier,
     PrefixHistories,
 )
-from sklearn_seqlstm._chains import (
+from sklearn_seqlstm.neural._chains import (
     ChainDataset,
     ChainLoader,
     chains_from_prefixes,
     collate,
     group_into_chains,
 )
-from sklearn_seqlstm._module import START, LSTMNextEventModule, WeightedEntryLoss
+from sklearn_seqlstm.neural._module import START, LSTMNextEventModule, WeightedEntryLoss
 
 sequences_strategy = st.lists(st.lists(st.sampled_from("abc"), max_size=7), max_size=8)
 

@@ -523,8 +523,8 @@ def test_a_plain_model_refuses_times_attributes_and_context(model):
 )
 def test_one_value_at_a_time_finds_the_categories_of_get_indexer(categories, values):
     """The stream's lookup (a few values) gives fit's positions (get_indexer)."""
-    from sklearn_seqlstm._histories import sorted_labels
-    from sklearn_seqlstm._steps import _positions
+    from sklearn_seqlstm.histories._histories import sorted_labels
+    from sklearn_seqlstm.neural._steps import _positions
 
     index = pd.Index(sorted_labels(categories), dtype=object)
     array = np.empty(len(values), dtype=object)

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, column_or_1d
 
-from ._histories import scaled_to_unit
+from ..histories._histories import scaled_to_unit
 
 __all__ = ["ScoreInterval", "bootstrap_interval"]
 

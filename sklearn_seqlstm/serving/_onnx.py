@@ -33,7 +33,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ._module import PAD, START, TRUNCATED, UNKNOWN
+from ..neural._module import PAD, START, TRUNCATED, UNKNOWN
 from ._persistence import check_target, encode_array, encode_values, write_atomically
 from ._stream import read_out
 
@@ -270,7 +270,7 @@ class OnnxExportMixin:
         """
         import numpy as np
 
-        from ._histories import check_histories
+        from ..histories._histories import check_histories
 
         histories = check_histories(X, estimator=self, reset=False)
         if self._steps is not None:

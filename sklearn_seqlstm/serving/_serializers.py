@@ -117,7 +117,7 @@ def _dump_steps(steps):
 
 def _restore_steps(document, what):
     """The StepEncoder of :func:`_dump_steps`, every value checked."""
-    from ._steps import StepEncoder
+    from ..neural._steps import StepEncoder
 
     if not isinstance(document, dict):
         raise ValueError(f"{what}: 'steps' must be a mapping.")
@@ -208,7 +208,7 @@ def restore_lstm(estimator, attributes, arrays, what, device):
     import torch
     from skorch.history import History
 
-    from ._module import N_RESERVED
+    from ..neural._module import N_RESERVED
 
     estimator.classes_ = decode_array(_require(attributes, "classes_", what), what)
     if len(estimator.classes_) < 2:

@@ -34,9 +34,9 @@ import numpy as np
 import pandas as pd
 from pandas.errors import InvalidIndexError
 
-from ._attributed import attribute_kind
-from ._histories import _hashable, sorted_labels
-from ._missing import is_missing, missing_mask
+from ..histories._attributed import attribute_kind
+from ..histories._histories import _hashable, sorted_labels
+from ..utils._missing import is_missing, missing_mask
 from ._module import START, TRUNCATED, UNKNOWN
 
 __all__ = ["StepEncoder", "StepTable"]

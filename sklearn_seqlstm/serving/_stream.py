@@ -38,10 +38,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ._attributed import _seconds
-from ._histories import _hashable
-from ._missing import is_missing
-from ._module import START, TRUNCATED, UNKNOWN
+from ..histories._attributed import _seconds
+from ..histories._histories import _hashable
+from ..utils._missing import is_missing
+from ..neural._module import START, TRUNCATED, UNKNOWN
 from ._recommend import check_k, labels_and_proba, top_k_indices
 
 __all__ = ["HistoryStream", "StreamMixin", "read_out"]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from ._scoring import k_retrieval_curve, k_retrieval_curve_from_estimator
+from ..metrics._scoring import k_retrieval_curve, k_retrieval_curve_from_estimator
 from ._sweep import BAYES_LIMIT, SWEEP_COLUMNS, transition_recovery
 
 __all__ = [

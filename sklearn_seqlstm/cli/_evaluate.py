@@ -47,7 +47,7 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ._classifier import NextEventClassifier, check_device
+from ..neural._classifier import NextEventClassifier, check_device
 from ._cli_common import (
     MAX_SEED,
     CommandError,
@@ -57,14 +57,14 @@ from ._cli_common import (
     check_output_files,
     int_between,
 )
-from ._eventlog import _all_samples, _leave_last_out, _SortedLog
-from ._featurizer import SequenceFeaturizer
+from ..histories._eventlog import _all_samples, _leave_last_out, _SortedLog
+from ..baselines._featurizer import SequenceFeaturizer
 from ._files import replacing
-from ._markov import MarkovChainClassifier
-from ._prefixes import PrefixHistories
+from ..baselines._markov import MarkovChainClassifier
+from ..histories._prefixes import PrefixHistories
 from ._progress import progress_bar
-from ._scoring import _true_event_ranks, k_retrieval_curve, reciprocal_rank, top_k_accuracy
-from ._uncertainty import bootstrap_interval
+from ..metrics._scoring import _true_event_ranks, k_retrieval_curve, reciprocal_rank, top_k_accuracy
+from ..metrics._uncertainty import bootstrap_interval
 
 __all__ = ["CommandError", "UsageError", "add_evaluate_arguments", "run_evaluate"]
 
@@ -1003,7 +1003,7 @@ def _draw_chart(curves, args, output, main=LSTM):
         from matplotlib.figure import Figure
     except ImportError:
         return None, 'it needs matplotlib: pip install "sklearn-seqlstm[plot]"'
-    from ._plot import KRetrievalCurveDisplay
+    from ..inspection._plot import KRetrievalCurveDisplay
 
     # A Figure made without pyplot renders with Agg and leaves no global state behind.
     figure = Figure(figsize=(6.5, 4.5), layout="constrained")

@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
-from ._missing import is_missing
+from ..utils._missing import is_missing
 
 _DEFAULT_EVENTS = ("A", "B", "C", "D", "E", "F", "G", "H")
 _DEFAULT_TRANSITIONS = {"A": {"B": 0.5, "C": 0.1, "D": 0.4}, "C": {"D": 0.8}, "D": {"A": 0.9}}

@@ -31,7 +31,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import _check_sample_weight, check_array, column_or_1d
 
-from ._histories import scaled_to_unit
+from ..histories._histories import scaled_to_unit
 
 _K = Interval(Integral, 1, None, closed="left")
 

@@ -205,7 +205,7 @@ def _error(exc, status):
 
 
 def _version():
-    from . import __version__
+    from .. import __version__
 
     return __version__
 
@@ -215,9 +215,9 @@ def _demo_estimators(settings, seed):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from ._classifier import NextEventClassifier
-    from ._featurizer import SequenceFeaturizer
-    from ._markov import MarkovChainClassifier
+    from ..neural._classifier import NextEventClassifier
+    from ..baselines._featurizer import SequenceFeaturizer
+    from ..baselines._markov import MarkovChainClassifier
 
     return {
         LSTM: NextEventClassifier(**settings["lstm"], random_state=seed, verbose=0),
@@ -230,7 +230,7 @@ def _demo_estimators(settings, seed):
 
 
 def _run_demo(args):
-    from ._sweep import memory_sweep
+    from ..inspection._sweep import memory_sweep
 
     start = time.perf_counter()
     settings = _QUICK if args.quick else _DEMO
@@ -305,7 +305,7 @@ def _gap_summary(results):
     """
     import pandas as pd
 
-    from ._sweep import BAYES_LIMIT
+    from ..inspection._sweep import BAYES_LIMIT
 
     top1 = results[results["k"] == 1]
     accuracy = top1.pivot(index="memory_influence", columns="model", values="top_k_accuracy")
@@ -331,7 +331,7 @@ def _gap_summary(results):
 
 def _limit_dip(results):
     """(m, top-1 accuracy) of the Bayes limit at m=min, at its lowest, and at m=max."""
-    from ._sweep import BAYES_LIMIT
+    from ..inspection._sweep import BAYES_LIMIT
 
     limit = results[(results["model"] == BAYES_LIMIT) & (results["k"] == 1)]
     limit = limit.set_index("memory_influence")["top_k_accuracy"].sort_index()
@@ -347,14 +347,14 @@ def _draw_charts(results, fitted, settings, seed, output):
     """Write the PNG charts; return (file names, reason skipped or None)."""
     import pandas as pd
 
-    from ._sampler import MarkovMemorySampler
-    from ._sweep import BAYES_LIMIT
+    from ..synthetic._sampler import MarkovMemorySampler
+    from ..inspection._sweep import BAYES_LIMIT
 
     try:
         from matplotlib.figure import Figure
     except ImportError:
         return [], 'they need matplotlib: pip install "sklearn-seqlstm[plot]"'
-    from ._plot import (
+    from ..inspection._plot import (
         _LIMIT_STYLE,
         KRetrievalCurveDisplay,
         LossCurveDisplay,
@@ -424,7 +424,7 @@ def _draw_charts(results, fitted, settings, seed, output):
 
 
 def _report(results, gaps, settings, charts, sweep_seconds):
-    from ._sweep import BAYES_LIMIT
+    from ..inspection._sweep import BAYES_LIMIT
 
     grid = sorted(results["memory_influence"].unique().tolist())
     n_pairs = settings["length"] - 1

@@ -19,7 +19,7 @@ import pandas as pd
 from sklearn.utils.validation import validate_data
 
 from ._attributed import AttributedHistories, is_attributed_frame, is_numeric_steps
-from ._missing import is_missing, missing_mask
+from ..utils._missing import is_missing, missing_mask
 from ._prefixes import PrefixHistories
 
 __all__ = [

@@ -8,12 +8,12 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
-from ._attributed import AttributedHistories, attribute_kind
-from ._base import restore_on_failure
-from ._histories import check_histories, sorted_labels
-from ._missing import missing_mask
-from ._steps import _calendar, _concat, _in_use, _log_gaps
-from ._validation import integers
+from ..histories._attributed import AttributedHistories, attribute_kind
+from ..utils._base import restore_on_failure
+from ..histories._histories import check_histories, sorted_labels
+from ..utils._missing import missing_mask
+from ..neural._steps import _calendar, _concat, _in_use, _log_gaps
+from ..utils._validation import integers
 
 __all__ = ["SequenceFeaturizer"]
 

@@ -18,10 +18,10 @@ from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
 from skorch.helper import predefined_split
 
-from ._attributed import AttributedHistories
-from ._base import HistoryClassifierMixin, restore_on_failure
+from ..histories._attributed import AttributedHistories
+from ..utils._base import HistoryClassifierMixin, restore_on_failure
 from ._chains import ChainDataset, ChainLoader, chains_from_prefixes, collate, group_into_chains
-from ._histories import (
+from ..histories._histories import (
     check_fit_input,
     check_histories,
     check_labels,
@@ -31,12 +31,12 @@ from ._histories import (
     take,
 )
 from ._module import N_RESERVED, START, TRUNCATED, UNKNOWN, LSTMNextEventModule, WeightedEntryLoss
-from ._onnx import OnnxExportMixin
-from ._persistence import PersistenceMixin
-from ._prefixes import PrefixHistories
+from ..serving._onnx import OnnxExportMixin
+from ..serving._persistence import PersistenceMixin
+from ..histories._prefixes import PrefixHistories
 from ._steps import StepEncoder
-from ._stream import StreamMixin, one_history_proba
-from ._validation import integers, reals
+from ..serving._stream import StreamMixin, one_history_proba
+from ..utils._validation import integers, reals
 
 __all__ = ["NextEventClassifier"]
 

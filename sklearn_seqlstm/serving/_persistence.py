@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import replacing
+from ..cli._files import replacing
 
 __all__ = ["PersistenceMixin", "check_target", "load", "save", "write_atomically"]
 
@@ -214,8 +214,8 @@ def _kinds():
     A fixed table: the name read from a file selects a row; nothing else is
     looked up by name.
     """
-    from ._classifier import NextEventClassifier
-    from ._markov import MarkovChainClassifier
+    from ..neural._classifier import NextEventClassifier
+    from ..baselines._markov import MarkovChainClassifier
     from ._serializers import dump_lstm, dump_markov, restore_lstm, restore_markov
 
     return {
@@ -228,7 +228,7 @@ def save(estimator, path, *, overwrite=False):
     """Write a fitted estimator to ``path`` (see the module docstring for the format)."""
     from sklearn.utils.validation import check_is_fitted
 
-    from . import __version__
+    from .. import __version__
 
     kind = type(estimator).__name__
     kinds = _kinds()
@@ -325,7 +325,7 @@ def load(path, *, device=None):
     if not isinstance(version, int) or isinstance(version, bool):
         raise ValueError(f"{path}: the format version {version!r} is not an integer.")
     if version > FORMAT_VERSION:
-        from . import __version__
+        from .. import __version__
 
         raise ValueError(
             f"{path} was saved in model format version {version} (sklearn-seqlstm "

@@ -33,9 +33,9 @@ import pandas as pd
 from sklearn.utils._param_validation import validate_params
 
 from ._attributed import AttributedHistories
-from ._missing import is_missing, missing_mask
+from ..utils._missing import is_missing, missing_mask
 from ._prefixes import PrefixHistories
-from ._validation import integers
+from ..utils._validation import integers
 
 __all__ = ["NextEventSamples", "leave_last_out_split", "samples_from_log", "time_split"]
 

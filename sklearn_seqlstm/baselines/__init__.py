@@ -1,0 +1,3 @@
+"""Simple models to beat: Markov chains, features for linear and tree models, the Bayes oracle.
+
+Public names are imported from :mod:`sklearn_seqlstm` itself."""

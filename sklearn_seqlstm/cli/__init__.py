@@ -1,0 +1,3 @@
+"""The ``seqlstm`` command.
+
+Public names are imported from :mod:`sklearn_seqlstm` itself."""

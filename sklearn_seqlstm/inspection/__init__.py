@@ -1,0 +1,3 @@
+"""Diagnostics and their Displays.
+
+Public names are imported from :mod:`sklearn_seqlstm` itself."""

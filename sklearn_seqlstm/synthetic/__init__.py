@@ -1,0 +1,3 @@
+"""Synthetic histories whose Bayes limit is known.
+
+Public names are imported from :mod:`sklearn_seqlstm` itself."""

@@ -1,0 +1,3 @@
+"""Shared helpers: parameter checks, missing values, mixins.
+
+Public names are imported from :mod:`sklearn_seqlstm` itself."""
