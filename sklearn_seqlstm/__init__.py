@@ -26,6 +26,7 @@ _LAZY = {
     "SequenceFeaturizer": ".baselines._featurizer",
     "MarkovMemorySampler": ".synthetic._sampler",
     "NextEventClassifier": ".neural._classifier",
+    "NextValueRegressor": ".neural._regressor",
     "HistoryStream": ".serving._stream",
     "PrefixHistories": ".histories._prefixes",
     "AttributedHistories": ".histories._attributed",

@@ -352,7 +352,10 @@ def test_demo_fuzz(output_kind, report_exists, options):
             (root / output / "report.md").write_text("an earlier report\n")
         argv = ["demo", "-o", output, *(part for option in options for part in option)]
         before = snapshot(root)
-        with working_folder(root), mock.patch("sklearn_seqlstm.inspection._sweep.memory_sweep") as sweep:
+        with (
+            working_folder(root),
+            mock.patch("sklearn_seqlstm.inspection._sweep.memory_sweep") as sweep,
+        ):
             sweep.side_effect = SweepStarted
             try:
                 status, _, err = run_main(argv)

@@ -10,20 +10,12 @@ import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression, Ridge
 
-from sklearn_seqlstm.neural._classifier import NextEventClassifier
 from sklearn_seqlstm.baselines._markov import MarkovChainClassifier
 from sklearn_seqlstm.inspection._plot import (
     KRetrievalCurveDisplay,
     LossCurveDisplay,
     MemorySweepDisplay,
     TransitionMatrixDisplay,
-)
-from sklearn_seqlstm.synthetic._sampler import MarkovMemorySampler
-from sklearn_seqlstm.metrics._scoring import (
-    k_retrieval_curve,
-    k_retrieval_curve_from_estimator,
-    neg_log_loss_scorer,
-    top_k_scorer,
 )
 from sklearn_seqlstm.inspection._sweep import (
     BAYES_LIMIT,
@@ -32,6 +24,14 @@ from sklearn_seqlstm.inspection._sweep import (
     memory_sweep,
     transition_recovery,
 )
+from sklearn_seqlstm.metrics._scoring import (
+    k_retrieval_curve,
+    k_retrieval_curve_from_estimator,
+    neg_log_loss_scorer,
+    top_k_scorer,
+)
+from sklearn_seqlstm.neural._classifier import NextEventClassifier
+from sklearn_seqlstm.synthetic._sampler import MarkovMemorySampler
 
 GRID = [0.0, 0.5, 1.0]
 KS = [1, 3, 5]

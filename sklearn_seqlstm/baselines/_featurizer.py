@@ -9,10 +9,10 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from ..histories._attributed import AttributedHistories, attribute_kind
-from ..utils._base import restore_on_failure
 from ..histories._histories import check_histories, sorted_labels
-from ..utils._missing import missing_mask
 from ..neural._steps import _calendar, _concat, _in_use, _log_gaps
+from ..utils._base import restore_on_failure
+from ..utils._missing import missing_mask
 from ..utils._validation import integers
 
 __all__ = ["SequenceFeaturizer"]

@@ -8,9 +8,15 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils._base import HistoryClassifierMixin, restore_on_failure
-from ..histories._histories import check_fit_input, check_histories, scaled_to_unit, sorted_labels, take
+from ..histories._histories import (
+    check_fit_input,
+    check_histories,
+    scaled_to_unit,
+    sorted_labels,
+    take,
+)
 from ..serving._persistence import PersistenceMixin
+from ..utils._base import HistoryClassifierMixin, restore_on_failure
 from ..utils._validation import integers, reals
 
 __all__ = ["MarkovChainClassifier"]

@@ -12,8 +12,8 @@ from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from ..utils._base import HistoryClassifierMixin, restore_on_failure
 from ..histories._histories import check_histories, check_labels, sorted_labels
+from ..utils._base import HistoryClassifierMixin, restore_on_failure
 
 __all__ = ["BayesOracleClassifier"]
 

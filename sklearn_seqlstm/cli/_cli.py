@@ -215,9 +215,9 @@ def _demo_estimators(settings, seed):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from ..neural._classifier import NextEventClassifier
     from ..baselines._featurizer import SequenceFeaturizer
     from ..baselines._markov import MarkovChainClassifier
+    from ..neural._classifier import NextEventClassifier
 
     return {
         LSTM: NextEventClassifier(**settings["lstm"], random_state=seed, verbose=0),
@@ -347,8 +347,8 @@ def _draw_charts(results, fitted, settings, seed, output):
     """Write the PNG charts; return (file names, reason skipped or None)."""
     import pandas as pd
 
-    from ..synthetic._sampler import MarkovMemorySampler
     from ..inspection._sweep import BAYES_LIMIT
+    from ..synthetic._sampler import MarkovMemorySampler
 
     try:
         from matplotlib.figure import Figure

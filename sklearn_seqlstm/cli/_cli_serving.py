@@ -160,8 +160,8 @@ def _add_recommend_arguments(parser):
 
 def _read_log(args):
     """The checked, sorted event log: _SortedLog; raises EvaluateInputError (a CommandError)."""
-    from ._evaluate import EvaluateInputError, _parse_order_column, read_event_log
     from ..histories._eventlog import _SortedLog
+    from ._evaluate import EvaluateInputError, _parse_order_column, read_event_log
 
     frame = read_event_log(args.events)
     frame = _parse_order_column(frame, args.order_col, args.events)
@@ -172,8 +172,8 @@ def _read_log(args):
 
 
 def _run_fit(args):
-    from ._evaluate import MODELS, _lstm_settings
     from ..histories._eventlog import _all_samples
+    from ._evaluate import MODELS, _lstm_settings
 
     check_output_file(args.save, overwrite=args.overwrite, inputs=[args.events], flag="--save")
     log = _read_log(args)
@@ -203,9 +203,9 @@ def _run_fit(args):
 def _run_recommend(args):
     import pandas as pd
 
-    from ._files import replacing
     from ..serving._persistence import load
     from ..serving._recommend import check_k
+    from ._files import replacing
 
     if args.output is not None:
         check_output_file(

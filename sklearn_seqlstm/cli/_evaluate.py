@@ -47,7 +47,14 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ..neural._classifier import NextEventClassifier, check_device
+from ..baselines._featurizer import SequenceFeaturizer
+from ..baselines._markov import MarkovChainClassifier
+from ..histories._eventlog import _all_samples, _leave_last_out, _SortedLog
+from ..histories._prefixes import PrefixHistories
+from ..metrics._scoring import _true_event_ranks, k_retrieval_curve, reciprocal_rank, top_k_accuracy
+from ..metrics._uncertainty import bootstrap_interval
+from ..neural._classifier import NextEventClassifier
+from ..neural._torch import check_device
 from ._cli_common import (
     MAX_SEED,
     CommandError,
@@ -57,14 +64,8 @@ from ._cli_common import (
     check_output_files,
     int_between,
 )
-from ..histories._eventlog import _all_samples, _leave_last_out, _SortedLog
-from ..baselines._featurizer import SequenceFeaturizer
 from ._files import replacing
-from ..baselines._markov import MarkovChainClassifier
-from ..histories._prefixes import PrefixHistories
 from ._progress import progress_bar
-from ..metrics._scoring import _true_event_ranks, k_retrieval_curve, reciprocal_rank, top_k_accuracy
-from ..metrics._uncertainty import bootstrap_interval
 
 __all__ = ["CommandError", "UsageError", "add_evaluate_arguments", "run_evaluate"]
 

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import validate_data
 
-from ._attributed import AttributedHistories, is_attributed_frame, is_numeric_steps
 from ..utils._missing import is_missing, missing_mask
+from ._attributed import AttributedHistories, is_attributed_frame, is_numeric_steps
 from ._prefixes import PrefixHistories
 
 __all__ = [
@@ -222,22 +222,25 @@ def _first(histories, predicate):
     raise AssertionError("no offending event found")  # pragma: no cover
 
 
-def check_fit_input(estimator, X, y, sample_weight):
+def check_fit_input(estimator, X, y, sample_weight, check_y=None):
     """Check what ``fit`` receives; drop the samples of weight 0.
 
     Weight 0 means absent (scikit-learn's convention), so such samples bring no
     event, label or count. An all-zero ``sample_weight`` is refused.
 
+    ``check_y(y, n_samples)`` checks the targets: :func:`check_labels` (the
+    default) for classifiers, :func:`check_values` for regressors.
+
     Returns
     -------
     histories, y, sample_weight
-        As from :func:`check_histories` and :func:`check_labels`, and the weights
+        As from :func:`check_histories` and ``check_y``, and the weights
         as a float array, all without the samples of weight 0.
     """
     from sklearn.utils.validation import _check_sample_weight
 
     histories = check_histories(X, estimator=estimator, reset=True)
-    y = check_labels(y, len(histories))
+    y = (check_y or check_labels)(y, len(histories))
     sample_weight = _check_sample_weight(sample_weight, histories, ensure_non_negative=True)
     kept = np.flatnonzero(sample_weight > 0)
     if len(kept) < len(histories):
@@ -295,6 +298,56 @@ def check_labels(y, n_samples):
         )
     check_classification_targets(y)
     return y
+
+
+def check_values(y, n_samples):
+    """Return the numeric targets ``y`` of a regressor as a float64 array, checked.
+
+    Numbers only (bools and integers count), all finite: a string, a complex
+    number or a missing value is a ValueError that says where it is.
+    """
+    from sklearn.utils.validation import column_or_1d
+
+    if y is None:
+        raise ValueError(
+            "This estimator requires y to be passed, but the target y is None: give the "
+            "number to predict after each history."
+        )
+    if np.iscomplexobj(y):
+        raise ValueError("y must be real numbers; got complex numbers.")
+    y = column_or_1d(y, warn=True)
+    if len(y) != n_samples:
+        raise ValueError(
+            f"X and y have inconsistent numbers of samples: {n_samples} histories but "
+            f"{len(y)} targets."
+        )
+    try:
+        values = y.astype(np.float64) if y.dtype.kind != "O" else _floats(y)
+    except (TypeError, ValueError):
+        values = None
+    if values is None or y.dtype.kind in "USMm":
+        example = next((v for v in y.tolist() if not _is_real(v)), y[0] if len(y) else None)
+        raise ValueError(
+            f"y must hold numbers (a regressor's targets); got {example!r} of type "
+            f"{type(example).__name__}."
+        )
+    bad = np.flatnonzero(~np.isfinite(values))
+    if len(bad):
+        raise ValueError(
+            f"y must be finite; it holds {y[bad[0]]!r} at index {bad[0]} "
+            f"({len(bad)} non-finite value(s) in all)."
+        )
+    return values
+
+
+def _floats(values):
+    if not all(map(_is_real, values.tolist())):
+        raise TypeError("not numbers")
+    return np.array(values.tolist(), dtype=np.float64)
+
+
+def _is_real(value):
+    return isinstance(value, (numbers.Real, np.bool_)) and not isinstance(value, str)
 
 
 def sorted_labels(labels):

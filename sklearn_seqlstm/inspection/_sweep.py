@@ -19,14 +19,14 @@ from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import validate_params
 from sklearn.utils.validation import check_is_fitted
 
-from ..neural._classifier import NextEventClassifier
 from ..baselines._featurizer import SequenceFeaturizer
 from ..baselines._markov import MarkovChainClassifier
 from ..baselines._oracle import BayesOracleClassifier
 from ..cli._progress import progress_bar
-from ..synthetic._sampler import MarkovMemorySampler
 from ..metrics._scoring import _log_loss, _true_event_ranks, top_k_accuracy
 from ..metrics._uncertainty import bootstrap_interval
+from ..neural._classifier import NextEventClassifier
+from ..synthetic._sampler import MarkovMemorySampler
 
 __all__ = ["memory_sweep", "transition_recovery"]
 

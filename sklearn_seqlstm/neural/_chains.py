@@ -34,8 +34,8 @@ class ChainSet:
     token_offsets : ndarray of int64, shape (n_chains + 1,)
         Chain ``c`` is ``tokens[token_offsets[c]:token_offsets[c + 1]]``.
     entry_position, entry_target, entry_weight : ndarray, shape (n_entries,)
-        Output index within the chain, class index (-1 when unknown, at predict
-        time) and summed sample weight of each entry. Entries are grouped by chain.
+        Output index within the chain, target (a class index, -1 at predict time,
+        or a float for regression) and summed sample weight of each entry. Entries are grouped by chain.
     entry_offsets : ndarray of int64, shape (n_chains + 1,)
         The entries of chain ``c`` are ``entry_offsets[c]:entry_offsets[c + 1]``.
     sample_entry : ndarray of int64, shape (n_samples,)
@@ -148,16 +148,28 @@ def chains_from_prefixes(sequences, sequence_index, lengths, targets=None, weigh
 def _entries(sample_key, targets, weights):
     """Merge samples with the same history key and target into weighted entries.
 
+    Targets are class indices (int) or numbers (float, for regression); two
+    numbers are the same target only when they are equal to the bit.
+
     Returns ``(entry_key, entry_target, entry_weight, sample_entry)``.
     """
     if targets is None:
         entry_key, sample_entry = np.unique(sample_key, return_inverse=True)
         return entry_key, np.full(len(entry_key), -1, dtype=np.int64), None, sample_entry
-    targets = np.asarray(targets, dtype=np.int64)
+    w = np.ones(len(sample_key)) if weights is None else np.asarray(weights, dtype=np.float64)
+    targets = np.asarray(targets)
+    if targets.dtype.kind == "f":
+        # 0.0 and -0.0 are one target; their bits differ.
+        bits = (targets.astype(np.float64) + 0.0).view(np.int64)
+        pairs, sample_entry = np.unique(
+            np.column_stack([sample_key, bits]), axis=0, return_inverse=True
+        )
+        entry_target = pairs[:, 1].copy().view(np.float64)
+        return pairs[:, 0], entry_target, np.bincount(sample_entry, weights=w), sample_entry
+    targets = targets.astype(np.int64)
     n_classes = int(targets.max()) + 1
     keys, sample_entry = np.unique(sample_key * n_classes + targets, return_inverse=True)
     entry_key, entry_target = np.divmod(keys, n_classes)
-    w = np.ones(len(sample_key)) if weights is None else np.asarray(weights, dtype=np.float64)
     return entry_key, entry_target, np.bincount(sample_entry, weights=w), sample_entry
 
 
@@ -303,8 +315,9 @@ def collate(chains, batch):
     """The model input and loss weights of a batch of chains, as tensors.
 
     Returns ``(X, y)`` in the shape skorch passes on: ``X`` goes to the module's
-    ``forward`` as keyword arguments (the targets among them, so that the module
-    computes the probability of the targets only), ``y`` to the criterion.
+    ``forward`` as keyword arguments, ``y`` to the criterion. Class indices go
+    with ``X``, so that the module computes the probability of the targets only;
+    numeric targets (regression) go with ``y``, to the loss.
     """
     batch = np.asarray(batch, dtype=np.int64)
     # The three entry arrays share one padded index: build it once.
@@ -313,8 +326,11 @@ def collate(chains, batch):
     X = {
         "tokens": torch.from_numpy(np.maximum(tokens, 0)),
         "positions": torch.from_numpy(_take_padded(chains.entry_position, *entries, 0)),
-        "targets": torch.from_numpy(_take_padded(chains.entry_target, *entries, 0)),
     }
+    targets = _take_padded(chains.entry_target, *entries, 0)
+    numeric = targets.dtype.kind == "f"
+    if not numeric:
+        X["targets"] = torch.from_numpy(targets)
     if chains.steps is not None:
         # Padding (-1) reads row 0 and is then zeroed: padded steps are never read out.
         rows, padding = np.maximum(tokens, 0), tokens < 0
@@ -332,4 +348,6 @@ def collate(chains, batch):
             _take_padded(chains.entry_weight, *entries, 0.0).astype(np.float32)
         ),
     }
+    if numeric:
+        y["target"] = torch.from_numpy(targets.astype(np.float32))
     return X, y

@@ -1,9 +1,27 @@
-"""The torch parts of NextEventClassifier: the LSTM module and its weighted loss."""
+"""The torch parts of the LSTM estimators: one encoder, two read-outs, their losses.
+
+:class:`LSTMHistoryEncoder` embeds each step (event, attributes, times) and runs
+the LSTM; it reads the hidden state off at the requested positions of each
+chain. The read-outs differ: :class:`LSTMNextEventModule` gives a distribution
+over classes (with the copy from the history), :class:`LSTMNextValueModule` one
+number. Their parameters keep the same names, so that saved weights of either
+are named alike.
+"""
 
 import torch
 from torch import nn
 
-__all__ = ["LSTMNextEventModule", "WeightedEntryLoss", "PAD", "UNKNOWN", "START", "TRUNCATED"]
+__all__ = [
+    "LSTMHistoryEncoder",
+    "LSTMNextEventModule",
+    "LSTMNextValueModule",
+    "WeightedEntryLoss",
+    "WeightedRegressionLoss",
+    "PAD",
+    "UNKNOWN",
+    "START",
+    "TRUNCATED",
+]
 
 # Reserved token ids; events are numbered from N_RESERVED on.
 PAD = 0  # right padding of shorter chains in a batch
@@ -13,52 +31,32 @@ TRUNCATED = 3  # marks a history cut to its last `max_history` events
 N_RESERVED = 4
 
 
-class LSTMNextEventModule(nn.Module):
-    """Embedding, LSTM, and a read-out at the requested positions.
-
-    The read-out is a softmax over the classes. With ``token_class`` given, it
-    knows which classes the history holds (a copy or repeat mechanism, as in
-    RepeatNet):
-
-    - a shift ``s(h)`` learned from the hidden state is added to the logits of
-      every class already in the history, so the model can learn that people
-      return to what they did before (``s > 0``) or never do (``s << 0``, as
-      with films already rated);
-    - the result is mixed with the frequency of each class in the history
-      through a gate ``g(h)``: ``p = g * p_history + (1 - g) * p_lstm``. A
-      softmax over a linear read-out can only approximate such a mixture, and
-      learns it from far more data.
+class LSTMHistoryEncoder(nn.Module):
+    """Embedding of each step, the LSTM, and its hidden state at requested positions.
 
     Parameters
     ----------
     n_tokens : int
         Size of the token vocabulary, reserved tokens included.
-    n_classes : int
-        Number of output classes.
     embedding_dim, hidden_size, num_layers, dropout
         As in :class:`~sklearn_seqlstm.NextEventClassifier`.
-    token_class : array-like of int, shape (n_tokens,), default=None
-        The class index of each token, -1 for tokens that are no class. None
-        turns the copy from the history off.
     cat_cardinalities : sequence of int, default=()
         Number of codes of each categorical step attribute (see :mod:`._steps`);
         each gets an embedding, concatenated to the event's.
     n_numeric : int, default=0
         Number of numeric step features, concatenated to the embeddings.
 
-    Without attributes the module is exactly the plain one: no parameter is
+    Without attributes the encoder is exactly the plain one: no parameter is
     added, so a plain model's weights and results do not change.
     """
 
     def __init__(
         self,
         n_tokens,
-        n_classes,
         embedding_dim,
         hidden_size,
         num_layers,
         dropout,
-        token_class=None,
         cat_cardinalities=(),
         n_numeric=0,
     ):
@@ -84,15 +82,6 @@ class LSTMNextEventModule(nn.Module):
             dropout=dropout if num_layers > 1 else 0.0,
         )
         self.dropout = nn.Dropout(dropout)
-        self.output = nn.Linear(hidden_size, n_classes)
-        self.copies = token_class is not None
-        if self.copies:
-            self.register_buffer("token_class", torch.as_tensor(token_class, dtype=torch.int64))
-            self.gate = nn.Linear(hidden_size, 1)
-            self.repeat_shift = nn.Linear(hidden_size, 1)
-            # Start as a plain softmax: no shift for classes already in the history.
-            nn.init.zeros_(self.repeat_shift.weight)
-            nn.init.zeros_(self.repeat_shift.bias)
 
     def embed(self, tokens, cats=None, nums=None):
         """The LSTM input of each step: (batch, length, input_size)."""
@@ -104,6 +93,92 @@ class LSTMNextEventModule(nn.Module):
         if nums is not None and nums.size(-1):
             parts.append(nums)
         return torch.cat(parts, dim=-1)
+
+    def hidden_at(self, tokens, positions, cats=None, nums=None):
+        """The LSTM's hidden state after each requested position: (batch, n_positions, hidden).
+
+        ``tokens`` (batch, length) are right-padded chains; ``positions`` (batch,
+        n_positions) index the outputs to read, the output at ``t`` having seen
+        tokens ``0..t``. Right padding cannot change earlier outputs: the LSTM is
+        causal. ``cats`` (batch, length, n_categorical) and ``nums`` (batch,
+        length, n_numeric) are the step attributes of attributed histories, None
+        for plain ones. Dropout applies in training mode.
+        """
+        hidden, _ = self.lstm(self.embed(tokens, cats, nums))
+        index = positions.unsqueeze(-1).expand(-1, -1, hidden.size(-1))
+        return self.dropout(torch.gather(hidden, 1, index))
+
+
+class LSTMNextValueModule(LSTMHistoryEncoder):
+    """The encoder with a linear read-out of one number per position.
+
+    The number is in the units the estimator trains in (standardised targets);
+    ``forward`` returns shape (batch, n_positions). The read-out starts at zero,
+    so the first prediction is the training mean, as gradient boosting starts
+    from its baseline; gradients reach the LSTM from the first step that moves it.
+    """
+
+    def __init__(self, n_tokens, embedding_dim, hidden_size, num_layers, dropout, **inputs):
+        super().__init__(n_tokens, embedding_dim, hidden_size, num_layers, dropout, **inputs)
+        self.output = nn.Linear(hidden_size, 1)
+        nn.init.zeros_(self.output.weight)
+        nn.init.zeros_(self.output.bias)
+
+    def forward(self, tokens, positions, cats=None, nums=None):
+        return self.output(self.hidden_at(tokens, positions, cats, nums)).squeeze(-1)
+
+
+class LSTMNextEventModule(LSTMHistoryEncoder):
+    """The encoder with a read-out of a distribution over the classes.
+
+    The read-out is a softmax over the classes. With ``token_class`` given, it
+    knows which classes the history holds (a copy or repeat mechanism, as in
+    RepeatNet):
+
+    - a shift ``s(h)`` learned from the hidden state is added to the logits of
+      every class already in the history, so the model can learn that people
+      return to what they did before (``s > 0``) or never do (``s << 0``, as
+      with films already rated);
+    - the result is mixed with the frequency of each class in the history
+      through a gate ``g(h)``: ``p = g * p_history + (1 - g) * p_lstm``. A
+      softmax over a linear read-out can only approximate such a mixture, and
+      learns it from far more data.
+
+    Parameters
+    ----------
+    n_tokens, embedding_dim, hidden_size, num_layers, dropout, cat_cardinalities, n_numeric
+        As in :class:`LSTMHistoryEncoder`.
+    n_classes : int
+        Number of output classes.
+    token_class : array-like of int, shape (n_tokens,), default=None
+        The class index of each token, -1 for tokens that are no class. None
+        turns the copy from the history off.
+    """
+
+    def __init__(
+        self,
+        n_tokens,
+        n_classes,
+        embedding_dim,
+        hidden_size,
+        num_layers,
+        dropout,
+        token_class=None,
+        cat_cardinalities=(),
+        n_numeric=0,
+    ):
+        super().__init__(
+            n_tokens, embedding_dim, hidden_size, num_layers, dropout, cat_cardinalities, n_numeric
+        )
+        self.output = nn.Linear(hidden_size, n_classes)
+        self.copies = token_class is not None
+        if self.copies:
+            self.register_buffer("token_class", torch.as_tensor(token_class, dtype=torch.int64))
+            self.gate = nn.Linear(hidden_size, 1)
+            self.repeat_shift = nn.Linear(hidden_size, 1)
+            # Start as a plain softmax: no shift for classes already in the history.
+            nn.init.zeros_(self.repeat_shift.weight)
+            nn.init.zeros_(self.repeat_shift.bias)
 
     def forward(self, tokens, positions, targets=None, cats=None, nums=None):
         """Log-probabilities read off the chains at the requested positions.
@@ -120,9 +195,7 @@ class LSTMNextEventModule(nn.Module):
         length, n_categorical) and ``nums`` (batch, length, n_numeric) are the
         step attributes of attributed histories, None for plain ones.
         """
-        hidden, _ = self.lstm(self.embed(tokens, cats, nums))
-        index = positions.unsqueeze(-1).expand(-1, -1, hidden.size(-1))
-        hidden = self.dropout(torch.gather(hidden, 1, index))
+        hidden = self.hidden_at(tokens, positions, cats, nums)
         logits = self.output(hidden)
         if not self.copies:
             log_proba = torch.log_softmax(logits, dim=-1)
@@ -184,4 +257,38 @@ class WeightedEntryLoss(nn.Module):
     def forward(self, target_log_proba, y):
         weight = y["weight"]
         total = -(target_log_proba * weight).sum()
+        return total / weight.sum().clamp_min(torch.finfo(weight.dtype).tiny)
+
+
+class WeightedRegressionLoss(nn.Module):
+    """Weighted mean regression loss over the entries of a batch of chains.
+
+    Parameters
+    ----------
+    loss : {"squared_error", "absolute_error", "huber"}
+        The loss of one entry: (prediction - target) squared, absolute, or
+        Huber's (squared within ``huber_delta`` of the target, linear beyond).
+    huber_delta : float, default=1.0
+        Where Huber's loss turns from squared to linear, in the units of the
+        targets (standardised ones: one standard deviation).
+
+    Padding entries have weight 0, so they do not count.
+    """
+
+    def __init__(self, loss="squared_error", huber_delta=1.0):
+        super().__init__()
+        self.loss = loss
+        self.huber_delta = huber_delta
+
+    def forward(self, prediction, y):
+        weight, target = y["weight"], y["target"]
+        if self.loss == "squared_error":
+            per_entry = (prediction - target) ** 2
+        elif self.loss == "absolute_error":
+            per_entry = (prediction - target).abs()
+        else:
+            per_entry = nn.functional.huber_loss(
+                prediction, target, reduction="none", delta=self.huber_delta
+            )
+        total = (per_entry * weight).sum()
         return total / weight.sum().clamp_min(torch.finfo(weight.dtype).tiny)

@@ -214,12 +214,14 @@ def _kinds():
     A fixed table: the name read from a file selects a row; nothing else is
     looked up by name.
     """
-    from ..neural._classifier import NextEventClassifier
     from ..baselines._markov import MarkovChainClassifier
+    from ..neural._classifier import NextEventClassifier
+    from ..neural._regressor import NextValueRegressor
     from ._serializers import dump_lstm, dump_markov, restore_lstm, restore_markov
 
     return {
         "NextEventClassifier": (NextEventClassifier, dump_lstm, restore_lstm),
+        "NextValueRegressor": (NextValueRegressor, dump_lstm, restore_lstm),
         "MarkovChainClassifier": (MarkovChainClassifier, dump_markov, restore_markov),
     }
 

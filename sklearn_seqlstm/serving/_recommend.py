@@ -163,7 +163,9 @@ class RecommendMixin:
         proba = self.predict_proba(X)
         scores = proba
         if exclude_seen:
-            from ..histories._histories import check_histories  # X is valid: predict_proba checked it
+            from ..histories._histories import (
+                check_histories,  # X is valid: predict_proba checked it
+            )
 
             scores = np.where(seen_mask(check_histories(X), self.classes_), -np.inf, proba)
         top = top_k_indices(scores, k)

@@ -62,7 +62,7 @@ def _jsonable(value):
     return str(value)
 
 
-# NextEventClassifier -------------------------------------------------------------------
+# NextEventClassifier and NextValueRegressor ----------------------------------------------
 
 
 def dump_lstm(estimator):
@@ -72,7 +72,7 @@ def dump_lstm(estimator):
     params = encode_params(estimator, dropped)
     module = estimator.net_.module_
     attributes = {
-        "classes_": encode_array(estimator.classes_, "class label"),
+        **_dump_target(estimator),
         "events_": encode_values(estimator.events_, "event"),
         "n_epochs_": int(estimator.n_epochs_),
         "early_stopping_": bool(estimator.early_stopping_),
@@ -86,6 +86,33 @@ def dump_lstm(estimator):
         attributes["steps"] = _dump_steps(estimator._steps)
     arrays = {name: tensor.detach().cpu().numpy() for name, tensor in module.state_dict().items()}
     return params, attributes, arrays
+
+
+def _dump_target(estimator):
+    """What the read-out maps to: the classes, or the scale of the numbers predicted."""
+    if hasattr(estimator, "classes_"):
+        return {"classes_": encode_array(estimator.classes_, "class label")}
+    return {
+        "target_mean_": float(estimator.target_mean_),
+        "target_scale_": float(estimator.target_scale_),
+    }
+
+
+def _restore_target(estimator, attributes, what):
+    from ..neural._classifier import NextEventClassifier
+
+    if isinstance(estimator, NextEventClassifier):
+        estimator.classes_ = decode_array(_require(attributes, "classes_", what), what)
+        if len(estimator.classes_) < 2:
+            raise ValueError(f"{what}: a NextEventClassifier has at least 2 classes.")
+        return
+    for name in ("target_mean_", "target_scale_"):
+        value = _require(attributes, name, what)
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise ValueError(f"{what}: {name} must be a number, got {value!r}.")
+        if not math.isfinite(value) or (name == "target_scale_" and value <= 0):
+            raise ValueError(f"{what}: {name} must be finite (and the scale positive).")
+        setattr(estimator, name, float(value))
 
 
 def _dump_steps(steps):
@@ -210,9 +237,7 @@ def restore_lstm(estimator, attributes, arrays, what, device):
 
     from ..neural._module import N_RESERVED
 
-    estimator.classes_ = decode_array(_require(attributes, "classes_", what), what)
-    if len(estimator.classes_) < 2:
-        raise ValueError(f"{what}: a NextEventClassifier has at least 2 classes.")
+    _restore_target(estimator, attributes, what)
     estimator.events_ = decode_values(_require(attributes, "events_", what), what)
     estimator._event_ids = {event: N_RESERVED + i for i, event in enumerate(estimator.events_)}
     if len(estimator._event_ids) != len(estimator.events_):

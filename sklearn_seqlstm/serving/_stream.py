@@ -40,8 +40,8 @@ import torch
 
 from ..histories._attributed import _seconds
 from ..histories._histories import _hashable
-from ..utils._missing import is_missing
 from ..neural._module import START, TRUNCATED, UNKNOWN
+from ..utils._missing import is_missing
 from ._recommend import check_k, labels_and_proba, top_k_indices
 
 __all__ = ["HistoryStream", "StreamMixin", "read_out"]

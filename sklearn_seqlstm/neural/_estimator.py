@@ -1,0 +1,453 @@
+"""The neural core that every LSTM estimator here shares.
+
+:class:`HistoryLSTM` turns histories into chains (one LSTM pass per chain),
+encodes their times and attributes, builds and trains the skorch net with early
+stopping, threads, device and random state, and runs batched inference. An
+estimator built on it says only what differs: how ``y`` becomes training
+targets, which read-out module and loss to train, and how the module's output
+becomes a prediction. :class:`~sklearn_seqlstm.NextEventClassifier` reads out a
+distribution over classes with a cross-entropy loss,
+:class:`~sklearn_seqlstm.NextValueRegressor` one number with a regression loss.
+"""
+
+import copy
+import dataclasses
+import warnings
+from itertools import repeat
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import _check_sample_weight
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.dataset import ValidSplit
+from skorch.helper import predefined_split
+
+from ..histories._attributed import AttributedHistories
+from ..histories._histories import (
+    check_fit_input,
+    check_histories,
+    distinct_events,
+    scaled_to_unit,
+    sorted_labels,
+    take,
+)
+from ..histories._prefixes import PrefixHistories
+from ..utils._validation import integers, reals
+from ._chains import ChainDataset, ChainLoader, chains_from_prefixes, collate, group_into_chains
+from ._module import N_RESERVED, START, TRUNCATED, UNKNOWN
+from ._steps import StepEncoder
+from ._torch import MAX_THREADS, autocast, check_device, torch_threads
+
+__all__ = ["HistoryLSTM", "fill_shared_docs"]
+
+# From this many samples on, early_stopping="auto" holds out a validation split,
+# as scikit-learn's HistGradientBoosting estimators do.
+AUTO_EARLY_STOPPING_MIN_SAMPLES = 10_000
+
+# Chains per batch at predict time: larger than for training, since no gradient
+# is kept and bigger batches amortise the per-batch overhead.
+PREDICT_BATCH_SIZE = 512
+
+# The parameters' documentation, shared by the estimators' docstrings (see
+# fill_shared_docs): one text, so that the two cannot drift apart.
+_SHARED_DOCS = {
+    "network_and_training": """\
+    embedding_dim : int, default=16
+        Size of the learned vector of each event.
+    hidden_size : int, default=64
+        Size of the LSTM's hidden state.
+    num_layers : int, default=1
+        Number of stacked LSTM layers.
+    dropout : float, default=0.1
+        Dropout on the LSTM output (and between layers when ``num_layers > 1``).
+    lr : float, default=0.01
+        Learning rate of the Adam optimiser.
+    batch_size : int, default=64
+        Number of chains per gradient step. A chain carries every sample whose
+        history is one of its prefixes, so with prefix data a batch holds many
+        more samples than this.
+    max_epochs : int, default=50
+        Number of passes over the training data (fewer with early stopping).
+    early_stopping : "auto" or bool, default="auto"
+        Hold out ``validation_fraction`` of the chains, stop when the validation
+        loss has not improved for ``n_iter_no_change`` epochs and keep the best
+        weights. The split is by chain, so prefixes of one sequence never sit on
+        both sides of it. "auto" turns it on from 10,000 samples, as scikit-learn's
+        HistGradientBoosting estimators do: an LSTM overfits within a few epochs
+        on a few thousand sequences, while on small data a held-out split costs
+        more than it saves. A validation set passed to ``fit`` (``X_val``,
+        ``y_val``) is used instead of a split, and "auto" then turns early
+        stopping on.
+    validation_fraction : float, default=0.1
+        Fraction of chains held out when ``early_stopping=True``.
+    n_iter_no_change : int, default=5
+        Patience of early stopping, in epochs.
+    max_history : int or None, default=None
+        Condition on the last ``max_history`` events only; None uses the whole
+        history. Truncated histories are no longer prefixes of each other, so
+        training then costs O(L * max_history) per sequence.""",
+    "inputs_and_runtime": """\
+    time_features : bool, default=True
+        With histories that carry times (:class:`AttributedHistories`, from
+        ``samples_from_log(..., time_col=...)``), feed the LSTM log(1 + seconds
+        since the previous event) and since the sequence's start, and for
+        datetimes the hour of day and day of week. Ignored for plain histories.
+    attributes : bool, default=True
+        With histories that carry event or sequence attributes, feed them to
+        the LSTM: categories embedded (with codes for unseen and missing
+        values), numbers standardised with a missing indicator. Ignored for
+        plain histories. Turn both switches off to use the events only.
+    sequence_context : {"every_step", "first_step"}, default="every_step"
+        Where the sequence attributes enter: beside every event, or at the
+        first step only, from which the LSTM carries them.
+    precision : {"float32", "bfloat16"}, default="float32"
+        "bfloat16" trains and predicts in mixed precision (torch's autocast): the
+        LSTM and the matrix products run in bfloat16, the weights stay float32.
+        It is meant for GPUs with bfloat16 units (Ampere and later); on a CPU,
+        measure first (``benchmarks/bench_gpu.py --device cpu``). Predicting one
+        history at a time, streams and the ONNX export compute in float32 or
+        float64, whatever the precision of training.
+    device : str, default="auto"
+        Torch device. "auto" picks CUDA when it is available, else the CPU.
+    num_threads : int or None, default=1
+        Torch intra-op threads during ``fit`` and ``predict``, restored afterwards.
+        On small models the per-operation work is too small to share: on 2 idle
+        cores, 2 threads trained 1.2 times faster than 1, but 4 to 10 times
+        slower when other work ran on the machine (see
+        ``benchmarks/bench_classifier.py``). None leaves torch's setting alone
+        (``torch.set_num_threads``); raise it for large models on many free cores.
+        At most 1024: torch crashes the process, rather than raise, far beyond.
+    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+        Extra skorch callbacks, for example ``skorch.callbacks.LRScheduler``.
+        They are deep-copied at each fit, so the ones passed are never modified.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weights' initialisation, dropout, the shuffling of batches and
+        the validation split. An int gives identical models from two fits on CPU.
+        The global torch and numpy random states are left untouched.
+    verbose : int, default=0
+        0 is silent; 1 shows a progress bar over batches and a line per epoch.""",
+    "fitted_core": """\
+    events_ : list
+        The events seen in fit (the vocabulary). Any other event met at predict
+        time maps to one shared "unknown event" input.
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.history`` holds the loss of every epoch.
+    n_epochs_ : int
+        Number of epochs run.
+    early_stopping_ : bool
+        Whether early stopping was on (``early_stopping="auto"`` decides in fit).
+    n_features_in_ : int
+        History width, set only when every history in fit had the same length
+        (always so for a 2-D array). A 2-D array passed to ``predict`` must then
+        have that many columns, as in any scikit-learn estimator; a list of
+        histories may have any lengths.
+    feature_names_in_ : ndarray of str
+        Column names, set only when ``X`` was a DataFrame with string columns.
+    event_attributes_ : list of str
+        The per-event attributes the model uses (empty for plain histories).
+    sequence_attributes_ : list of str
+        The per-sequence attributes (context) the model uses.
+    time_kind_ : {"datetime", "numeric"} or None
+        The kind of times the model uses; None when it uses none.""",
+}
+
+
+def fill_shared_docs(cls):
+    """Put the shared parameter texts into ``cls``'s docstring at their %(name)s marks."""
+    cls.__doc__ = cls.__doc__ % _SHARED_DOCS
+    return cls
+
+
+class HistoryLSTM(BaseEstimator):
+    """Base of the LSTM estimators: everything but the read-out and the loss.
+
+    Subclasses set ``_module`` (an :class:`~._module.LSTMHistoryEncoder`
+    subclass) and ``_criterion``, and implement:
+
+    - ``_fit_targets(y, histories, sample_weight)``: check ``y``, set the
+      fitted attributes that describe it, and return the training targets;
+    - ``_validation_targets(y_val, n_samples)``: the targets of validation
+      samples and a mask of those that can be scored, with
+      ``_unusable_validation`` saying in words what the others have;
+    - ``_read_out_kwargs()``: the module's keyword arguments beside the core's.
+    """
+
+    _shared_constraints: dict = {
+        "embedding_dim": [integers(1)],
+        "hidden_size": [integers(1)],
+        "num_layers": [integers(1)],
+        "dropout": [reals(0, 1, closed="left")],
+        "lr": [reals(0, None, closed="neither")],
+        "batch_size": [integers(1)],
+        "max_epochs": [integers(1)],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
+        "validation_fraction": [reals(0, 1, closed="neither")],
+        "n_iter_no_change": [integers(1)],
+        "max_history": [None, integers(1)],
+        "time_features": ["boolean"],
+        "attributes": ["boolean"],
+        "sequence_context": [StrOptions({"every_step", "first_step"})],
+        "device": [str, torch.device],
+        "num_threads": [None, integers(1, MAX_THREADS)],
+        "precision": [StrOptions({"float32", "bfloat16"})],
+        "callbacks": [None, list],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def _fit_core(self, X, y, sample_weight, X_val, y_val, sample_weight_val, check_y=None):
+        """The body of ``fit``, run under ``restore_on_failure`` and ``_fit_context``.
+
+        ``check_y`` checks ``y`` as :func:`check_fit_input` describes.
+        """
+        device = check_device(self.device)
+        mixed_precision = autocast(device, self.precision)  # refused here, before any work
+        self._check_callbacks()
+        histories, y, sample_weight = check_fit_input(self, X, y, sample_weight, check_y)
+        # The loss is computed in float32, where weights of 3.4e38 or more are inf and
+        # trained the model to NaN; the loss is a weighted mean, so an exact rescaling
+        # leaves the model as it is.
+        sample_weight = scaled_to_unit(sample_weight)
+        targets = self._fit_targets(y, sample_weight)
+        self.events_ = sorted_labels(distinct_events(histories))
+        self._event_ids = {event: N_RESERVED + i for i, event in enumerate(self.events_)}
+        self._steps = self._fit_steps(histories)
+        self._input_columns = input_columns(histories)
+        self.event_attributes_ = [] if self._steps is None else self._steps.event_attributes
+        self.sequence_attributes_ = [] if self._steps is None else self._steps.sequence_attributes
+        self.time_kind_ = None if self._steps is None else self._steps.time_kind
+        chains = self._chains(histories, targets, sample_weight)
+        valid = self._validation_chains(X_val, y_val, sample_weight_val)
+
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        self.early_stopping_ = (
+            valid is not None or len(histories) >= AUTO_EARLY_STOPPING_MIN_SAMPLES
+            if self.early_stopping == "auto"
+            else self.early_stopping
+        )
+        self.net_ = self._build_net(device, seed, valid)
+        # fork_rng keeps the user's global torch random state as it was.
+        with (
+            torch_threads(self.num_threads),
+            torch.random.fork_rng(devices=[]),
+            mixed_precision,
+        ):
+            torch.manual_seed(seed)
+            self.net_.fit(ChainDataset(chains), y=None)
+        # Ready to predict: skorch switches to training mode itself when it trains.
+        self.net_.module_.eval()
+        self.n_epochs_ = len(self.net_.history)
+        return self
+
+    def _check_callbacks(self):
+        for callback in self.callbacks or []:
+            cb = callback[1] if isinstance(callback, tuple) and len(callback) == 2 else callback
+            if not hasattr(cb, "initialize"):
+                raise TypeError(
+                    "callbacks must be skorch callbacks or (name, callback) tuples; got "
+                    f"{callback!r}."
+                )
+
+    def _validation_chains(self, X_val, y_val, sample_weight_val):
+        """The chains of the validation samples given to fit, or None."""
+        if X_val is None and y_val is None:
+            if sample_weight_val is not None:
+                raise ValueError("sample_weight_val is given without X_val and y_val.")
+            return None
+        if X_val is None or y_val is None:
+            missing = "X_val" if X_val is None else "y_val"
+            raise ValueError(f"X_val and y_val go together: {missing} is missing.")
+        histories = check_histories(X_val)
+        weights = _check_sample_weight(sample_weight_val, histories, ensure_non_negative=True)
+        targets, usable = self._validation_targets(y_val, len(histories))
+        usable &= weights > 0
+        if not usable.all():
+            warnings.warn(
+                f"{np.count_nonzero(~usable)} of {len(usable)} validation samples "
+                f"{self._unusable_validation} (or weight 0); they are left out of the "
+                "validation loss.",
+                UserWarning,
+                stacklevel=5,
+            )
+        if not usable.any():
+            raise ValueError(
+                f"No validation sample can be scored: all {self._unusable_validation}."
+            )
+        kept = np.flatnonzero(usable)
+        histories = take(histories, kept)
+        self._check_same_input(histories)
+        return self._chains(histories, targets[kept], scaled_to_unit(weights[kept]))
+
+    def _build_net(self, device, seed, valid=None):
+        callbacks = copy.deepcopy(list(self.callbacks or []))
+        if self.early_stopping_:
+            callbacks.append(
+                EarlyStopping(
+                    monitor="valid_loss", patience=int(self.n_iter_no_change), load_best=True
+                )
+            )
+        if self.verbose:
+            callbacks.append(ProgressBar())
+        module_kwargs = {
+            "n_tokens": N_RESERVED + len(self.events_),
+            "embedding_dim": int(self.embedding_dim),
+            "hidden_size": int(self.hidden_size),
+            "num_layers": int(self.num_layers),
+            "dropout": float(self.dropout),
+            "cat_cardinalities": [] if self._steps is None else self._steps.cat_cardinalities,
+            "n_numeric": 0 if self._steps is None else self._steps.n_numeric,
+            **self._read_out_kwargs(),
+        }
+        return NeuralNet(
+            module=self._module,
+            **{f"module__{name}": value for name, value in module_kwargs.items()},
+            criterion=self._criterion,
+            **{f"criterion__{name}": value for name, value in self._criterion_kwargs().items()},
+            optimizer=torch.optim.Adam,
+            lr=float(self.lr),
+            max_epochs=int(self.max_epochs),
+            batch_size=int(self.batch_size),
+            iterator_train=ChainLoader,
+            iterator_train__shuffle=True,
+            iterator_train__random_state=np.random.RandomState(seed),
+            iterator_valid=ChainLoader,
+            train_split=(
+                predefined_split(ChainDataset(valid))
+                if valid is not None
+                else ValidSplit(
+                    float(self.validation_fraction), stratified=False, random_state=seed
+                )
+                if self.early_stopping_
+                else None
+            ),
+            callbacks=callbacks,
+            device=device,
+            verbose=int(bool(self.verbose)),
+        )
+
+    def _criterion_kwargs(self):
+        return {}
+
+    def _fit_steps(self, histories):
+        """The step encoder of attributed histories, or None when nothing but events is used."""
+        if not isinstance(histories, AttributedHistories):
+            return None
+        steps = StepEncoder(
+            time_features=self.time_features,
+            attributes=self.attributes,
+            sequence_context=self.sequence_context,
+        ).fit(histories)
+        return steps if steps.uses_anything else None
+
+    def _check_same_input(self, histories):
+        """Histories at predict time carry the columns of fit's, no more and no less."""
+        expected, given = self._input_columns, input_columns(histories)
+        if given == expected:
+            return
+        if not expected:
+            raise ValueError(
+                f"X carries {', '.join(given)}, which were absent in fit: the model "
+                "was fitted on events only."
+            )
+        if not given:
+            raise ValueError(
+                f"This model was fitted on histories with {', '.join(expected)}; X "
+                "has none. Pass X in the same form as in fit (for example from "
+                "samples_from_log with the same columns)."
+            )
+        for name in dict.fromkeys(expected + given):
+            if name not in given:
+                raise ValueError(f"X lacks {name}, which the model was fitted on.")
+            if name not in expected:
+                raise ValueError(f"X carries {name}, which was absent in fit.")
+        raise ValueError(  # the same columns in another order
+            f"X carries {', '.join(given)} in another order than in fit ({', '.join(expected)})."
+        )
+
+    def _chains(self, histories, targets=None, weights=None):
+        """The chains that serve the histories: one LSTM pass each."""
+        if self._steps is not None:
+            return self._attributed_chains(histories, targets, weights)
+        if isinstance(histories, PrefixHistories) and self.max_history is None:
+            sequences = self._encode(histories.used_sequences())
+            return chains_from_prefixes(
+                sequences, histories.sequence_index, histories.lengths, targets, weights
+            )
+        return group_into_chains(self._encode(histories), targets, weights)
+
+    def _attributed_chains(self, histories, targets, weights):
+        """Chains whose tokens are rows of the step table of ``histories``."""
+        table, longest = self._steps.transform(histories, self._event_ids)
+        if self.max_history is None:
+            chains = chains_from_prefixes(
+                table.step_sequences(longest),
+                histories.sequence_index,
+                histories.lengths,
+                targets,
+                weights,
+            )
+        else:
+            windows = [
+                table.window(s, n, self.max_history)
+                for s, n in zip(
+                    histories.sequence_index.tolist(), histories.lengths.tolist(), strict=True
+                )
+            ]
+            chains = group_into_chains(windows, targets, weights)
+        return dataclasses.replace(chains, steps=table)
+
+    def _encode(self, histories):
+        """Token ids of each history, led by a START or TRUNCATED marker."""
+        get, limit = self._event_ids.get, self.max_history
+        encoded = []
+        for history in histories:
+            marker = START
+            if limit is not None and len(history) > limit:
+                marker, history = TRUNCATED, history[-limit:]
+            encoded.append((marker, *map(get, history, repeat(UNKNOWN))))
+        return encoded
+
+    def _predict_entries(self, histories, read_out):
+        """The module's output for every sample of checked histories, in batches of chains.
+
+        ``read_out`` maps the module's output on a batch, a tensor of shape
+        (batch, n_positions, ...), to a numpy array of the same leading shape.
+        Returns an array of shape (n_samples, ...): one LSTM pass per chain.
+        """
+        module = self.net_.module_
+        device = next(module.parameters()).device
+        chains = self._chains(histories)
+        loader = ChainLoader(ChainDataset(chains), batch_size=PREDICT_BATCH_SIZE)
+        if module.training:  # only if the user trained net_ further by hand
+            module.eval()
+        out = None
+        with (
+            torch_threads(self.num_threads),
+            torch.inference_mode(),
+            autocast(device.type, self.precision),
+        ):
+            for batch in loader.batches():
+                inputs, _ = collate(chains, batch)
+                inputs.pop("targets", None)
+                values = read_out(module(**{k: v.to(device) for k, v in inputs.items()}))
+                if out is None:
+                    out = np.empty((len(chains.entry_position), *values.shape[2:]), values.dtype)
+                n_entries = chains.n_entries_per_chain[batch]
+                valid = np.arange(values.shape[1]) < n_entries[:, None]
+                entries = chains.entry_offsets[batch][:, None] + np.arange(valid.shape[1])
+                out[entries[valid]] = values[valid]
+        return out[chains.sample_entry]
+
+
+def input_columns(histories):
+    """What histories carry beside their events, named for messages, in order."""
+    if not isinstance(histories, AttributedHistories):
+        return []
+    columns = [f"{histories.time_kind} time"] if histories.time_kind else []
+    columns += [f"the event attribute {name!r}" for name in histories.event_attribute_names]
+    columns += [f"the sequence attribute {name!r}" for name in histories.sequence_attribute_names]
+    return columns

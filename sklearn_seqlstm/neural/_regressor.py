@@ -1,0 +1,243 @@
+"""NextValueRegressor: the LSTM over event histories, with a numeric target."""
+
+import numpy as np
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..histories._histories import check_histories, check_values
+from ..metrics._scoring import check_weights
+from ..serving._persistence import PersistenceMixin
+from ..utils._base import restore_on_failure
+from ..utils._validation import reals
+from ._estimator import HistoryLSTM, fill_shared_docs
+from ._module import LSTMNextValueModule, WeightedRegressionLoss
+
+__all__ = ["NextValueRegressor"]
+
+
+@fill_shared_docs
+class NextValueRegressor(PersistenceMixin, RegressorMixin, HistoryLSTM):
+    """Predict a number from a history of events with an LSTM: when, how long, how much.
+
+        The time until the next event, the time left until a case ends, the next
+        value of a series, a customer's spend next month: any number that follows
+        a history. It is :class:`NextEventClassifier`'s network and training (the
+        same embedding, LSTM, one pass per chain, early stopping, threads, device
+        and random state), with a linear read-out of one number and a regression
+        loss. Targets are standardised in ``fit`` (weighted mean 0, standard
+        deviation 1) and mapped back by :meth:`predict`, so one learning rate suits
+        seconds and millions alike.
+
+        Parameters
+        ----------
+        loss : {"squared_error", "absolute_error", "huber"}, default="squared_error"
+            The loss that training minimises, named as in scikit-learn's
+            :class:`~sklearn.ensemble.HistGradientBoostingRegressor`:
+            "squared_error" predicts the conditional mean, "absolute_error" the
+            conditional median (the better choice for skewed durations, scored by
+            their mean absolute error). "huber" is squared within ``huber_delta``
+            standard deviations of the target and linear beyond, robust to outliers.
+        huber_delta : float, default=1.0
+            Where the Huber loss turns linear, in standard deviations of ``y``.
+            Ignored for the other losses.
+    %(network_and_training)s
+    %(inputs_and_runtime)s
+
+        Attributes
+        ----------
+        target_mean_ : float
+            The weighted mean of ``y`` in fit, subtracted before training.
+        target_scale_ : float
+            The weighted standard deviation of ``y`` in fit (1 when ``y`` is
+            constant), by which targets are divided before training.
+    %(fitted_core)s
+
+        See Also
+        --------
+        NextEventClassifier : The same network, predicting which event comes next.
+        SeasonalNaiveRegressor : The last value, or the value one season ago.
+        samples_from_log : Histories with ``target="time_to_next"``,
+            ``"remaining_time"`` or ``"next_value"``.
+
+        Notes
+        -----
+        ``X`` takes every form :class:`NextEventClassifier` takes: plain histories,
+        :class:`AttributedHistories` with times and attributes, and histories of
+        numeric steps (a 3-D array or a list of 2-D float arrays). ``fit`` trains in
+        one pass per chain: the loss is the weighted mean over samples of the
+        per-sample loss, exactly as if each history were run on its own. The
+        losses printed with ``verbose=1`` and kept in ``net_.history`` are in
+        standardised units.
+
+        Examples
+        --------
+        >>> from sklearn_seqlstm import NextValueRegressor
+        >>> X = [["open"], ["open", "wait"], ["open", "wait", "wait"], ["open", "call"]] * 5
+        >>> y = [1.0, 2.0, 3.0, 0.5] * 5  # e.g. hours until the next event
+        >>> reg = NextValueRegressor(max_epochs=100, random_state=0).fit(X, y)
+        >>> reg.predict([["open", "wait"]]).round(1).tolist()
+        [2.0]
+    """
+
+    _parameter_constraints: dict = {
+        **HistoryLSTM._shared_constraints,
+        "loss": [StrOptions({"squared_error", "absolute_error", "huber"})],
+        "huber_delta": [reals(0, None, closed="neither")],
+    }
+    _module = LSTMNextValueModule
+    _criterion = WeightedRegressionLoss
+    _unusable_validation = "have no usable target"
+
+    def __init__(
+        self,
+        *,
+        loss="squared_error",
+        huber_delta=1.0,
+        embedding_dim=16,
+        hidden_size=64,
+        num_layers=1,
+        dropout=0.1,
+        lr=0.01,
+        batch_size=64,
+        max_epochs=50,
+        early_stopping="auto",
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        max_history=None,
+        time_features=True,
+        attributes=True,
+        sequence_context="every_step",
+        device="auto",
+        num_threads=1,
+        precision="float32",
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.loss = loss
+        self.huber_delta = huber_delta
+        self.embedding_dim = embedding_dim
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.lr = lr
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.max_history = max_history
+        self.time_features = time_features
+        self.attributes = attributes
+        self.sequence_context = sequence_context
+        self.device = device
+        self.num_threads = num_threads
+        self.precision = precision
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @restore_on_failure
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
+        """Train the LSTM on histories ``X`` and the number ``y`` that follows each.
+
+        Parameters
+        ----------
+        X : list of sequences of events, pandas Series, 2-D or 3-D array-like
+            The histories (see Notes).
+        y : array-like of shape (n_samples,)
+            The number to predict after each history; finite.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; the loss is the weighted mean over samples.
+        X_val : histories, default=None
+            Validation histories, in any form ``X`` takes. When given, early
+            stopping monitors the loss on them instead of holding out
+            ``validation_fraction`` of ``X``, and ``early_stopping="auto"`` turns
+            it on.
+        y_val : array-like of shape (n_val_samples,), default=None
+            The targets of ``X_val``; required with ``X_val``.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation samples.
+
+        Returns
+        -------
+        self : NextValueRegressor
+            The fitted regressor.
+        """
+        return self._fit_core(
+            X, y, sample_weight, X_val, y_val, sample_weight_val, check_y=check_values
+        )
+
+    def _fit_targets(self, y, sample_weight):
+        """Standardised targets; sets ``target_mean_`` and ``target_scale_``."""
+        mean = float(np.average(y, weights=sample_weight))
+        # Centred before squaring, and in float64: targets such as epoch seconds
+        # (1e9) would lose every digit of their spread otherwise.
+        scale = float(np.sqrt(np.average((y - mean) ** 2, weights=sample_weight)))
+        self.target_mean_ = mean
+        self.target_scale_ = scale if scale > 0 and np.isfinite(scale) else 1.0
+        return self._standardise(y)
+
+    def _standardise(self, y):
+        return (y - self.target_mean_) / self.target_scale_
+
+    def _validation_targets(self, y_val, n_samples):
+        return self._standardise(check_values(y_val, n_samples)), np.ones(n_samples, dtype=bool)
+
+    def _read_out_kwargs(self):
+        return {}
+
+    def _criterion_kwargs(self):
+        return {"loss": self.loss, "huber_delta": float(self.huber_delta)}
+
+    def predict(self, X):
+        """The predicted number after each history.
+
+        Parameters
+        ----------
+        X : list of sequences of events, pandas Series, 2-D or 3-D array-like
+            The histories, in the form of fit's. Events never seen in fit are
+            allowed.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predictions in the units of ``y``, as float64.
+        """
+        check_is_fitted(self)
+        histories = check_histories(X, estimator=self, reset=False)
+        self._check_same_input(histories)
+        standardised = self._predict_entries(
+            histories, lambda prediction: prediction.double().cpu().numpy()
+        )
+        return standardised * self.target_scale_ + self.target_mean_
+
+    def score(self, X, y, sample_weight=None):
+        """The coefficient of determination R² of :meth:`predict` on ``X`` against ``y``.
+
+        Parameters
+        ----------
+        X : histories
+            As for :meth:`predict`.
+        y : array-like of shape (n_samples,)
+            The true numbers.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        score : float
+            R², as :meth:`sklearn.base.RegressorMixin.score` computes it.
+        """
+        if sample_weight is not None:
+            sample_weight = check_weights(sample_weight, y)
+        return r2_score(y, self.predict(X), sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # Events are categories, whatever their type.
+        tags.input_tags.categorical = True
+        return tags
