@@ -32,10 +32,10 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import StrOptions, validate_params
 
-from ._attributed import AttributedHistories
 from ..utils._missing import is_missing, missing_mask
-from ._prefixes import PrefixHistories
 from ..utils._validation import integers
+from ._attributed import AttributedHistories
+from ._prefixes import PrefixHistories
 
 __all__ = ["NextEventSamples", "leave_last_out_split", "samples_from_log", "time_split"]
 
