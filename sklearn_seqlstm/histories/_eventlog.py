@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from sklearn.utils._param_validation import validate_params
+from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ..utils._missing import is_missing, missing_mask
 from ..utils._validation import integers
@@ -53,7 +53,9 @@ class NextEventSamples(NamedTuple):
         a :class:`PrefixHistories` (each sequence stored once, each history a
         tuple); with ``max_history``, lists of the last events.
     y : ndarray of shape (n_samples,)
-        The next event after each history.
+        The target of each history: its next event (``target="next_event"``),
+        or a float64 regression target (seconds to the next event or to the
+        sequence's end, or the next event's value; see :func:`samples_from_log`).
     groups : ndarray of shape (n_samples,)
         The sequence key of each sample, for
         :class:`~sklearn.model_selection.GroupKFold` and friends.
@@ -74,7 +76,10 @@ _COLUMNS = {
     "time_col": [Hashable, None],
     "event_attributes": [list, tuple, None],
     "sequence_attributes": [list, tuple, None],
+    "target": [StrOptions({"next_event", "time_to_next", "remaining_time", "next_value"})],
+    "value_col": [Hashable, None],
 }
+_TIME_TARGETS = ("time_to_next", "remaining_time")
 _SAMPLES_FROM_LOG = {**_COLUMNS, "end_event": [Hashable, None]}
 
 
@@ -91,13 +96,17 @@ def samples_from_log(
     event_attributes=None,
     sequence_attributes=None,
     end_event=None,
+    target="next_event",
+    value_col=None,
 ):
     """Every (history, next event) sample of every sequence of an event log.
 
     Each sequence (the rows sharing a value of ``sequence_col``) is ordered by
     ``order_col``; every event that has at least ``min_history`` events before
     it in its sequence is the next event of one sample, whose history is the
-    events before it.
+    events before it. The target ``y`` is that next event, or (``target``) a
+    number about it: the time until it, the time until the sequence's end, or
+    its value in a numeric column.
 
     Parameters
     ----------
@@ -134,15 +143,48 @@ def samples_from_log(
     end_event : hashable, default=None
         When given, each sequence also gives a sample whose history is the whole
         sequence and whose next event is ``end_event``: the end of the case, as
-        process-mining benchmarks predict it.
+        process-mining benchmarks predict it. With a time target, that sample's
+        target is 0.0 (see ``target``).
+    target : {"next_event", "time_to_next", "remaining_time", "next_value"}, \
+            default="next_event"
+        What ``y`` holds for each history:
+
+        - ``"next_event"``: the next event;
+        - ``"time_to_next"``: the time from the history's last event to the next
+          event, in float seconds. Needs ``time_col``;
+        - ``"remaining_time"``: the time from the history's last event to the
+          last event of its sequence (the end of the case), in float seconds.
+          Needs ``time_col``;
+        - ``"next_value"``: the value of column ``value_col`` at the next event,
+          as a float.
+
+        Every target gives the same samples, in the same order, for the same
+        other arguments: ``X`` and ``groups`` are those of ``"next_event"``, so
+        classification and regression targets pair up sample by sample. In
+        particular the whole sequence is a history only with ``end_event``, and
+        then its ``"time_to_next"`` and ``"remaining_time"`` are 0.0: the end has
+        come with the last event. Without ``end_event`` the whole sequence gives
+        no sample (its last event is a target, never the end of a history), as
+        for ``"next_event"``. Times are read from ``time_col`` as for ``X``:
+        datetimes give seconds; numbers give differences in their own unit
+        (days, if the column holds days). The time targets are measured from the
+        history's last event, so they need ``min_history >= 1``.
+    value_col : hashable, default=None
+        With ``target="next_value"`` (and only then), the numeric column whose
+        value at the next event is the target: a series of temperatures, of
+        amounts. It must be finite at every event that is a target; other rows
+        may be missing. It is not added to the histories: to let the model see
+        the past values, name the same column in ``event_attributes`` too (see
+        the Examples). ``end_event`` has no value, so it is refused here.
 
     Returns
     -------
     samples : NextEventSamples
         Named tuple ``(X, y, groups)``: the histories (oldest event first; a
         :class:`PrefixHistories` of tuples, or lists with ``max_history``), the
-        next events and the sequence key of each sample. Samples are ordered by
-        sequence key, then by position in the sequence.
+        targets (the next events, or a float64 array for the numeric targets)
+        and the sequence key of each sample. Samples are ordered by sequence
+        key, then by position in the sequence.
 
     Warns
     -----
@@ -154,7 +196,10 @@ def samples_from_log(
     ------
     ValueError
         When a column is missing, a key or event is missing (None or NaN), the
-        order key cannot be ordered, or no sequence gives a sample.
+        order key cannot be ordered, or no sequence gives a sample; when
+        ``target`` is unknown, a time target lacks ``time_col`` (or has
+        ``min_history=0``), ``"next_value"`` lacks ``value_col``, or the value
+        column is not numeric or not finite at a target.
 
     See Also
     --------
@@ -187,9 +232,52 @@ def samples_from_log(
     [('home',), ('home', 'search'), ('home',)]
     >>> y.tolist(), groups.tolist()
     (['search', 'item', 'cart'], ['u1', 'u1', 'u2'])
+
+    The same samples with regression targets: the time to the next event, and
+    the time left until the sequence's last event (here in the column's units).
+
+    >>> columns = dict(sequence_col="user", order_col="time", event_col="page")
+    >>> samples_from_log(log, **columns, time_col="time", target="time_to_next").y
+    array([1., 1., 1.])
+    >>> samples_from_log(log, **columns, time_col="time", target="remaining_time").y
+    array([2., 1., 1.])
+
+    A numeric series is a log of one sequence (a constant key), one event per
+    date (a constant event, or a category such as the month). Each prefix is a
+    history, its target the next value; naming the value column in
+    ``event_attributes`` too puts the past values into the histories.
+
+    >>> series = pd.DataFrame(
+    ...     {
+    ...         "date": pd.date_range("2024-01-01", periods=5, freq="D"),
+    ...         "temperature": [3.0, 4.5, 2.0, 5.5, 6.0],
+    ...     }
+    ... ).assign(station="s1", step="day")
+    >>> X, y, groups = samples_from_log(
+    ...     series, sequence_col="station", order_col="date", event_col="step",
+    ...     event_attributes=["temperature"], target="next_value", value_col="temperature",
+    ... )
+    >>> y
+    array([4.5, 2. , 5.5, 6. ])
+    >>> X.to_frame()["temperature"][2].tolist()
+    [3.0, 4.5, 2.0]
     """
+    _check_target(target, time_col, value_col, min_history)
+    if target == "next_value" and end_event is not None:
+        raise ValueError(
+            f"target='next_value' cannot be combined with end_event={end_event!r}: the end "
+            "of a sequence has no value. Leave end_event=None."
+        )
     log = _SortedLog(
-        frame, sequence_col, order_col, event_col, time_col, event_attributes, sequence_attributes
+        frame,
+        sequence_col,
+        order_col,
+        event_col,
+        time_col,
+        event_attributes,
+        sequence_attributes,
+        target=target,
+        value_col=value_col,
     )
     samples, n_short = _all_samples(log, min_history, max_history)
     if end_event is not None:
@@ -237,14 +325,40 @@ def _with_end_event(log, samples, end_event, min_history, max_history):
         )
         lengths = np.concatenate([log.position[_sample_rows(log, min_history)], log.lengths[whole]])
     order = np.lexsort((lengths, sequence_index))
-    labels = np.empty(len(order), dtype=object)
-    labels[: len(y)] = y
-    labels[len(y) :] = [end_event] * len(whole)
-    labels = np.asarray(labels[order].tolist())
+    if log.target == "next_event":
+        labels = np.empty(len(order), dtype=object)
+        labels[: len(y)] = y
+        labels[len(y) :] = [end_event] * len(whole)
+        labels = np.asarray(labels[order].tolist())
+    else:  # a time target: the end has come with the last event
+        labels = np.concatenate([y, np.zeros(len(whole))])[order]
     groups = np.concatenate([groups, log.keys[log.starts[whole]]])[order]
     if isinstance(X, PrefixHistories):
         return NextEventSamples(X.view(sequence_index[order], lengths[order]), labels, groups)
     return NextEventSamples([X[i] for i in order.tolist()], labels, groups)
+
+
+def _check_target(target, time_col, value_col, min_history):
+    """The arguments that ``target`` needs are there, and no other."""
+    if target in _TIME_TARGETS and time_col is None:
+        raise ValueError(
+            f"target={target!r} needs time_col: the column of each event's time, from "
+            "which the target's seconds are measured; got time_col=None."
+        )
+    if target in _TIME_TARGETS and min_history < 1:
+        raise ValueError(
+            f"target={target!r} needs min_history >= 1: it is measured from the last event "
+            f"of the history, and the empty history has none; got min_history={min_history}."
+        )
+    if target == "next_value" and value_col is None:
+        raise ValueError(
+            "target='next_value' needs value_col: the numeric column whose value at the "
+            "next event is the target; got value_col=None."
+        )
+    if target != "next_value" and value_col is not None:
+        raise ValueError(
+            f"value_col={value_col!r} is only used with target='next_value'; got target={target!r}."
+        )
 
 
 def _sample_rows(log, min_history):
@@ -263,6 +377,8 @@ def leave_last_out_split(
     time_col=None,
     event_attributes=None,
     sequence_attributes=None,
+    target="next_event",
+    value_col=None,
 ):
     """Split an event log per sequence: last event for test, the one before for validation.
 
@@ -310,6 +426,13 @@ def leave_last_out_split(
     sequence_attributes : list of hashable, default=None
         Columns of per-sequence attributes (the context: a segment, a case
         type); each must be constant within a sequence.
+    target : {"next_event", "time_to_next", "remaining_time", "next_value"}, \
+            default="next_event"
+        What ``y`` holds: the next event, or a float64 regression target, as in
+        :func:`samples_from_log`. The samples are the same for every target.
+    value_col : hashable, default=None
+        With ``target="next_value"``, the numeric column whose value at the next
+        event is the target, as in :func:`samples_from_log`.
 
     Returns
     -------
@@ -356,8 +479,17 @@ def leave_last_out_split(
     >>> list(test.X), test.y.tolist(), test.groups.tolist()
     ([('a', 'b', 'c'), ('x', 'y')], ['d', 'z'], [1, 2])
     """
+    _check_target(target, time_col, value_col, min_history)
     log = _SortedLog(
-        frame, sequence_col, order_col, event_col, time_col, event_attributes, sequence_attributes
+        frame,
+        sequence_col,
+        order_col,
+        event_col,
+        time_col,
+        event_attributes,
+        sequence_attributes,
+        target=target,
+        value_col=value_col,
     )
     train, valid, test, n_short = _leave_last_out(log, min_history, max_history)
     _warn_short(
@@ -414,6 +546,8 @@ def time_split(
     time_col=None,
     event_attributes=None,
     sequence_attributes=None,
+    target="next_event",
+    value_col=None,
 ):
     """Split an event log at a cut-off of the order key: earlier targets train, later test.
 
@@ -456,6 +590,13 @@ def time_split(
     sequence_attributes : list of hashable, default=None
         Columns of per-sequence attributes (the context: a segment, a case
         type); each must be constant within a sequence.
+    target : {"next_event", "time_to_next", "remaining_time", "next_value"}, \
+            default="next_event"
+        What ``y`` holds: the next event, or a float64 regression target, as in
+        :func:`samples_from_log`. The samples are the same for every target.
+    value_col : hashable, default=None
+        With ``target="next_value"``, the numeric column whose value at the next
+        event is the target, as in :func:`samples_from_log`.
 
     Returns
     -------
@@ -509,8 +650,17 @@ def time_split(
     """
     if order_col is None:
         raise ValueError("time_split needs an order column, compared with cutoff; got None.")
+    _check_target(target, time_col, value_col, min_history)
     log = _SortedLog(
-        frame, sequence_col, order_col, event_col, time_col, event_attributes, sequence_attributes
+        frame,
+        sequence_col,
+        order_col,
+        event_col,
+        time_col,
+        event_attributes,
+        sequence_attributes,
+        target=target,
+        value_col=value_col,
     )
     column = frame[order_col]
     try:
@@ -557,6 +707,8 @@ class _SortedLog:
         Where each sequence starts among the sorted rows, and its length.
     position : ndarray of int
         Position of each sorted row within its sequence, from 0.
+    target : str
+        What :meth:`samples` gives as ``y`` (see :func:`samples_from_log`).
     """
 
     def __init__(
@@ -568,6 +720,9 @@ class _SortedLog:
         time_col=None,
         event_attributes=None,
         sequence_attributes=None,
+        *,
+        target="next_event",
+        value_col=None,
     ):
         _check_columns(frame, sequence_col, order_col, event_col)
         event_attributes = list(event_attributes or [])
@@ -610,6 +765,9 @@ class _SortedLog:
         self.seconds = None if time_col is None else self._sorted_seconds(frame[time_col])
         for name in sequence_attributes:
             self._check_constant(name)
+        self.target = target
+        self.value_col = value_col
+        self.values = None if value_col is None else self._sorted_values(value_col)
 
     @property
     def attributed(self):
@@ -632,7 +790,8 @@ class _SortedLog:
                     f"The time column {name!r} cannot be read as times: {exc}"
                 ) from None
             bad = np.flatnonzero(stamps.isna())
-            seconds, kind = stamps.as_unit("ns").asi8 / 1e9, "datetime"
+            self._nanoseconds = stamps.as_unit("ns").asi8  # exact differences for targets
+            seconds, kind = self._nanoseconds / 1e9, "datetime"
         if len(bad):
             raise ValueError(
                 f"The time column {name!r} has a value that is not a time at "
@@ -649,6 +808,53 @@ class _SortedLog:
             )
         self.time_kind = kind
         return seconds
+
+    def _sorted_values(self, name):
+        """The value column of the sorted rows, as floats (NaN where missing)."""
+        if name not in self.frame.columns:
+            available = ", ".join(map(repr, self.frame.columns.tolist())) or "none"
+            raise ValueError(
+                f"The event log has no column value_col={name!r}. Available columns: {available}."
+            )
+        column = self.frame[name]
+        if isinstance(column, pd.DataFrame):
+            raise ValueError(
+                f"value_col={name!r} names {column.shape[1]} columns of the event log; "
+                "column names must be unique."
+            )
+        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            raise ValueError(
+                f"The value column value_col={name!r} must be numeric (integers or floats) "
+                f"for target='next_value'; it has dtype {column.dtype}. Convert it first, "
+                "e.g. with pandas.to_numeric."
+            )
+        return column.to_numpy(dtype=np.float64, na_value=np.nan)[self.rows]
+
+    def target_values(self, rows):
+        """The targets ``y`` of the samples whose next events are the sorted ``rows``."""
+        if self.target == "next_event":
+            return self.events[rows]
+        if self.target == "next_value":
+            values = self.values[rows]
+            bad = np.flatnonzero(~np.isfinite(values))
+            if len(bad):
+                i = rows[bad[0]]
+                raise ValueError(
+                    f"The value column value_col={self.value_col!r} has a value that is not "
+                    f"finite ({_plain(values[bad[0]])!r}) at {self._where(i)}, the next event "
+                    "of a sample: target='next_value' needs a finite value at every event "
+                    "that is a target. Drop or fill such rows."
+                )
+            return values
+        # A time target, from the history's last event (rows have position >= 1).
+        if self.target == "time_to_next":
+            later = rows
+        else:  # remaining_time: to the sequence's last event
+            ends = self.starts + self.lengths - 1
+            later = ends[np.repeat(np.arange(self.n_sequences), self.lengths)[rows]]
+        if self.time_kind == "datetime":
+            return (self._nanoseconds[later] - self._nanoseconds[rows - 1]) / 1e9
+        return self.seconds[later] - self.seconds[rows - 1]
 
     def _check_constant(self, name):
         values = self.frame[name].to_numpy()[self.rows]
@@ -682,7 +888,7 @@ class _SortedLog:
         is a :class:`PrefixHistories`: the sequences are stored once, whatever the
         number of prefixes, and NextEventClassifier trains on them in O(events).
         """
-        y, groups = self.events[targets], self.keys[targets]
+        y, groups = self.target_values(targets), self.keys[targets]
         if self.attributed:
             return NextEventSamples(self._attributed(targets, max_history), y, groups)
         if max_history is None:
