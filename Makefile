@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 DOCS_STAMP := $(VENV)/.installed-docs
+BENCH_STAMP := $(VENV)/.installed-bench
 # One torch thread: on 2 cores torch's default threads made small LSTMs several
 # times slower (see the NextEventClassifier docs).
 export OMP_NUM_THREADS ?= 1
@@ -26,7 +27,12 @@ test: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/python -m pytest --doctest-modules sklearn_seqlstm tests
 
-bench: $(STAMP)
+# statsmodels (the bench extra) holds the series and models of bench_next_value.py.
+$(BENCH_STAMP): $(STAMP)
+	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -e ".[bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
 	for script in benchmarks/bench_*.py; do $(VENV)/bin/python $$script || exit 1; done
 
 # The HTML site, in docs/_build/html. The gallery runs the examples (they train

@@ -24,6 +24,7 @@ _LAZY = {
     "BayesOracleClassifier": ".baselines._oracle",
     "MarkovChainClassifier": ".baselines._markov",
     "SequenceFeaturizer": ".baselines._featurizer",
+    "SeasonalNaiveRegressor": ".baselines._naive",
     "MarkovMemorySampler": ".synthetic._sampler",
     "NextEventClassifier": ".neural._classifier",
     "NextValueRegressor": ".neural._regressor",

@@ -8,6 +8,7 @@ from sklearn_seqlstm import (
     MarkovMemorySampler,
     NextEventClassifier,
     NextValueRegressor,
+    SeasonalNaiveRegressor,
     SequenceFeaturizer,
 )
 
@@ -60,6 +61,9 @@ def _expected_failed_checks(estimator):
         SequenceFeaturizer(),
         SequenceFeaturizer(n_last=2, sparse_output=False),
         BayesOracleClassifier(_ORACLE_SAMPLER),
+        SeasonalNaiveRegressor(),
+        # season=2 falls back to the mean of y on the checks' one-column data.
+        SeasonalNaiveRegressor(season=2),
     ],
     expected_failed_checks=_expected_failed_checks,
 )
