@@ -11,10 +11,10 @@ from itertools import chain
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ..histories._attributed import AttributedHistories
-from ..histories._histories import check_histories, scaled_to_unit
+from ..histories._histories import check_histories, check_values, scaled_to_unit
 from ..histories._prefixes import PrefixHistories
 from ..utils._base import restore_on_failure
 from ..utils._validation import integers
@@ -139,7 +139,7 @@ class SeasonalNaiveRegressor(RegressorMixin, BaseEstimator):
             The fitted regressor.
         """
         histories = check_histories(X, estimator=self, reset=True)
-        y = _check_values(y, len(histories))
+        y = check_values(y, len(histories))
         sample_weight = _check_sample_weight(sample_weight, histories, ensure_non_negative=True)
         if isinstance(histories, AttributedHistories):
             self.attribute_ = _resolve_attribute(histories, self.attribute)
@@ -209,36 +209,6 @@ class SeasonalNaiveRegressor(RegressorMixin, BaseEstimator):
         # the random data of scikit-learn's checks well, which is this tag's meaning.
         tags.regressor_tags.poor_score = True
         return tags
-
-
-def _check_values(y, n_samples):
-    """``y`` as a 1-D float64 array of finite numbers, else a ValueError naming the problem."""
-    if y is None:
-        raise ValueError(
-            "This estimator requires y to be passed, but the target y is None: give the "
-            "next value of each history."
-        )
-    y = column_or_1d(y, warn=True)  # refuses complex numbers
-    if len(y) != n_samples:
-        raise ValueError(
-            f"X and y have inconsistent numbers of samples: {n_samples} histories but "
-            f"{len(y)} values in y."
-        )
-    if y.dtype.kind not in "biuf":
-        odd = [v for v in y.tolist() if not _is_real(v)]
-        if odd:
-            raise ValueError(
-                f"y must hold real numbers (the next value of each history); found "
-                f"{type(odd[0]).__name__} {odd[0]!r}. For labels, use a classifier."
-            )
-    y = y.astype(np.float64)
-    bad = np.flatnonzero(~np.isfinite(y))
-    if len(bad):
-        raise ValueError(
-            f"y must be finite; y[{bad[0]}] is {y[bad[0]]} "
-            f"({len(bad)} missing or infinite value(s) in all)."
-        )
-    return y
 
 
 def _is_real(value):

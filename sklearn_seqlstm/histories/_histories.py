@@ -313,9 +313,7 @@ def check_values(y, n_samples):
             "This estimator requires y to be passed, but the target y is None: give the "
             "number to predict after each history."
         )
-    if np.iscomplexobj(y):
-        raise ValueError("y must be real numbers; got complex numbers.")
-    y = column_or_1d(y, warn=True)
+    y = column_or_1d(y, warn=True)  # refuses complex numbers: "Complex data not supported"
     if len(y) != n_samples:
         raise ValueError(
             f"X and y have inconsistent numbers of samples: {n_samples} histories but "
@@ -334,7 +332,7 @@ def check_values(y, n_samples):
     bad = np.flatnonzero(~np.isfinite(values))
     if len(bad):
         raise ValueError(
-            f"y must be finite; it holds {y[bad[0]]!r} at index {bad[0]} "
+            f"y must be finite; it holds {float(values[bad[0]])} at index {bad[0]} "
             f"({len(bad)} non-finite value(s) in all)."
         )
     return values

@@ -1,3 +1,3 @@
-"""The neural core: the LSTM module, one pass per chain, step encoding, and the estimators built on them.
+"""The neural core: the LSTM module, one pass per chain, step encoding, the estimators.
 
 Public names are imported from :mod:`sklearn_seqlstm` itself."""

@@ -35,7 +35,8 @@ class ChainSet:
         Chain ``c`` is ``tokens[token_offsets[c]:token_offsets[c + 1]]``.
     entry_position, entry_target, entry_weight : ndarray, shape (n_entries,)
         Output index within the chain, target (a class index, -1 at predict time,
-        or a float for regression) and summed sample weight of each entry. Entries are grouped by chain.
+        or a float for regression) and summed sample weight of each entry.
+        Entries are grouped by chain.
     entry_offsets : ndarray of int64, shape (n_chains + 1,)
         The entries of chain ``c`` are ``entry_offsets[c]:entry_offsets[c + 1]``.
     sample_entry : ndarray of int64, shape (n_samples,)
