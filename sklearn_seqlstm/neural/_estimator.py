@@ -199,6 +199,11 @@ class HistoryLSTM(BaseEstimator):
         "verbose": ["verbose"],
     }
 
+    def __sklearn_is_fitted__(self):
+        # What check_is_fitted asks; without it, it scans every attribute's name,
+        # a tenth of the time of predicting one history.
+        return hasattr(self, "net_")
+
     def _fit_core(self, X, y, sample_weight, X_val, y_val, sample_weight_val, check_y=None):
         """The body of ``fit``, run under ``restore_on_failure`` and ``_fit_context``.
 
