@@ -253,15 +253,34 @@ class ChainLoader:
     similar lengths (little padding), and the batches are shuffled again. Padding
     needs no mask: the loss and the predictions are read only at entry positions.
 
+    With ``shard=(rank, world_size)`` (data-parallel training), every process
+    draws the same batches of ``batch_size`` chains from the same random state
+    and keeps its share of each: chains ``rank, rank + world_size, ...`` of the
+    batch, which is sorted by length, so the shares are alike. Each share's loss
+    is normalised by the whole batch's weight over ``world_size`` (the criterion
+    reads ``y["normaliser"]``), so that the gradients that DistributedDataParallel
+    averages are those of one process training on the whole batch. A share left
+    empty (a last batch of fewer chains than processes) is one chain of weight 0:
+    every process must take part in every step.
+
     The call signature is skorch's ``iterator_train(dataset, **kwargs)``.
     """
 
-    def __init__(self, dataset, batch_size=32, shuffle=False, random_state=None, bucket_batches=50):
+    def __init__(
+        self,
+        dataset,
+        batch_size=32,
+        shuffle=False,
+        random_state=None,
+        bucket_batches=50,
+        shard=None,
+    ):
         self.chains, self.indices = _resolve(dataset)
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.random_state = random_state
         self.bucket_batches = bucket_batches
+        self.shard = shard
 
     def __len__(self):
         return -(-len(self.indices) // self.batch_size)
@@ -286,8 +305,19 @@ class ChainLoader:
         return [batches[i] for i in rng.permutation(len(batches))]
 
     def __iter__(self):
+        if self.shard is None:
+            for batch in self.batches():
+                yield collate(self.chains, batch)
+            return
+        rank, world_size = self.shard
+        chain_weight = np.add.reduceat(self.chains.entry_weight, self.chains.entry_offsets[:-1])
         for batch in self.batches():
-            yield collate(self.chains, batch)
+            share = batch[rank::world_size]
+            X, y = collate(self.chains, share if len(share) else batch[:1])
+            if not len(share):
+                y["weight"] = torch.zeros_like(y["weight"])
+            y["normaliser"] = torch.tensor(chain_weight[batch].sum() / world_size)
+            yield X, y
 
 
 def _padded_index(offsets, rows):

@@ -126,6 +126,7 @@ class NextEventClassifier(
         attributes=True,
         sequence_context="every_step",
         device="auto",
+        distributed=False,
         num_threads=1,
         precision="float32",
         callbacks=None,
@@ -148,6 +149,7 @@ class NextEventClassifier(
         self.attributes = attributes
         self.sequence_context = sequence_context
         self.device = device
+        self.distributed = distributed
         self.num_threads = num_threads
         self.precision = precision
         self.callbacks = callbacks

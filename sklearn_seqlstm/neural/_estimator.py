@@ -38,6 +38,7 @@ from ..histories._histories import (
 from ..histories._prefixes import PrefixHistories
 from ..utils._validation import integers, reals
 from ._chains import ChainDataset, ChainLoader, chains_from_prefixes, collate, group_into_chains
+from ._distributed import data_parallel, process_shard
 from ._module import N_RESERVED, START, TRUNCATED, UNKNOWN
 from ._steps import StepEncoder
 from ._torch import MAX_THREADS, autocast, check_device, torch_threads
@@ -113,6 +114,14 @@ _SHARED_DOCS = {
         float64, whatever the precision of training.
     device : str, default="auto"
         Torch device. "auto" picks CUDA when it is available, else the CPU.
+    distributed : bool, default=False
+        Train one model across the processes of a torch.distributed group, as
+        started by ``torchrun`` (gloo on CPUs, NCCL on GPUs; with CUDA and no
+        device index, each process takes GPU ``LOCAL_RANK``). ``batch_size`` is
+        then per process: K processes with batch B train as one process with
+        batch K * B, each on its share of every batch, and end with the same
+        model. Every process calls ``fit`` with the same data and
+        ``random_state``. See the user guide, "Scaling out".
     num_threads : int or None, default=1
         Torch intra-op threads during ``fit`` and ``predict``, restored afterwards.
         On small models the per-operation work is too small to share: on 2 idle
@@ -192,6 +201,7 @@ class HistoryLSTM(BaseEstimator):
         "attributes": ["boolean"],
         "sequence_context": [StrOptions({"every_step", "first_step"})],
         "device": [str, torch.device],
+        "distributed": ["boolean"],
         "num_threads": [None, integers(1, MAX_THREADS)],
         "precision": [StrOptions({"float32", "bfloat16"})],
         "callbacks": [None, list],
@@ -210,6 +220,9 @@ class HistoryLSTM(BaseEstimator):
         ``check_y`` checks ``y`` as :func:`check_fit_input` describes.
         """
         device = check_device(self.device)
+        shard = None
+        if self.distributed:
+            shard, device = process_shard(device)
         mixed_precision = autocast(device, self.precision)  # refused here, before any work
         self._check_callbacks()
         histories, y, sample_weight = check_fit_input(self, X, y, sample_weight, check_y)
@@ -234,7 +247,7 @@ class HistoryLSTM(BaseEstimator):
             if self.early_stopping == "auto"
             else self.early_stopping
         )
-        self.net_ = self._build_net(device, seed, valid)
+        self.net_ = self._build_net(device, seed, valid, shard)
         # fork_rng keeps the user's global torch random state as it was.
         with (
             torch_threads(self.num_threads),
@@ -242,7 +255,12 @@ class HistoryLSTM(BaseEstimator):
             mixed_precision,
         ):
             torch.manual_seed(seed)
-            self.net_.fit(ChainDataset(chains), y=None)
+            if shard is None:
+                self.net_.fit(ChainDataset(chains), y=None)
+            else:
+                self.net_.initialize()
+                with data_parallel(self.net_, shard, device):
+                    self.net_.partial_fit(ChainDataset(chains), y=None)
         # Ready to predict: skorch switches to training mode itself when it trains.
         self.net_.module_.eval()
         self.n_epochs_ = len(self.net_.history)
@@ -287,7 +305,7 @@ class HistoryLSTM(BaseEstimator):
         self._check_same_input(histories)
         return self._chains(histories, targets[kept], scaled_to_unit(weights[kept]))
 
-    def _build_net(self, device, seed, valid=None):
+    def _build_net(self, device, seed, valid=None, shard=None):
         callbacks = copy.deepcopy(list(self.callbacks or []))
         if self.early_stopping_:
             callbacks.append(
@@ -315,8 +333,10 @@ class HistoryLSTM(BaseEstimator):
             optimizer=torch.optim.Adam,
             lr=float(self.lr),
             max_epochs=int(self.max_epochs),
-            batch_size=int(self.batch_size),
+            # With data parallelism every process draws whole batches and keeps its share.
+            batch_size=int(self.batch_size) * (1 if shard is None else shard[1]),
             iterator_train=ChainLoader,
+            iterator_train__shard=shard,
             iterator_train__shuffle=True,
             iterator_train__random_state=np.random.RandomState(seed),
             iterator_valid=ChainLoader,

@@ -252,12 +252,12 @@ class WeightedEntryLoss(nn.Module):
 
     Takes the log-probability of each entry's target, as the module returns it
     when given ``targets``. Padding entries have weight 0, so they do not count.
+    The mean divides by the batch's weight, or by ``y["normaliser"]`` when the
+    batch is one process's share in data-parallel training.
     """
 
     def forward(self, target_log_proba, y):
-        weight = y["weight"]
-        total = -(target_log_proba * weight).sum()
-        return total / weight.sum().clamp_min(torch.finfo(weight.dtype).tiny)
+        return _weighted_mean(-target_log_proba, y)
 
 
 class WeightedRegressionLoss(nn.Module):
@@ -281,7 +281,7 @@ class WeightedRegressionLoss(nn.Module):
         self.huber_delta = huber_delta
 
     def forward(self, prediction, y):
-        weight, target = y["weight"], y["target"]
+        target = y["target"]
         if self.loss == "squared_error":
             per_entry = (prediction - target) ** 2
         elif self.loss == "absolute_error":
@@ -290,5 +290,14 @@ class WeightedRegressionLoss(nn.Module):
             per_entry = nn.functional.huber_loss(
                 prediction, target, reduction="none", delta=self.huber_delta
             )
-        total = (per_entry * weight).sum()
-        return total / weight.sum().clamp_min(torch.finfo(weight.dtype).tiny)
+        return _weighted_mean(per_entry, y)
+
+
+def _weighted_mean(per_entry, y):
+    """Sum of weighted entry losses over the batch's weight (or ``y["normaliser"]``)."""
+    weight = y["weight"]
+    normaliser = y.get("normaliser")
+    if normaliser is None:
+        normaliser = weight.sum()
+    total = (per_entry * weight).sum()
+    return total / normaliser.to(weight.dtype).clamp_min(torch.finfo(weight.dtype).tiny)

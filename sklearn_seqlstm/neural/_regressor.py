@@ -110,6 +110,7 @@ class NextValueRegressor(PersistenceMixin, RegressorMixin, HistoryLSTM):
         attributes=True,
         sequence_context="every_step",
         device="auto",
+        distributed=False,
         num_threads=1,
         precision="float32",
         callbacks=None,
@@ -133,6 +134,7 @@ class NextValueRegressor(PersistenceMixin, RegressorMixin, HistoryLSTM):
         self.attributes = attributes
         self.sequence_context = sequence_context
         self.device = device
+        self.distributed = distributed
         self.num_threads = num_threads
         self.precision = precision
         self.callbacks = callbacks

@@ -1,0 +1,101 @@
+"""Data-parallel training: one epoch of the 6M-event log with 1 and 2 CPU processes.
+
+The log is ``bench_scale.py``'s: MarkovMemorySampler, 160 events, 50,000 sequences
+of 60..180 events (about 6 million events). One process trains
+``NextEventClassifier(batch_size=2 * B)`` for one epoch; then ``torchrun`` starts 2
+processes that train ``NextEventClassifier(distributed=True, batch_size=B)`` on the
+same samples with the same seed. Each process has 1 torch thread
+(``num_threads=1``, ``OMP_NUM_THREADS=1``). Dropout is 0, so the two fits must end
+with the same model up to floating-point rounding (the gradients of 2 shares are
+summed in another order): the script prints the largest difference of
+``predict_proba`` between them on 20,000 samples.
+
+Printed: the epoch time of each (skorch's ``dur``, excluding the preprocessing
+that every process does alike), the speed-up (issue 14 target: at least 1.6x on 2
+idle cores) and the machine's load average, since other work on the machine takes
+cores away from the two processes.
+
+Run: OMP_NUM_THREADS=1 python benchmarks/bench_distributed.py [--n-sequences 50000]
+"""
+
+import argparse
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sklearn_seqlstm import MarkovMemorySampler, NextEventClassifier, PrefixHistories
+
+SETTINGS = dict(max_epochs=1, early_stopping=False, dropout=0.0, num_threads=1, random_state=0)
+
+
+def samples(n_sequences):
+    events = [f"model_{i:03d}" for i in range(160)]
+    sampler = MarkovMemorySampler(
+        events=events, transitions={}, memory_influence=0.5, random_state=0
+    )
+    log = sampler.sample_frame(n_sequences, (60, 180))
+    sequences = log.sort_values(["sequence_id", "position"]).groupby("sequence_id")["event"]
+    X, y, _ = PrefixHistories.from_sequences([list(s) for _, s in sequences])
+    return X, y, len(log)
+
+
+def worker(n_sequences, batch_size, out):
+    """One process of the torchrun group: fit, and rank 0 reports."""
+    X, y, _ = samples(n_sequences)
+    model = NextEventClassifier(distributed=True, batch_size=batch_size, **SETTINGS).fit(X, y)
+    if int(os.environ["RANK"]) == 0:
+        with open(out, "wb") as file:
+            pickle.dump({"epoch_s": model.net_.history[-1, "dur"], "model": model}, file)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-sequences", type=int, default=50_000)
+    parser.add_argument("--batch-size", type=int, default=32, help="per process (B)")
+    parser.add_argument("--worker", nargs=1, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.n_sequences, args.batch_size, args.worker[0])
+        return
+
+    start = time.perf_counter()
+    X, y, n_events = samples(args.n_sequences)
+    print(f"log: {n_events:,} events, {len(y):,} samples ({time.perf_counter() - start:.0f} s)")
+    print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
+
+    single = NextEventClassifier(batch_size=2 * args.batch_size, **SETTINGS).fit(X, y)
+    one = single.net_.history[-1, "dur"]
+    print(f"1 process,  batch {2 * args.batch_size}:      epoch {one:7.1f} s", flush=True)
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "rank0.pkl"
+        env = {**os.environ, "OMP_NUM_THREADS": "1"}
+        command = [
+            sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+            __file__, "--n-sequences", str(args.n_sequences),
+            "--batch-size", str(args.batch_size), "--worker", str(out),
+        ]  # fmt: skip
+        subprocess.run(command, env=env, check=True)
+        with open(out, "rb") as file:
+            result = pickle.load(file)
+    two = result["epoch_s"]
+    print(f"2 processes, batch {args.batch_size} each: epoch {two:7.1f} s", flush=True)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+    rows = np.random.default_rng(0).choice(len(y), size=min(20_000, len(y)), replace=False)
+    sample = X.view(X.sequence_index[rows], X.lengths[rows])
+    difference = np.abs(single.predict_proba(sample) - result["model"].predict_proba(sample)).max()
+    speed_up = one / two
+    mark = "[ok]" if speed_up >= 1.6 else "[MISSED]"
+    print(f"speed-up {speed_up:.2f}x {mark} (target >= 1.6x on 2 idle cores)")
+    print(f"largest |predict_proba difference| between the two models: {difference:.2e}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Data-parallel training: one model over several processes, with torch.distributed.
+
+The processes are launched by ``torchrun`` (one machine or many) and form
+torch's default process group. Each trains the same model on its share of every
+batch (see ``ChainLoader(shard=...)``); DistributedDataParallel averages the
+gradients, so every process takes the same optimiser step as one process that
+trained on the whole batch. Nothing here is a launcher or a protocol of our own:
+the group, the collectives and the gradient averaging are torch's.
+"""
+
+import os
+from contextlib import contextmanager
+
+import torch
+
+__all__ = ["data_parallel", "process_shard"]
+
+# torchrun sets these for every process it starts.
+_LAUNCHER_VARIABLES = ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
+
+
+def process_shard(device):
+    """``(rank, world_size)`` of this process, and its device, joining the group if needed.
+
+    Uses torch's default process group when the program has made one
+    (``torch.distributed.init_process_group``); otherwise makes it from the
+    variables that ``torchrun`` sets, with gloo on the CPU and NCCL on GPUs. On
+    GPUs, a device without an index becomes this process's own GPU,
+    ``cuda:LOCAL_RANK``.
+    """
+    import torch.distributed as dist
+
+    if not dist.is_available():
+        raise ValueError("distributed=True needs torch.distributed, which this torch build lacks.")
+    is_cuda = torch.device(device).type == "cuda"
+    if not dist.is_initialized():
+        missing = [name for name in _LAUNCHER_VARIABLES if name not in os.environ]
+        if missing:
+            raise ValueError(
+                "distributed=True trains across the processes of a torch.distributed "
+                "group, and none was found: start the program with torchrun (for "
+                "example `torchrun --nproc_per_node=2 train.py`) or call "
+                "torch.distributed.init_process_group first. Missing environment "
+                f"variables: {', '.join(missing)}."
+            )
+        dist.init_process_group("nccl" if is_cuda else "gloo")
+    if is_cuda and torch.device(device).index is None:
+        device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+    return (dist.get_rank(), dist.get_world_size()), device
+
+
+@contextmanager
+def data_parallel(net, shard, device):
+    """Train ``net`` (initialised) with its module wrapped in DistributedDataParallel.
+
+    The wrapper is taken off again afterwards, also when training fails, so the
+    fitted estimator holds the plain module: it pickles, saves and predicts in one
+    process. A collective that fails (a process of the group died) is re-raised
+    as a RuntimeError that says so.
+    """
+    from torch.nn.parallel import DistributedDataParallel
+
+    module = net.module_
+    is_cuda = torch.device(device).type == "cuda"
+    net.module_ = DistributedDataParallel(
+        module, device_ids=[torch.device(device)] if is_cuda else None
+    )
+    try:
+        yield
+    except RuntimeError as exc:
+        rank, world_size = shard
+        raise RuntimeError(
+            f"Data-parallel training failed in process {rank} of {world_size}: {exc}. "
+            "When another process of the group has died (killed, out of memory, an "
+            "error), the collective operations of the others fail with it; its own "
+            "error is in its output (torchrun prints which rank failed)."
+        ) from exc
+    finally:
+        net.module_ = module
