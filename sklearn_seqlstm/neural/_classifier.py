@@ -25,78 +25,78 @@ class NextEventClassifier(
 ):
     """Predict the next event (or any label) from a history of events with an LSTM.
 
-        Each history is embedded event by event, run through an LSTM, and the last
-        hidden state is read out as a distribution over the classes. Training runs
-        through skorch with Adam and a cross-entropy loss.
+    Each history is embedded event by event, run through an LSTM, and the last
+    hidden state is read out as a distribution over the classes. Training runs
+    through skorch with Adam and a cross-entropy loss.
 
-        ``fit`` trains in one pass per chain: when one sample's history is a prefix of
-        another's (as with every prefix of an event sequence, see
-        :meth:`MarkovMemorySampler.make_dataset`), both are read off a single LSTM
-        pass over the longer history. The loss is the same weighted sum over samples
-        as when each history is run on its own; only the work drops from O(L^2) to
-        O(L) per sequence of length L.
+    ``fit`` trains in one pass per chain: when one sample's history is a prefix of
+    another's (as with every prefix of an event sequence, see
+    :meth:`MarkovMemorySampler.make_dataset`), both are read off a single LSTM
+    pass over the longer history. The loss is the same weighted sum over samples
+    as when each history is run on its own; only the work drops from O(L^2) to
+    O(L) per sequence of length L.
 
-        Parameters
-        ----------
+    Parameters
+    ----------
     %(network_and_training)s
-        copy_from_history : bool, default=True
-            Let the read-out know which events the history holds (a copy or repeat
-            mechanism, as in RepeatNet): a shift learned from the LSTM's state raises
-            or lowers every event already in the history, and a learned gate mixes
-            the prediction with the frequency of each event in the history. People
-            return to pages, items and steps they had before, or never do (nobody
-            rates a film twice); both are learned. It applies to classes that are
-            also events, and has no effect when none is (sequence classification
-            with labels such as "churned").
+    copy_from_history : bool, default=True
+        Let the read-out know which events the history holds (a copy or repeat
+        mechanism, as in RepeatNet): a shift learned from the LSTM's state raises
+        or lowers every event already in the history, and a learned gate mixes
+        the prediction with the frequency of each event in the history. People
+        return to pages, items and steps they had before, or never do (nobody
+        rates a film twice); both are learned. It applies to classes that are
+        also events, and has no effect when none is (sequence classification
+        with labels such as "churned").
     %(inputs_and_runtime)s
 
-        Attributes
-        ----------
-        classes_ : ndarray of shape (n_classes,)
-            The class labels, in the column order of :meth:`predict_proba`.
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, in the column order of :meth:`predict_proba`.
     %(fitted_core)s
 
-        See Also
-        --------
-        MarkovMemorySampler : Synthetic histories with a known Bayes limit.
+    See Also
+    --------
+    MarkovMemorySampler : Synthetic histories with a known Bayes limit.
 
-        Notes
-        -----
-        ``X`` is a list of histories (each a list, tuple or 1-D array of hashable
-        events, any length, empty allowed), a pandas Series of such sequences, or a
-        2-D array whose rows are equal-length histories. A bare string is rejected
-        as a history, since ``"ABC"`` may mean one event or three. Histories whose
-        events carry times and attributes come as an :class:`AttributedHistories`
-        (from :func:`samples_from_log`) or a DataFrame with an ``"events"`` column
-        (see :meth:`AttributedHistories.from_frame`); histories of numbers only as a
-        3-D array or a list of 2-D float arrays (steps x features). Predict-time
-        histories must carry the attributes of fit, no more and no less.
+    Notes
+    -----
+    ``X`` is a list of histories (each a list, tuple or 1-D array of hashable
+    events, any length, empty allowed), a pandas Series of such sequences, or a
+    2-D array whose rows are equal-length histories. A bare string is rejected
+    as a history, since ``"ABC"`` may mean one event or three. Histories whose
+    events carry times and attributes come as an :class:`AttributedHistories`
+    (from :func:`samples_from_log`) or a DataFrame with an ``"events"`` column
+    (see :meth:`AttributedHistories.from_frame`); histories of numbers only as a
+    3-D array or a list of 2-D float arrays (steps x features). Predict-time
+    histories must carry the attributes of fit, no more and no less.
 
-        Samples of zero weight are treated as absent: their events and labels do
-        not enter the vocabulary or ``classes_``. Any finite non-negative weights
-        are valid, up to float64's largest: the loss is their weighted mean, which
-        does not change when every weight is scaled.
+    Samples of zero weight are treated as absent: their events and labels do
+    not enter the vocabulary or ``classes_``. Any finite non-negative weights
+    are valid, up to float64's largest: the loss is their weighted mean, which
+    does not change when every weight is scaled.
 
-        A ``fit`` that raises (bad input, a callback that fails) leaves the
-        estimator as it was before the call: fitted with its previous model, or
-        unfitted. Integer parameters take numpy integers (as from ``np.arange`` in a
-        grid) and refuse bools.
+    A ``fit`` that raises (bad input, a callback that fails) leaves the
+    estimator as it was before the call: fitted with its previous model, or
+    unfitted. Integer parameters take numpy integers (as from ``np.arange`` in a
+    grid) and refuse bools.
 
-        Pressing Ctrl-C during ``fit`` stops training after the current batch and
-        leaves a usable model (skorch's behaviour).
+    Pressing Ctrl-C during ``fit`` stops training after the current batch and
+    leaves a usable model (skorch's behaviour).
 
-        Examples
-        --------
-        >>> from sklearn_seqlstm import NextEventClassifier
-        >>> X = [["home", "search"], ["home"], ["search", "item"], ["home", "search", "item"]]
-        >>> y = ["item", "search", "cart", "cart"]
-        >>> clf = NextEventClassifier(max_epochs=30, random_state=0).fit(X, y)
-        >>> clf.classes_.tolist()
-        ['cart', 'item', 'search']
-        >>> clf.predict([["home"], ["home", "search"]]).tolist()
-        ['search', 'item']
-        >>> clf.predict_proba([["home"]]).shape
-        (1, 3)
+    Examples
+    --------
+    >>> from sklearn_seqlstm import NextEventClassifier
+    >>> X = [["home", "search"], ["home"], ["search", "item"], ["home", "search", "item"]]
+    >>> y = ["item", "search", "cart", "cart"]
+    >>> clf = NextEventClassifier(max_epochs=30, random_state=0).fit(X, y)
+    >>> clf.classes_.tolist()
+    ['cart', 'item', 'search']
+    >>> clf.predict([["home"], ["home", "search"]]).tolist()
+    ['search', 'item']
+    >>> clf.predict_proba([["home"]]).shape
+    (1, 3)
     """
 
     _parameter_constraints: dict = {

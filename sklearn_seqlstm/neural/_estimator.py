@@ -166,8 +166,12 @@ _SHARED_DOCS = {
 
 
 def fill_shared_docs(cls):
-    """Put the shared parameter texts into ``cls``'s docstring at their %(name)s marks."""
-    cls.__doc__ = cls.__doc__ % _SHARED_DOCS
+    """Put the shared parameter texts into ``cls``'s docstring at their %(name)s marks.
+
+    A mark stands indented as the lines around it (formatters re-indent a docstring
+    whose lines are not), so the first line of each text comes without indentation.
+    """
+    cls.__doc__ = cls.__doc__ % {name: text.lstrip() for name, text in _SHARED_DOCS.items()}
     return cls
 
 

@@ -21,64 +21,64 @@ __all__ = ["NextValueRegressor"]
 class NextValueRegressor(PersistenceMixin, RegressorMixin, HistoryLSTM):
     """Predict a number from a history of events with an LSTM: when, how long, how much.
 
-        The time until the next event, the time left until a case ends, the next
-        value of a series, a customer's spend next month: any number that follows
-        a history. It is :class:`NextEventClassifier`'s network and training (the
-        same embedding, LSTM, one pass per chain, early stopping, threads, device
-        and random state), with a linear read-out of one number and a regression
-        loss. Targets are standardised in ``fit`` (weighted mean 0, standard
-        deviation 1) and mapped back by :meth:`predict`, so one learning rate suits
-        seconds and millions alike.
+    The time until the next event, the time left until a case ends, the next
+    value of a series, a customer's spend next month: any number that follows
+    a history. It is :class:`NextEventClassifier`'s network and training (the
+    same embedding, LSTM, one pass per chain, early stopping, threads, device
+    and random state), with a linear read-out of one number and a regression
+    loss. Targets are standardised in ``fit`` (weighted mean 0, standard
+    deviation 1) and mapped back by :meth:`predict`, so one learning rate suits
+    seconds and millions alike.
 
-        Parameters
-        ----------
-        loss : {"squared_error", "absolute_error", "huber"}, default="squared_error"
-            The loss that training minimises, named as in scikit-learn's
-            :class:`~sklearn.ensemble.HistGradientBoostingRegressor`:
-            "squared_error" predicts the conditional mean, "absolute_error" the
-            conditional median (the better choice for skewed durations, scored by
-            their mean absolute error). "huber" is squared within ``huber_delta``
-            standard deviations of the target and linear beyond, robust to outliers.
-        huber_delta : float, default=1.0
-            Where the Huber loss turns linear, in standard deviations of ``y``.
-            Ignored for the other losses.
+    Parameters
+    ----------
+    loss : {"squared_error", "absolute_error", "huber"}, default="squared_error"
+        The loss that training minimises, named as in scikit-learn's
+        :class:`~sklearn.ensemble.HistGradientBoostingRegressor`:
+        "squared_error" predicts the conditional mean, "absolute_error" the
+        conditional median (the better choice for skewed durations, scored by
+        their mean absolute error). "huber" is squared within ``huber_delta``
+        standard deviations of the target and linear beyond, robust to outliers.
+    huber_delta : float, default=1.0
+        Where the Huber loss turns linear, in standard deviations of ``y``.
+        Ignored for the other losses.
     %(network_and_training)s
     %(inputs_and_runtime)s
 
-        Attributes
-        ----------
-        target_mean_ : float
-            The weighted mean of ``y`` in fit, subtracted before training.
-        target_scale_ : float
-            The weighted standard deviation of ``y`` in fit (1 when ``y`` is
-            constant), by which targets are divided before training.
+    Attributes
+    ----------
+    target_mean_ : float
+        The weighted mean of ``y`` in fit, subtracted before training.
+    target_scale_ : float
+        The weighted standard deviation of ``y`` in fit (1 when ``y`` is
+        constant), by which targets are divided before training.
     %(fitted_core)s
 
-        See Also
-        --------
-        NextEventClassifier : The same network, predicting which event comes next.
-        SeasonalNaiveRegressor : The last value, or the value one season ago.
-        samples_from_log : Histories with ``target="time_to_next"``,
-            ``"remaining_time"`` or ``"next_value"``.
+    See Also
+    --------
+    NextEventClassifier : The same network, predicting which event comes next.
+    SeasonalNaiveRegressor : The last value, or the value one season ago.
+    samples_from_log : Histories with ``target="time_to_next"``,
+        ``"remaining_time"`` or ``"next_value"``.
 
-        Notes
-        -----
-        ``X`` takes every form :class:`NextEventClassifier` takes: plain histories,
-        :class:`AttributedHistories` with times and attributes, and histories of
-        numeric steps (a 3-D array or a list of 2-D float arrays). ``fit`` trains in
-        one pass per chain: the loss is the weighted mean over samples of the
-        per-sample loss, exactly as if each history were run on its own. The
-        losses printed with ``verbose=1`` and kept in ``net_.history`` are in
-        standardised units.
+    Notes
+    -----
+    ``X`` takes every form :class:`NextEventClassifier` takes: plain histories,
+    :class:`AttributedHistories` with times and attributes, and histories of
+    numeric steps (a 3-D array or a list of 2-D float arrays). ``fit`` trains in
+    one pass per chain: the loss is the weighted mean over samples of the
+    per-sample loss, exactly as if each history were run on its own. The
+    losses printed with ``verbose=1`` and kept in ``net_.history`` are in
+    standardised units.
 
-        Examples
-        --------
-        >>> from sklearn_seqlstm import NextValueRegressor
-        >>> X = [["open"], ["open", "wait"], ["open", "wait", "wait"], ["open", "call"]] * 5
-        >>> y = [1.0, 2.0, 3.0, 0.5] * 5  # e.g. hours until the next event
-        >>> reg = NextValueRegressor(max_epochs=100, random_state=0).fit(X, y)
-        >>> reg.predict([["open", "wait"]]).round(1).tolist()
-        [2.0]
+    Examples
+    --------
+    >>> from sklearn_seqlstm import NextValueRegressor
+    >>> X = [["open"], ["open", "wait"], ["open", "wait", "wait"], ["open", "call"]] * 5
+    >>> y = [1.0, 2.0, 3.0, 0.5] * 5  # e.g. hours until the next event
+    >>> reg = NextValueRegressor(max_epochs=100, random_state=0).fit(X, y)
+    >>> reg.predict([["open", "wait"]]).round().tolist()
+    [2.0]
     """
 
     _parameter_constraints: dict = {
