@@ -319,6 +319,64 @@ def test_evaluate_fuzz(text, log_name, log_is_folder, output_kind, options):
 
 
 @given(
+    text=logs,
+    target=st.sampled_from(["time_to_next", "remaining_time"]),
+    time_col=st.sampled_from(["timestamp"] * 4 + ["page", "user", "nope"]),
+    models=st.sampled_from([["mean", "median"], ["median", "trees"], ["trees"]])
+    | rarely(st.sampled_from([["lstm", "mean"], ["markov1"]]), ["mean"]),
+    options=st.lists(
+        st.tuples(
+            st.sampled_from(["--min-history", "--protocol", "--n-splits"]),
+            numbers | st.sampled_from(["leave-last-out", "groupkfold"]),
+        ),
+        max_size=2,
+    ),
+)
+# Always run: a log that gives samples, and one with the LSTM.
+@example(
+    text=regular_log(0),
+    target="time_to_next",
+    time_col="timestamp",
+    models=["median", "trees"],
+    options=[],
+)
+@example(
+    text=regular_log(2),
+    target="remaining_time",
+    time_col="timestamp",
+    models=["lstm", "mean"],
+    options=[("--protocol", "groupkfold"), ("--n-splits", "2")],
+)
+@counted
+def test_evaluate_time_target_fuzz(text, target, time_col, models, options):
+    """evaluate --target time_to_next|remaining_time: exit 0 with a finite MAE per model
+    in results.csv (the only file written), or one error line and nothing written."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        log = root / "input" / "events.csv"
+        log.parent.mkdir()
+        log.write_text(text)
+        argv = ["evaluate", "input/events.csv", "-o", "out", *LSTM_ARGV[:6]]
+        argv += ["--target", target, "--time-col", time_col, "--models", *models]
+        argv += [*(part for option in options for part in option), "--no-progress"]
+        argv += TINY_LSTM if "lstm" in models else []
+        before = snapshot(root)
+        with working_folder(root):
+            status, _, err = run_main(argv)
+        after = snapshot(root)
+        check_outcome(status, err, argv)
+        event(f"exit status {status}")
+        if status != 0:
+            assert after == before, argv
+            return
+        check_untouched(before, after, "out")
+        assert [name for name in after[0] if inside(name, "out")] == ["out/results.csv"]
+        results = pd.read_csv(root / "out" / "results.csv")
+        assert results["mae"].notna().all() and (results["mae"] >= 0).all(), results
+        assert len(results["unit"].unique()) == 1, results
+
+
+@given(
     output_kind=st.sampled_from(
         ["fresh", "nested", "empty", "earlier run", "a file"] + ["under a file"]
     ),

@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.model_selection import GroupKFold
 
-from sklearn_seqlstm import MarkovMemorySampler
+from sklearn_seqlstm import MarkovMemorySampler, leave_last_out_split, samples_from_log
 from sklearn_seqlstm.cli._cli import main
 from sklearn_seqlstm.cli._evaluate import (
     MODELS,
@@ -668,3 +669,222 @@ def test_the_time_column_may_be_the_order_column(attributed_csv, tmp_path, capsy
     argv = [attributed_csv, *COLUMNS, "--time-col", "timestamp", "--models", "markov1"]
     assert run(*argv, "-o", tmp_path / "out", "--no-progress") == 0
     assert "Markov (order 1), events only" in capsys.readouterr().out
+
+
+# Time targets (issue 12): regressors scored by their mean absolute error -------------
+
+# Hours after each event until the next one: the event tells the gap.
+GAPS = {"A": 1.0, "B": 3.0, "C": 10.0}
+REGRESSION_BASELINES = ["mean", "median", "trees"]
+
+
+def time_log(n_sequences=50, hours=1.0, seed=0):
+    """A log whose gaps depend on the event: ``GAPS`` times ``hours``, with noise.
+
+    ``timestamp`` is ISO text (the order and the time column), ``resource`` an event
+    attribute and ``step`` a plain number, for a numeric time column.
+    """
+    rng = np.random.RandomState(seed)
+    rows = []
+    for user in range(n_sequences):
+        time = pd.Timestamp("2024-03-01") + pd.Timedelta(hours=int(rng.randint(0, 500)))
+        for position, page in enumerate(rng.choice(list(GAPS), size=rng.randint(4, 9))):
+            rows.append(
+                {
+                    "user": f"u{user}",
+                    "timestamp": time.isoformat(),
+                    "page": page,
+                    "resource": rng.choice(["ann", "bob"]),
+                    "step": 10 * position + user % 3,
+                }
+            )
+            time += pd.Timedelta(hours=GAPS[page] * hours * rng.uniform(0.8, 1.2))
+    return pd.DataFrame(rows).sample(frac=1, random_state=seed)
+
+
+def table_row(printed, model):
+    """The numbers of ``model``'s row in the printed table (rows are not indented)."""
+    line = next(line for line in printed.splitlines() if line.startswith(f"{model}  "))
+    return [float(value) for value in line[len(model) :].split()]
+
+
+def dummy_maes(y_train, y_test, seconds):
+    """The MAE of the training mean and median on the test targets, computed here."""
+    return {
+        "Training mean": np.abs(y_test - y_train.mean()).mean() / seconds,
+        "Training median": np.abs(y_test - np.median(y_train)).mean() / seconds,
+    }
+
+
+@pytest.mark.parametrize(
+    "target, hours, unit, seconds",
+    [("time_to_next", 1.0, "hours", 3600.0), ("remaining_time", 24.0, "days", 86400.0)],
+)
+def test_a_time_target_reports_the_mae_of_every_regressor(
+    target, hours, unit, seconds, tmp_path, capsys
+):
+    path = tmp_path / "log.csv"
+    time_log(hours=hours).to_csv(path, index=False)
+    argv = [path, *COLUMNS, "--time-col", "timestamp", "--target", target]
+    status = run(*argv, "--models", *REGRESSION_BASELINES, "-o", tmp_path / "out", "--no-progress")
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert f"MAE ({unit})" in printed
+    assert f"Target ({target})" in printed
+    for model in ["Training mean", "Training median", "Gradient-boosted trees"]:
+        assert model in printed
+
+    # The same split, made here with the public function, and the dummies' MAE by hand.
+    frame = pd.read_csv(path)
+    train, _, test = leave_last_out_split(
+        frame, sequence_col="user", order_col="timestamp", event_col="page",
+        time_col="timestamp", target=target,
+    )  # fmt: skip
+    for model, expected in dummy_maes(train.y, test.y, seconds).items():
+        mae, _ = table_row(printed, model)
+        assert mae == pytest.approx(expected, abs=5e-4)
+        assert _mae_interval(printed, model)[0] == pytest.approx(expected, abs=5e-4)
+    # The event tells the gap: the trees, which read it, beat the dummies.
+    if target == "time_to_next":
+        assert table_row(printed, "Gradient-boosted trees")[0] < 0.5 * min(
+            dummy_maes(train.y, test.y, seconds).values()
+        )
+
+    results = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert set(results["split"]) == {"valid", "test"}
+    assert (results["unit"] == unit).all() and (results["mae"] >= 0).all()
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["results.csv"]
+    assert "No comparison: it needs the LSTM" in printed
+
+
+def _mae_interval(printed, model):
+    import re
+
+    line = next(line for line in printed.splitlines() if line.startswith(f"  {model}  "))
+    estimate, low, high = map(
+        float, re.search(r"MAE ([\d.]+) \[([\d.]+), ([\d.]+)\]", line).groups()
+    )
+    assert low <= estimate <= high
+    return estimate, low, high
+
+
+def test_a_time_target_with_group_k_fold_gives_the_mean_over_folds(tmp_path, capsys):
+    path = tmp_path / "log.csv"
+    time_log().to_csv(path, index=False)
+    argv = [path, *COLUMNS, "--time-col", "timestamp", "--target", "remaining_time"]
+    argv += ["--protocol", "groupkfold", "--n-splits", "3", "--models", "mean", "median"]
+    assert run(*argv, "-o", tmp_path / "out", "--no-progress") == 0
+    printed = capsys.readouterr().out
+    X, y, groups = samples_from_log(
+        pd.read_csv(path), sequence_col="user", order_col="timestamp", event_col="page",
+        time_col="timestamp", target="remaining_time",
+    )  # fmt: skip
+    folds = [
+        dummy_maes(y[train], y[test], 3600.0)
+        for train, test in GroupKFold(n_splits=3).split(X, y, groups)
+    ]
+    assert "mean over the folds" in printed
+    for model in ["Training mean", "Training median"]:
+        expected = np.mean([fold[model] for fold in folds])
+        assert table_row(printed, model)[0] == pytest.approx(expected, abs=5e-4)
+
+
+def test_numeric_times_are_reported_in_their_own_units(tmp_path, capsys):
+    path = tmp_path / "log.csv"
+    time_log().to_csv(path, index=False)
+    argv = [path, "--sequence-col", "user", "--order-col", "step", "--event-col", "page"]
+    argv += ["--time-col", "step", "--target", "time_to_next", "--models", "mean", "median"]
+    assert run(*argv, "-o", tmp_path / "out", "--no-progress") == 0
+    printed = capsys.readouterr().out
+    assert "MAE (time units)" in printed and "in the time column's own units" in printed
+    train, _, test = leave_last_out_split(
+        pd.read_csv(path), sequence_col="user", order_col="step", event_col="page",
+        time_col="step", target="time_to_next",
+    )  # fmt: skip
+    assert set(test.y) == {10.0}  # the steps are 10 apart
+    for model, expected in dummy_maes(train.y, test.y, 1.0).items():
+        assert table_row(printed, model)[0] == pytest.approx(expected, abs=5e-4)
+
+
+@pytest.mark.slow  # fits the LSTM
+def test_a_time_target_compares_the_lstm_and_saves_it(tmp_path, capsys):
+    path = tmp_path / "log.csv"
+    time_log().to_csv(path, index=False)
+    model_path = tmp_path / "model.seqlstm"
+    argv = [path, *COLUMNS, "--time-col", "timestamp", "--target", "time_to_next"]
+    argv += ["--event-attributes", "resource", *TINY_LSTM, "--models", "lstm", "median"]
+    argv += ["--save-model", model_path, "-o", tmp_path / "out", "--no-progress"]
+    assert run(*argv) == 0
+    printed = capsys.readouterr().out
+    assert "event attributes 'resource'" in printed
+    mae = table_row(printed, "LSTM")[0]
+    line = next(line for line in printed.splitlines() if "paired" in line)
+    assert line.startswith("  MAE (hours) LSTM") and "(Training median)" in line
+    assert line.endswith((": a tie", ": better", ": worse"))
+
+    from sklearn_seqlstm import NextValueRegressor, load
+
+    model = load(model_path)
+    assert isinstance(model, NextValueRegressor) and model.loss == "absolute_error"
+    assert model.max_epochs == 2 and model.hidden_size == 8
+    _, _, test = leave_last_out_split(
+        pd.read_csv(path), sequence_col="user", order_col="timestamp", event_col="page",
+        time_col="timestamp", event_attributes=["resource"], target="time_to_next",
+    )  # fmt: skip
+    expected = np.abs(model.predict(test.X) - test.y).mean() / 3600
+    assert mae == pytest.approx(expected, abs=5e-4)
+
+
+def test_the_default_target_is_the_next_event(csv_log, tmp_path, capsys):
+    def printed(*argv):
+        assert run(csv_log, *COLUMNS, "--models", *BASELINES, "--no-progress", *argv) == 0
+        lines = capsys.readouterr().out.splitlines()
+        return [line for line in lines if not line.startswith(("Total elapsed", "Wrote"))]
+
+    default = printed("-o", tmp_path / "a")
+    assert printed("--target", "next_event", "-o", tmp_path / "b") == default
+    assert any(line.startswith("Scores on the test samples") for line in default)
+
+
+@pytest.mark.parametrize(
+    "option, words",
+    [
+        (["--target", "time_to_next"], ["--target time_to_next needs --time-col"]),
+        (["--target", "remaining_time"], ["--target remaining_time needs --time-col"]),
+        (
+            ["--target", "time_to_next", "--time-col", "timestamp", "--min-history", "0"],
+            ["--min-history", "at least 1"],
+        ),
+        (
+            ["--target", "time_to_next", "--time-col", "timestamp", "--no-copy-from-history"],
+            ["--no-copy-from-history", "NextValueRegressor"],
+        ),
+        (
+            ["--target", "time_to_next", "--time-col", "timestamp", "--models", "markov1"],
+            ["--models markov1", "mean, median, trees"],
+        ),
+        (["--models", "trees"], ["--models trees", "markov1"]),
+        (["--target", "time"], ["--target", "invalid choice"]),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) and "--" in value[0] else "",
+)
+def test_bad_time_target_options_are_usage_errors_before_reading(
+    option, words, tmp_path, capsys, no_fitting
+):
+    # The log does not exist: each error is found before it is read.
+    status = run(tmp_path / "missing.csv", *COLUMNS, *option, "-o", tmp_path / "out")
+    message = one_error_line(capsys, status, 2)
+    for word in words:
+        assert word in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_time_column_that_is_not_times_is_a_one_line_error(tmp_path, capsys):
+    frame = time_log().assign(when="2024-03-01T10:00:00")
+    frame.loc[frame.index[5], "when"] = "yesterday"
+    path = tmp_path / "log.csv"
+    frame.to_csv(path, index=False)
+    argv = [path, *COLUMNS, "--time-col", "when", "--target", "time_to_next"]
+    status = run(*argv, "--models", "mean", "-o", tmp_path / "out", "--no-progress")
+    message = one_error_line(capsys, status, 1)
+    assert "'when'" in message and "'yesterday'" in message and "line" in message

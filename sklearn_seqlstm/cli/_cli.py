@@ -154,7 +154,10 @@ def build_parser():
             "chains of orders 1 to 3, the logistic baseline and popularity, and print "
             "top-1/5/10 accuracy, MRR@10 and fit time. Writes results.csv and the "
             "k-retrieval chart to the output folder; the files of an earlier run are "
-            "replaced only with --overwrite, and the input file never."
+            "replaced only with --overwrite, and the input file never. With --target "
+            "time_to_next or remaining_time (and --time-col), predict the time to the next "
+            "event or to the sequence's end instead: NextValueRegressor against the training "
+            "mean and median and gradient-boosted trees, scored by the mean absolute error."
         ),
     )
     commands.defer(evaluate, _add_evaluate_arguments)

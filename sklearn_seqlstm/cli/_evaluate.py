@@ -25,6 +25,19 @@ the logistic regression (its featurizer's ``attributes`` and ``time_features``
 off, then on). The Markov chains and popularity read the events only, and their
 names in the table say so.
 
+With ``--target time_to_next`` or ``--target remaining_time`` (which need
+``--time-col``) the target is a duration instead of the next event: the time from
+each history's last event to the next event, or to the sequence's last event. The
+models are then regressors, fitted on the same samples: the training mean and
+median (:class:`~sklearn.dummy.DummyRegressor`), gradient-boosted trees on
+:class:`~sklearn_seqlstm.SequenceFeaturizer`'s features with the time (and the
+attributes, when given) and :class:`~sklearn_seqlstm.NextValueRegressor`, the
+last two with the absolute error as their loss. Each is scored by its mean
+absolute error, in seconds, minutes, hours or days as the test targets'
+median suggests (in the column's own units when the times are numbers), with a
+95% bootstrap interval over the test sequences, and the LSTM is compared with the
+best baseline by the paired difference of the absolute errors.
+
 :func:`add_evaluate_arguments` adds the command's arguments to an argparse
 (sub)parser and :func:`run_evaluate` runs it on the parsed arguments. User errors
 are raised as :class:`CommandError`, which ``seqlstm``'s ``main`` prints as one
@@ -42,6 +55,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
+from sklearn.dummy import DummyRegressor
+from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import make_pipeline
@@ -49,11 +64,13 @@ from sklearn.preprocessing import StandardScaler
 
 from ..baselines._featurizer import SequenceFeaturizer
 from ..baselines._markov import MarkovChainClassifier
+from ..histories._attributed import AttributedHistories
 from ..histories._eventlog import _all_samples, _leave_last_out, _SortedLog
 from ..histories._prefixes import PrefixHistories
 from ..metrics._scoring import _true_event_ranks, k_retrieval_curve, reciprocal_rank, top_k_accuracy
 from ..metrics._uncertainty import bootstrap_interval
 from ..neural._classifier import NextEventClassifier
+from ..neural._regressor import NextValueRegressor
 from ..neural._torch import check_device
 from ._cli_common import (
     MAX_SEED,
@@ -89,6 +106,35 @@ MODELS = {
 }
 LSTM = MODELS["lstm"][0]
 
+#: ``--target``: the next event (classification), or a duration (regression).
+NEXT_EVENT = "next_event"
+TIME_TARGETS = {
+    "time_to_next": "the time from each history's last event to the next event",
+    "remaining_time": "the time from each history's last event to its sequence's last event",
+}
+
+#: The models of ``--models`` with a time target: name -> (display name, factory(lstm, seed)).
+#: The absolute error is the loss of those that have one: the median minimises the MAE.
+REGRESSORS = {
+    "lstm": (
+        LSTM,
+        lambda lstm, seed: NextValueRegressor(loss="absolute_error", **lstm, random_state=seed),
+    ),
+    "mean": ("Training mean", lambda lstm, seed: DummyRegressor()),
+    "median": ("Training median", lambda lstm, seed: DummyRegressor(strategy="median")),
+    # Dense features: HistGradientBoostingRegressor takes no sparse matrix.
+    "trees": (
+        "Gradient-boosted trees",
+        lambda lstm, seed: make_pipeline(
+            SequenceFeaturizer(time_features=True, sparse_output=False),
+            HistGradientBoostingRegressor(loss="absolute_error", random_state=seed),
+        ),
+    ),
+}
+
+#: Options of the classifier that the regressor lacks: refused with a time target.
+_CLASSIFIER_ONLY = {"lstm_copy_from_history": "--no-copy-from-history"}
+
 #: Settings of each model with the attributes on (``with``) and off (``events``).
 _VARIANT_PARAMS = {
     "lstm": {
@@ -108,8 +154,9 @@ _VARIANT_PARAMS = {
 }
 EVENTS_ONLY = "events only"
 
-#: The files written to the output folder.
+#: The files written to the output folder (with a time target, results.csv only).
 OUTPUT_FILES = ("results.csv", "k_retrieval.csv", "k_retrieval.png")
+REGRESSION_FILES = ("results.csv",)
 
 #: Models that need at least two distinct events among their training targets.
 _NEED_TWO_EVENTS = ("lstm", "logistic")
@@ -272,6 +319,14 @@ def add_evaluate_arguments(parser):
         help="shortest history of a sample (default: %(default)s)",
     )
     protocol.add_argument(
+        "--target",
+        choices=[NEXT_EVENT, *TIME_TARGETS],
+        default=NEXT_EVENT,
+        help="what to predict after each history: the next event (classification), or the "
+        "time to the next event or to the end of the sequence (regression, scored by the "
+        "mean absolute error; needs --time-col) (default: %(default)s)",
+    )
+    protocol.add_argument(
         "--max-history",
         type=int_between(1),
         default=None,
@@ -282,10 +337,11 @@ def add_evaluate_arguments(parser):
     protocol.add_argument(
         "--models",
         nargs="+",
-        choices=list(MODELS),
-        default=list(MODELS),
+        choices=list(dict.fromkeys([*MODELS, *REGRESSORS])),
+        default=None,
         metavar="MODEL",
-        help=f"models to compare, among {', '.join(MODELS)} (default: all)",
+        help=f"models to compare: for the next event, among {', '.join(MODELS)}; for a time "
+        f"target, among {', '.join(REGRESSORS)} (default: all of the target's)",
     )
 
     add_lstm_arguments(parser)
@@ -296,7 +352,8 @@ def add_evaluate_arguments(parser):
         type=Path,
         default=Path("evaluate_output"),
         metavar="DIR",
-        help="folder for results.csv, k_retrieval.csv and k_retrieval.png (default: %(default)s)",
+        help="folder for results.csv, k_retrieval.csv and k_retrieval.png (a time target: "
+        "results.csv only) (default: %(default)s)",
     )
     add_overwrite_argument(
         parser,
@@ -322,7 +379,8 @@ def add_evaluate_arguments(parser):
         default=None,
         metavar="PATH",
         help="save the LSTM fitted for the test samples to PATH (leave-last-out only), "
-        "for seqlstm recommend or sklearn_seqlstm.load",
+        "for seqlstm recommend or sklearn_seqlstm.load (a NextValueRegressor with a time "
+        "target, for sklearn_seqlstm.load)",
     )
     parser.set_defaults(run=run_evaluate)
     return parser
@@ -375,9 +433,10 @@ def run_evaluate(args):
     Raises
     ------
     UsageError
-        When the output folder cannot take the files, or the time and attribute
+        When the output folder cannot take the files, the time and attribute
         columns are unknown, repeated, one of the key columns or combined with
-        ``--max-history`` (exit status 2).
+        ``--max-history``, or a time target lacks ``--time-col`` or is given a
+        model or option of the next-event classifier (exit status 2).
     EvaluateInputError
         On bad input (a missing file or column, a missing value, an order key
         that cannot be ordered, a file that is neither CSV nor Parquet, too few
@@ -386,8 +445,11 @@ def run_evaluate(args):
     """
     start = time.perf_counter()
     output = args.output
+    regression = args.target != NEXT_EVENT
+    _check_target_options(args)
     _check_attribute_options(args)
-    check_output_files(output, OUTPUT_FILES, overwrite=args.overwrite, inputs=[args.events])
+    files = REGRESSION_FILES if regression else OUTPUT_FILES
+    check_output_files(output, files, overwrite=args.overwrite, inputs=[args.events])
     models = _models(args)
     _check_save_model(args, models)
     n_fits = len(models) * (1 if args.protocol == LEAVE_LAST_OUT else args.n_splits)
@@ -397,13 +459,19 @@ def run_evaluate(args):
         _check_attribute_columns(frame, args)
         frame = _parse_order_column(frame, args.order_col, args.events)
         step("encoding histories")
-        splits, notes = _splits(frame, args)
-        _check_distinct_events(splits, models)
+        splits, notes, time_kind = _splits(frame, args)
         lstm = _lstm_settings(args)
         fitted, per_sample = {}, {}
-        results, curves = _fit_and_score(
-            splits, models, lstm, args.random_state, step, fitted, per_sample
-        )
+        if regression:
+            unit = _time_unit(splits, time_kind)
+            results = _fit_and_score_regression(
+                splits, models, lstm, args.random_state, step, unit, fitted, per_sample
+            )
+        else:
+            _check_distinct_events(splits, models)
+            results, curves = _fit_and_score(
+                splits, models, lstm, args.random_state, step, fitted, per_sample
+            )
     elapsed = time.perf_counter() - start
     if args.save_model is not None:
         # Leave-last-out fits once for the validation and the test samples. save()
@@ -415,6 +483,11 @@ def run_evaluate(args):
     output.mkdir(parents=True, exist_ok=True)
     with replacing(output / "results.csv") as path:
         results.to_csv(path, index=False)
+    if regression:
+        _report_regression(args, frame, splits, notes, results, per_sample, models, unit)
+        print(f"\nWrote results.csv to {output}/")
+        print(f"Total elapsed: {elapsed:.1f} s")
+        return 0
     with replacing(output / "k_retrieval.csv") as path:
         curves.to_csv(path, index=False)
     written = ["results.csv", "k_retrieval.csv"]
@@ -436,6 +509,42 @@ def run_evaluate(args):
     print(f"\nWrote {', '.join(written)} to {output}/")
     print(f"Total elapsed: {elapsed:.1f} s")
     return 0
+
+
+def _check_target_options(args):
+    """Refuse, before any work, options that a time target cannot use (UsageError)."""
+    if args.target == NEXT_EVENT:
+        if args.models is not None:
+            _check_models(args.models, MODELS, "the next event (--target next_event)")
+        return
+    flag = f"--target {args.target}"
+    if not args.time_col:
+        raise UsageError(
+            f"{flag} needs --time-col: the column of each event's time, from which the "
+            "target is measured."
+        )
+    if args.min_history < 1:
+        raise UsageError(
+            f"{flag} needs --min-history of at least 1: the time is measured from the "
+            f"history's last event, and the empty history has none; got {args.min_history}."
+        )
+    for dest, option in _CLASSIFIER_ONLY.items():
+        if getattr(args, dest, None) is not None:
+            raise UsageError(
+                f"{option} is an option of the next-event classifier; the LSTM of {flag} "
+                "(NextValueRegressor) has no such setting. Leave it out."
+            )
+    if args.models is not None:
+        _check_models(args.models, REGRESSORS, f"a time target ({flag})")
+
+
+def _check_models(chosen, available, target):
+    unknown = [name for name in dict.fromkeys(chosen) if name not in available]
+    if unknown:
+        raise UsageError(
+            f"--models {' '.join(unknown)}: not a model for {target}; choose among "
+            f"{', '.join(available)}."
+        )
 
 
 def _check_save_model(args, models):
@@ -532,11 +641,15 @@ def _models(args):
 
     The variant is None without time and attribute columns; with them, the LSTM and
     the logistic regression come twice, ``"events"`` (events only) and ``"with"``
-    (the attributes too), and the other models once, as ``"events"``.
+    (the attributes too), and the other models once, as ``"events"``. With a time
+    target every regressor comes once, with the variant None: the LSTM and the
+    trees read the time and the attributes given.
     """
+    if args.target != NEXT_EVENT:
+        return {REGRESSORS[key][0]: (key, None) for key in dict.fromkeys(args.models or REGRESSORS)}
     label = _attributes_label(args)
     models = {}
-    for key in dict.fromkeys(args.models):
+    for key in dict.fromkeys(args.models or MODELS):
         name = MODELS[key][0]
         if label is None:
             models[name] = (key, None)
@@ -687,7 +800,8 @@ def _parse_order_column(frame, order_col, path):
 
 
 def _splits(frame, args):
-    """The (name, train, test) triples of the protocol and the notes for the header."""
+    """The (name, train, test) triples of the protocol, the notes for the header, and the
+    kind of the times ("datetime" or "numeric"; None without ``--time-col``)."""
     columns = {
         "sequence_col": args.sequence_col,
         "order_col": args.order_col,
@@ -700,7 +814,8 @@ def _splits(frame, args):
             sequence_attributes=list(args.sequence_attributes),
         )
     try:
-        log = _SortedLog(frame, **columns)
+        log = _SortedLog(frame, **columns, target=args.target)
+        time_kind = getattr(log, "time_kind", None)
         if args.protocol == LEAVE_LAST_OUT:
             train, valid, test, n_short = _leave_last_out(log, args.min_history, args.max_history)
             notes = _skipped_note(
@@ -708,7 +823,7 @@ def _splits(frame, args):
                 log.n_sequences,
                 f"fewer than {args.min_history + 2} events, too short for leave-last-out",
             )
-            return [("valid", train, valid), ("test", train, test)], notes
+            return [("valid", train, valid), ("test", train, test)], notes, time_kind
         samples, n_short = _all_samples(log, args.min_history, args.max_history)
     except ValueError as exc:
         raise EvaluateInputError(str(exc)) from None
@@ -726,7 +841,7 @@ def _splits(frame, args):
         (f"fold {fold}", _subset(samples, train), _subset(samples, test))
         for fold, (train, test) in enumerate(folds)
     ]
-    return splits, notes
+    return splits, notes, time_kind
 
 
 def _subset(samples, index):
@@ -851,6 +966,186 @@ def _fit_and_score(splits, models, lstm, seed, step, fitted=None, per_sample=Non
     return results, curves
 
 
+# Time targets: regression -------------------------------------------------------------
+
+#: Units of the mean absolute error with datetimes: name -> seconds, largest first.
+_TIME_UNITS = {"days": 86400.0, "hours": 3600.0, "minutes": 60.0, "seconds": 1.0}
+#: The unit of numeric times: their own.
+TIME_UNITS = "time units"
+
+
+def _time_unit(splits, time_kind):
+    """(name, seconds per unit) of the unit in which to report durations.
+
+    With datetimes, the largest unit of which the median test target (pooled over
+    the folds) holds at least one: days when it is over a day. The test targets are
+    those the errors are about; with leave-last-out they are the last gap of each
+    sequence, often longer than the training targets. With numeric times, their
+    own unit.
+    """
+    if time_kind != "datetime":
+        return TIME_UNITS, 1.0
+    targets = np.concatenate([test.y for split, _, test in splits if split != "valid"])
+    typical = float(np.median(targets))
+    if typical <= 0:  # most events at the same time as the one before
+        typical = float(np.mean(targets))
+    for name, seconds in _TIME_UNITS.items():
+        if typical >= seconds:
+            return name, seconds
+    return "seconds", 1.0
+
+
+def _make_regressor(key, lstm, seed, attributes):
+    """A fresh regressor of ``--models`` ``key``; the trees read the attributes if given."""
+    model = clone(REGRESSORS[key][1](lstm, seed))
+    if key == "trees":
+        model.set_params(sequencefeaturizer__attributes=attributes)
+    return model
+
+
+def _fit_and_score_regression(splits, models, lstm, seed, step, unit, fitted, per_sample):
+    """Fit every regressor on each split's training samples; its MAE on the test ones.
+
+    As :func:`_fit_and_score`, for a time target: one row per split and model,
+    with the mean absolute error in ``unit`` (name, seconds per unit); ``fitted``
+    receives the fitted models and ``per_sample`` each model's absolute error on
+    every test sample (pooled over the folds) with the sample's sequence.
+    """
+    name_of_unit, seconds = unit
+    rows = []
+    for split, train, test in splits:
+        attributes = bool(
+            isinstance(train.X, AttributedHistories)
+            and (train.X.event_attribute_names or train.X.sequence_attribute_names)
+        )
+        for name, (key, _) in models.items():
+            if id(train) in fitted and name in fitted[id(train)]:
+                model, fit_seconds = fitted[id(train)][name]
+            else:
+                step(f"fitting {name} ({split})" if split.startswith("fold") else f"fitting {name}")
+                model = _make_regressor(key, lstm, seed, attributes)
+                begin = time.perf_counter()
+                model.fit(train.X, train.y)
+                fit_seconds = time.perf_counter() - begin
+                fitted.setdefault(id(train), {})[name] = (model, fit_seconds)
+            begin = time.perf_counter()
+            predicted = model.predict(test.X)
+            predict_seconds = time.perf_counter() - begin
+            errors = np.abs(np.asarray(predicted, dtype=np.float64) - test.y) / seconds
+            rows.append(
+                {
+                    "split": split,
+                    "model": name,
+                    "n_train": len(train.y),
+                    "n_test": len(test.y),
+                    "mae": float(errors.mean()),
+                    "unit": name_of_unit,
+                    "fit_seconds": fit_seconds,
+                    "predict_seconds": predict_seconds,
+                }
+            )
+            if split != "valid":
+                scores = per_sample.setdefault(name, {"groups": [], "mae": []})
+                scores["groups"].append(np.asarray(test.groups))
+                scores["mae"].append(errors)
+    return pd.DataFrame(rows)
+
+
+def _report_regression(args, frame, splits, notes, results, per_sample, models, unit):
+    """Print the report of a time target: header, MAE table, intervals, comparison."""
+    print(_header(args, frame, splits, notes, unit=unit[0]))
+    print()
+    print(_regression_table(results, args.protocol, unit[0]))
+    print()
+    print(_regression_intervals(per_sample, args.protocol, args.random_state))
+    print()
+    print(_regression_comparison(results, args.protocol, unit[0], models, per_sample, args))
+    for warning in _regression_warnings(args, splits):
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def _mae_summary(results, protocol):
+    """One row per model: the test MAE (leave-last-out) or its mean over the folds."""
+    if protocol == LEAVE_LAST_OUT:
+        summary = results[results["split"] == "test"].set_index("model")
+    else:
+        summary = results.groupby("model", sort=False).mean(numeric_only=True)
+    return summary[["mae", "fit_seconds"]]
+
+
+def _regression_table(results, protocol, unit):
+    heading = f"MAE ({unit})"
+    summary = _mae_summary(results, protocol).rename(
+        columns={"mae": heading, "fit_seconds": "fit (s)"}
+    )
+    summary.index.name = None
+    where = (
+        "on the test samples (the last event of each sequence)"
+        if protocol == LEAVE_LAST_OUT
+        else "mean over the folds"
+    )
+    formats = {heading: "{:.3f}".format, "fit (s)": "{:.1f}".format}
+    return (
+        f"Mean absolute error (lower is better) {where}:\n{summary.to_string(formatters=formats)}"
+    )
+
+
+def _regression_intervals(per_sample, protocol, seed):
+    where = (
+        "the test samples"
+        if protocol == LEAVE_LAST_OUT
+        else "the test samples of every fold, pooled"
+    )
+    lines = [f"95% intervals (bootstrap over sequences, 1,000 resamples), on {where}:"]
+    width = max(map(len, per_sample), default=0)
+    for name, scores in per_sample.items():
+        values, groups = _pooled(scores, "mae")
+        interval = bootstrap_interval(values, groups, random_state=seed)
+        lines.append(
+            f"  {name:<{width}}  MAE {interval.estimate:.3f} "
+            f"[{interval.low:.3f}, {interval.high:.3f}]"
+        )
+    return "\n".join(lines)
+
+
+def _regression_comparison(results, protocol, unit, models, per_sample, args):
+    """The LSTM against the baseline of lowest MAE, with the paired interval of the
+    per-sample differences of absolute errors (negative: the LSTM errs less)."""
+    summary = _mae_summary(results, protocol)
+    lstms = [name for name, (key, _) in models.items() if key == "lstm"]
+    baselines = summary.drop(index=lstms, errors="ignore")
+    if not lstms or baselines.empty:
+        return "No comparison: it needs the LSTM and at least one baseline (--models)."
+    main = lstms[0]
+    best = baselines["mae"].idxmin()
+    lstm, reference = summary.loc[main, "mae"], baselines.loc[best, "mae"]
+    line = (
+        f"  MAE ({unit}) LSTM {lstm:.3f}, best baseline {reference:.3f} ({best}): "
+        f"{lstm - reference:+.3f}"
+    )
+    ours, groups = _pooled(per_sample[main], "mae")
+    theirs, _ = _pooled(per_sample[best], "mae")
+    paired = bootstrap_interval(ours - theirs, groups, random_state=args.random_state)
+    verdict = (
+        "a tie" if paired.low <= 0 <= paired.high else ("better" if paired.high < 0 else "worse")
+    )
+    line += f", paired {paired.estimate:+.3f} [{paired.low:+.3f}, {paired.high:+.3f}]: {verdict}"
+    return "\n".join(
+        ["LSTM against the best baseline (the lowest MAE; below 0, the LSTM errs less):", line]
+    )
+
+
+def _regression_warnings(args, splits):
+    if args.target == "remaining_time" and args.protocol == LEAVE_LAST_OUT:
+        yield (
+            "with --protocol leave-last-out, each test history stops one event before the "
+            "end, so its remaining time is its time to the next event, and the training "
+            "targets are measured to the test event; --protocol groupkfold scores every "
+            "prefix of sequences kept out of training."
+        )
+    yield from _small_test_warning(splits)
+
+
 # Reporting ----------------------------------------------------------------------------
 
 
@@ -912,6 +1207,10 @@ def _warnings(splits):
             f"top-{trivial[0]}{' and top-10' if len(trivial) > 1 else ''} accuracy is 1 by "
             f"construction for events seen in training: there are only {n_classes} of them."
         )
+    yield from _small_test_warning(splits)
+
+
+def _small_test_warning(splits):
     smallest = min(len(test.y) for split, _, test in splits if split != "valid")
     if smallest < 100:
         yield (
@@ -962,7 +1261,7 @@ def _comparison(results, protocol, models=None, per_sample=None, seed=0):
     return "\n".join(lines)
 
 
-def _header(args, frame, splits, notes):
+def _header(args, frame, splits, notes, unit=None):
     first = splits[0]
     if args.protocol == LEAVE_LAST_OUT:
         split_text = (
@@ -980,7 +1279,9 @@ def _header(args, frame, splits, notes):
         f"{frame[args.event_col].nunique():,} distinct events; {split_text}.",
         *notes,
     ]
-    if _attribute_names(args):
+    if args.target != NEXT_EVENT:
+        lines.append(_regression_header(args, unit))
+    elif _attribute_names(args):
         read = []
         if args.time_col:
             read.append(f"time from {args.time_col!r}")
@@ -993,6 +1294,20 @@ def _header(args, frame, splits, notes):
             f"without them; the Markov chains and popularity read the events only."
         )
     return "\n".join(lines)
+
+
+def _regression_header(args, unit):
+    unit_text = "in the time column's own units" if unit == TIME_UNITS else f"in {unit}"
+    read = ["the events", f"their time ({args.time_col!r})"]
+    if args.event_attributes:
+        read.append(f"event attributes {', '.join(map(repr, args.event_attributes))}")
+    if args.sequence_attributes:
+        read.append(f"sequence attributes {', '.join(map(repr, args.sequence_attributes))}")
+    return (
+        f"Target ({args.target}): {TIME_TARGETS[args.target]}, {unit_text}. The LSTM "
+        f"(NextValueRegressor) and the gradient-boosted trees read {', '.join(read[:-1])} and "
+        f"{read[-1]}; the training mean and median predict one number for every history."
+    )
 
 
 def _draw_chart(curves, args, output, main=LSTM):
