@@ -50,6 +50,7 @@ import sys
 import time
 import warnings
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -913,15 +914,9 @@ def _fit_and_score(splits, models, lstm, seed, step, fitted=None, per_sample=Non
     fitted = {} if fitted is None else fitted
     for split, train, test in splits:
         for name, (key, variant) in models.items():
-            if id(train) in fitted and name in fitted[id(train)]:
-                model, fit_seconds = fitted[id(train)][name]
-            else:
-                step(f"fitting {name} ({split})" if split.startswith("fold") else f"fitting {name}")
-                model = _make_model(key, variant, lstm, seed)
-                begin = time.perf_counter()
-                model.fit(train.X, train.y)
-                fit_seconds = time.perf_counter() - begin
-                fitted.setdefault(id(train), {})[name] = (model, fit_seconds)
+            model, fit_seconds = _fitted(
+                fitted, split, train, name, partial(_make_model, key, variant, lstm, seed), step
+            )
             begin = time.perf_counter()
             proba = model.predict_proba(test.X)
             predict_seconds = time.perf_counter() - begin
@@ -1019,15 +1014,14 @@ def _fit_and_score_regression(splits, models, lstm, seed, step, unit, fitted, pe
             and (train.X.event_attribute_names or train.X.sequence_attribute_names)
         )
         for name, (key, _) in models.items():
-            if id(train) in fitted and name in fitted[id(train)]:
-                model, fit_seconds = fitted[id(train)][name]
-            else:
-                step(f"fitting {name} ({split})" if split.startswith("fold") else f"fitting {name}")
-                model = _make_regressor(key, lstm, seed, attributes)
-                begin = time.perf_counter()
-                model.fit(train.X, train.y)
-                fit_seconds = time.perf_counter() - begin
-                fitted.setdefault(id(train), {})[name] = (model, fit_seconds)
+            model, fit_seconds = _fitted(
+                fitted,
+                split,
+                train,
+                name,
+                partial(_make_regressor, key, lstm, seed, attributes),
+                step,
+            )
             begin = time.perf_counter()
             predicted = model.predict(test.X)
             predict_seconds = time.perf_counter() - begin
@@ -1147,6 +1141,22 @@ def _regression_warnings(args, splits):
 
 
 # Reporting ----------------------------------------------------------------------------
+
+
+def _fitted(fitted, split, train, name, make, step):
+    """``(model, fit seconds)`` of ``name`` on ``train``: made and fitted once, then reused.
+
+    ``fitted`` maps ``id(train)`` to the models fitted on it, so that leave-last-out's
+    one fit serves both its validation and its test samples.
+    """
+    if id(train) in fitted and name in fitted[id(train)]:
+        return fitted[id(train)][name]
+    step(f"fitting {name} ({split})" if split.startswith("fold") else f"fitting {name}")
+    model = make()
+    begin = time.perf_counter()
+    model.fit(train.X, train.y)
+    fitted.setdefault(id(train), {})[name] = (model, time.perf_counter() - begin)
+    return fitted[id(train)][name]
 
 
 def _summary(results, protocol):
