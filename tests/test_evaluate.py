@@ -348,6 +348,7 @@ def test_parquet_end_to_end(tmp_path, capsys):
     output = tmp_path / "out"
     assert run(path, *COLUMNS, "--models", *BASELINES, "-o", output, "--no-progress") == 0
     assert len(pd.read_csv(output / "results.csv")) == 2 * len(BASELINES)
+    capsys.readouterr()  # the warnings of the run above
     broken = tmp_path / "broken.parquet"
     broken.write_bytes(b"not parquet at all")
     message = evaluate_error(broken, *COLUMNS, "-o", tmp_path, capsys=capsys)
