@@ -96,6 +96,11 @@ def test_a_csv_folder_gives_the_model_of_a_parquet_file(tmp_path):
     a = NextEventClassifier(**fit_kwargs()).fit(EventLogFiles(tmp_path / "log.parquet", **COLUMNS))
     b = NextEventClassifier(**fit_kwargs()).fit(EventLogFiles(folder, **COLUMNS))
     assert same_model(a, b)
+    # Parquet and CSV files in one list.
+    log.iloc[:100].to_parquet(tmp_path / "head.parquet", index=False)
+    log.iloc[100:].to_csv(tmp_path / "tail.csv", index=False)
+    mixed = EventLogFiles([tmp_path / "head.parquet", tmp_path / "tail.csv"], **COLUMNS)
+    assert same_model(a, NextEventClassifier(**fit_kwargs()).fit(mixed))
 
 
 @pytest.mark.parametrize("chunk_size", [1, 7, 40, 10_000])

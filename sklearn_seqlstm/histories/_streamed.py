@@ -128,8 +128,8 @@ class EventLogFiles:
     chunk_size : int, default=1_000_000
         Most rows (events) in one chunk. A chunk holds whole sequences only; a
         sequence longer than ``chunk_size`` is a chunk of its own. Memory in
-        ``fit`` grows with it (about 100 bytes per event of a chunk, beside the
-        model), and so does the quality of the shuffling (see Notes).
+        ``fit`` grows with it (a few hundred bytes per event of a chunk, beside
+        the model), and so does the quality of the shuffling (see Notes).
 
     Attributes
     ----------
@@ -426,20 +426,17 @@ def _check_has_columns(path, available, columns):
 
 
 def _normalized(batch, pa):
-    """The batch with dictionary columns decoded and large string and binary types made plain."""
-    arrays, changed = [], False
+    """The batch with dictionary columns decoded, large string and binary types made plain,
+    and a bare schema (no metadata, nullable fields), so that batches of any file concatenate."""
+    arrays = []
     for column in batch.columns:
-        kind = column.type
-        if pa.types.is_dictionary(kind):
-            column, changed = column.dictionary_decode(), True
-            kind = column.type
-        if pa.types.is_large_string(kind):
-            column, changed = column.cast(pa.string()), True
-        elif pa.types.is_large_binary(kind):
-            column, changed = column.cast(pa.binary()), True
+        if pa.types.is_dictionary(column.type):
+            column = column.dictionary_decode()
+        if pa.types.is_large_string(column.type):
+            column = column.cast(pa.string())
+        elif pa.types.is_large_binary(column.type):
+            column = column.cast(pa.binary())
         arrays.append(column)
-    if not changed:
-        return batch
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
 
 

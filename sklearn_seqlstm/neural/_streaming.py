@@ -19,6 +19,8 @@ seed: the same sequences at every pass and whatever the chunking, without
 keeping a list of keys.
 """
 
+import warnings
+
 import numpy as np
 import torch
 from sklearn.base import is_classifier
@@ -110,7 +112,10 @@ class _Scan:
         label_values = labels.to_numpy(zero_copy_only=False) if len(labels) else np.array([])
         if log.end_event is not None:
             label_values = np.asarray([*label_values.tolist(), log.end_event])
-        self.labels = check_labels(label_values, len(label_values))
+        with warnings.catch_warnings():
+            # Each label once: more than half the "samples" are classes, by construction.
+            warnings.filterwarnings("ignore", message="The number of unique classes")
+            self.labels = check_labels(label_values, len(label_values))
         # The history lengths run from min_history to the longest: one width, or several.
         self.widths = {log.min_history, self.longest_history}
 
@@ -339,12 +344,10 @@ def fit_from_files(estimator, log, y, sample_weight, X_val, y_val, sample_weight
 
 
 def _warn_short(scan, log):
-    import warnings
-
     if scan.n_short:
         warnings.warn(
             f"{scan.n_short} of {scan.n_sequences} sequences of the log are too short for "
             f"min_history={log.min_history} and give no sample.",
             UserWarning,
-            stacklevel=6,
+            stacklevel=7,  # fit's caller: past fit_from_files, _fit_core, fit, two decorators
         )
