@@ -31,6 +31,7 @@ _LAZY = {
     "HistoryStream": ".serving._stream",
     "PrefixHistories": ".histories._prefixes",
     "AttributedHistories": ".histories._attributed",
+    "EventLogFiles": ".histories._streamed",
     "k_retrieval_curve": ".metrics._scoring",
     "k_retrieval_curve_from_estimator": ".metrics._scoring",
     "neg_log_loss_scorer": ".metrics._scoring",

@@ -158,15 +158,19 @@ class NextEventClassifier(
 
     @restore_on_failure
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
+    def fit(self, X, y=None, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Train the LSTM on histories ``X`` and their next events (or labels) ``y``.
 
         Parameters
         ----------
-        X : list of sequences of events, pandas Series, or 2-D array-like
-            The histories (see Notes in the class docstring).
+        X : list of sequences of events, pandas Series, 2-D array-like, or EventLogFiles
+            The histories (see Notes in the class docstring). An
+            :class:`EventLogFiles` (an event log in Parquet or CSV files) is read
+            and trained on chunk by chunk, never loaded whole; ``y``, the weights
+            and the validation set are then None (see :class:`EventLogFiles`).
         y : array-like of shape (n_samples,)
-            The next event, or any label, of each history.
+            The next event, or any label, of each history. None with an
+            :class:`EventLogFiles`, whose next events come from the log.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; the loss is the weighted mean over samples.
         X_val : histories, default=None

@@ -36,6 +36,7 @@ from ..histories._histories import (
     take,
 )
 from ..histories._prefixes import PrefixHistories
+from ..histories._streamed import EventLogFiles
 from ..utils._validation import integers, reals
 from ._chains import ChainDataset, ChainLoader, chains_from_prefixes, collate, group_into_chains
 from ._distributed import data_parallel, process_shard
@@ -223,6 +224,10 @@ class HistoryLSTM(BaseEstimator):
 
         ``check_y`` checks ``y`` as :func:`check_fit_input` describes.
         """
+        if isinstance(X, EventLogFiles):  # read and trained chunk by chunk
+            from ._streaming import fit_from_files
+
+            return fit_from_files(self, X, y, sample_weight, X_val, y_val, sample_weight_val)
         device = check_device(self.device)
         shard = None
         if self.distributed:
