@@ -385,3 +385,15 @@ def test_several_chunks_learn_a_deterministic_log(tmp_path):
     histories = [[f"e{i}"] for i in range(10)]
     expected = [f"e{(i + 1) % 10}" for i in range(10)]
     assert clf.predict(histories).tolist() == expected
+
+
+def test_distributed_training_from_files_is_refused_clearly(tmp_path):
+    path = tmp_path / "log.parquet"
+    pd.DataFrame(
+        {"case": [1, 1, 2, 2], "step": [0, 1, 0, 1], "event": ["a", "b", "b", "a"]}
+    ).to_parquet(path)
+    files = EventLogFiles(path, sequence_col="case", order_col="step", event_col="event")
+    clf = NextEventClassifier(distributed=True, max_epochs=1)
+    with pytest.raises(ValueError, match="distributed=True is not supported"):
+        clf.fit(files)
+    assert not hasattr(clf, "net_")

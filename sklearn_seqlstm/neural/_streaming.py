@@ -286,6 +286,12 @@ def fit_from_files(estimator, log, y, sample_weight, X_val, y_val, sample_weight
             "training from files reads whole histories. Leave max_history=None, or cut "
             "the log with samples_from_log(..., max_history=...)."
         )
+    if estimator.distributed:
+        raise ValueError(
+            "distributed=True is not supported with an EventLogFiles yet: each process "
+            "would read every chunk. Train data-parallel on in-memory samples, or set "
+            "distributed=False."
+        )
     device = check_device(estimator.device)
     mixed_precision = autocast(device, estimator.precision)
     estimator._check_callbacks()
