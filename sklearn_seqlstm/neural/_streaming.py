@@ -231,12 +231,21 @@ class StreamedChainLoader:
     those of :class:`ChainLoader` over the whole log.
     """
 
-    def __init__(self, dataset, batch_size=32, shuffle=False, random_state=None, bucket_batches=50):
+    def __init__(
+        self,
+        dataset,
+        batch_size=32,
+        shuffle=False,
+        random_state=None,
+        bucket_batches=50,
+        shard=None,
+    ):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.random_state = random_state
         self.bucket_batches = bucket_batches
+        self.shard = shard  # None: fit_from_files refuses data-parallel training
 
     def __len__(self):
         return sum(-(-n // self.batch_size) for n in self.dataset.chains_per_chunk)
@@ -249,6 +258,7 @@ class StreamedChainLoader:
                 shuffle=self.shuffle,
                 random_state=self.random_state,
                 bucket_batches=self.bucket_batches,
+                shard=self.shard,
             )
 
 
