@@ -30,13 +30,18 @@ stretch is forecast one step ahead, from all the values before it.
   parameters are not re-estimated as the origin rolls. ``--refit-every K``
   re-estimates them on all the values before the origin every K held-out points
   (1: a refit at every origin, the classical rolling protocol, slower).
-- LSTM: :class:`NextValueRegressor` (when it can be imported) over the last
-  ``max_history`` = 3 seasons of steps. The network sees each step's level and change
-  (difference from the step before), both standardised with the training part's mean
-  and deviation, and learns the next change: the forecast is the last value plus the
-  predicted change. A trending series (CO2) leaves the range of the training levels in
-  the held-out stretch, which a network fitted to levels cannot extrapolate to; the
-  change stays in range. One seed (``--seed``).
+- LSTM: :class:`NextValueRegressor` over the last ``max_history`` = 3 seasons of
+  steps (for the monthly series, each step's event is its month). The network sees
+  each step's level and change (difference from the step before), both standardised
+  with the training part's mean and deviation, and learns the next change: the
+  forecast is the last value plus the predicted change. A trending series (CO2)
+  leaves the range of the training levels in the held-out stretch, which a network
+  fitted to levels cannot extrapolate to; the change stays in range. Settings:
+  ``hidden_size=32``, ``batch_size=32``, ``max_epochs=100`` (``--hidden-size``,
+  ``--max-epochs``), the default squared-error loss, and no early stopping
+  (``"auto"`` keeps it off below 10,000 samples; these series give about 250 to 590
+  training samples). They were fixed before the regressor existed and are not tuned
+  on the held-out stretch. One seed (``--seed``).
 
 Scores: MAE, with a 95% interval from a block bootstrap over the held-out stretch
 (:func:`bootstrap_interval`, blocks of one season of consecutive points resampled
@@ -46,6 +51,8 @@ Koehler, 2006; m = 12 for the monthly series, 1 for sunspots). "fit s" is the wa
 time of fitting (and, for ETS and SARIMA, filtering). The verdicts compare each model
 with the seasonal naive forecast by the paired difference of absolute errors: a model
 "beats" it when the 95% interval of its MAE minus the seasonal naive MAE lies below 0.
+The LSTM is also compared, by the same paired difference, with the better of ETS and
+SARIMA on each series.
 """
 
 import argparse
@@ -54,12 +61,12 @@ import warnings
 
 import numpy as np
 
-from sklearn_seqlstm import AttributedHistories, SeasonalNaiveRegressor, bootstrap_interval
-
-try:
-    from sklearn_seqlstm import NextValueRegressor
-except ImportError:  # not released yet in this tree
-    NextValueRegressor = None
+from sklearn_seqlstm import (
+    AttributedHistories,
+    NextValueRegressor,
+    SeasonalNaiveRegressor,
+    bootstrap_interval,
+)
 
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
@@ -227,9 +234,8 @@ def evaluate(name, config, args):
         )
         rows.append((label, np.abs(forecasts - y_test), seconds, ", ".join(warned)))
 
-    if NextValueRegressor is not None:
-        forecasts, seconds = lstm_forecasts(values, events, n_train, season, args)
-        rows.append(("LSTM (NextValueRegressor)", np.abs(forecasts - y_test), seconds, ""))
+    forecasts, seconds = lstm_forecasts(values, events, n_train, season, args)
+    rows.append(("LSTM (NextValueRegressor)", np.abs(forecasts - y_test), seconds, ""))
 
     scale = seasonal_scale(values[:n_train], config["mase_season"])
     header = (
@@ -283,8 +289,6 @@ def main(argv=None):
         )
         return
     print(f"statsmodels {statsmodels.__version__}; one-step-ahead forecasts")
-    if NextValueRegressor is None:
-        print("NextValueRegressor cannot be imported from sklearn_seqlstm: LSTM rows skipped.")
 
     verdicts = []
     started = time.perf_counter()
@@ -316,10 +320,14 @@ def main(argv=None):
                 lstm_beats.append(name)
             if not label.startswith("LSTM") and beats and label == best[0]:
                 statistical_wins.append(f"{name} ({label})")
+        statistical = min(rows[2:4], key=lambda row: row[1].mean())
+        against_best = interval(rows[4][1] - statistical[1], season, args)
+        print(
+            f"{name}: {rows[4][0]} {_verdict(against_best)} {statistical[0]}, the better of "
+            f"ETS and SARIMA (MAE difference {against_best})"
+        )
         print(f"{name}: lowest MAE: {best[0]}")
-    if NextValueRegressor is None:
-        lstm_line = "the LSTM was not run (NextValueRegressor not importable)"
-    elif lstm_beats:
+    if lstm_beats:
         lstm_line = f"the LSTM beats the seasonal naive forecast on {', '.join(lstm_beats)}"
     else:
         lstm_line = "the LSTM beats the seasonal naive forecast on no series"
