@@ -449,7 +449,7 @@ def test_early_stopping_monitors_the_validation_set_given(attributed):
     assert clf.early_stopping_  # "auto" turns it on when a validation set is given
     # One epoch, and fewer validation chains than a batch: the recorded loss is the
     # mean log-loss of the model on exactly that set.
-    assert 8 <= clf.batch_size
+    assert 8 <= clf.batch_size_
     expected = log_loss(y[valid], clf.predict_proba(X[valid]), labels=clf.classes_)
     assert clf.net_.history[-1, "valid_loss"] == pytest.approx(expected, rel=1e-4)
 

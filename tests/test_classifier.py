@@ -297,32 +297,63 @@ def test_any_valid_histories_fit_and_predict(X, unseen):
 
 
 def test_documented_defaults():
-    # The defaults that bench_at_limit.py measures, as the docstring and README give them.
+    # The defaults that bench_at_limit.py and bench_defaults.py measure, as documented.
     params = NextEventClassifier().get_params()
     assert {k: params[k] for k in ("embedding_dim", "hidden_size", "num_layers")} == {
-        "embedding_dim": 16,
+        "embedding_dim": "auto",
         "hidden_size": 64,
         "num_layers": 1,
     }
-    assert params["dropout"] == 0.1 and params["lr"] == 0.01 and params["batch_size"] == 64
-    assert params["max_epochs"] == 50 and params["n_iter_no_change"] == 5
+    assert params["dropout"] == 0.5 and params["lr"] == 0.01 and params["batch_size"] == "auto"
+    assert params["lr_schedule"] == "cosine"
+    assert params["max_epochs"] == 20 and params["n_iter_no_change"] == 5
     assert params["early_stopping"] == "auto" and params["validation_fraction"] == 0.1
     assert params["copy_from_history"] is True and params["max_history"] is None
     assert params["num_threads"] == 1 and params["device"] == "auto"
 
 
-@pytest.mark.parametrize("n_repeats, expected", [(1, False), (500, True)])
-def test_auto_early_stopping_turns_on_from_10000_samples(n_repeats, expected):
-    X = [["A", "B"], ["B", "C"], ["C", "A"], ["A"]] * 5 * n_repeats
-    y = ["C", "A", "B", "B"] * 5 * n_repeats
-    clf = NextEventClassifier(max_epochs=1, random_state=0).fit(X, y)
+def _distinct_chains(n):
+    """n one-event histories of n distinct events: n chains, n + 2 events and classes."""
+    return [[f"e{i}"] for i in range(n)], ["a", "b"] * (n // 2) + ["a"] * (n % 2)
+
+
+@pytest.mark.parametrize("n_chains, expected", [(1_999, False), (2_000, True)])
+def test_auto_early_stopping_turns_on_from_2000_chains(n_chains, expected):
+    X, y = _distinct_chains(n_chains)
+    clf = NextEventClassifier(max_epochs=1, hidden_size=4, random_state=0).fit(X, y)
     assert clf.early_stopping_ is expected
     assert ("valid_loss" in clf.net_.history[-1]) is expected
 
 
+@pytest.mark.parametrize(
+    "n_chains, embedding_dim, batch_size",
+    # V = n_chains + 2 events and classes: 4 * sqrt(V) is 8.9, 48.9 and 179 here.
+    [(3, 16, 16), (148, 64, 16), (2_000, 128, 31)],
+)
+def test_auto_sizes_follow_the_vocabulary_and_the_chains(n_chains, embedding_dim, batch_size):
+    X, y = _distinct_chains(n_chains)
+    clf = NextEventClassifier(max_epochs=1, hidden_size=4, early_stopping=False).fit(X, y)
+    assert (clf.embedding_dim_, clf.batch_size_) == (embedding_dim, batch_size)
+    assert clf.net_.module_.embedding.embedding_dim == embedding_dim
+    assert clf.net_.batch_size == batch_size
+    assert clf.embedding_dim == "auto" and clf.batch_size == "auto"  # parameters untouched
+    fixed = NextEventClassifier(embedding_dim=5, batch_size=7, max_epochs=1).fit(X, y)
+    assert (fixed.embedding_dim_, fixed.batch_size_) == (5, 7)
+
+
+def test_cosine_schedule_lowers_the_learning_rate_along_a_half_cosine(cycle_data):
+    X, y, _ = cycle_data
+    clf = NextEventClassifier(max_epochs=4, lr=0.02, random_state=0).fit(X, y)
+    expected = [0.02 * (1 + np.cos(np.pi * epoch / 4)) / 2 for epoch in range(4)]
+    np.testing.assert_allclose(clf.net_.history[:, "event_lr"], expected)
+    constant = NextEventClassifier(max_epochs=2, lr=0.02, lr_schedule="constant").fit(X, y)
+    assert "event_lr" not in constant.net_.history[-1]
+    assert constant.net_.optimizer_.param_groups[0]["lr"] == 0.02
+
+
 def test_bfloat16_mixed_precision_trains_a_valid_model(cycle_data):
     X, y, _ = cycle_data
-    clf = NextEventClassifier(max_epochs=15, random_state=0, precision="bfloat16").fit(X, y)
+    clf = NextEventClassifier(max_epochs=30, random_state=0, precision="bfloat16").fit(X, y)
     proba = clf.predict_proba(X)
     assert np.isfinite(proba).all()
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
@@ -330,7 +361,7 @@ def test_bfloat16_mixed_precision_trains_a_valid_model(cycle_data):
     # The weights stay float32; only the computation is lowered.
     assert all(p.dtype == torch.float32 for p in clf.net_.module_.parameters())
     # And it is not the float32 model: the batched predictions differ in the low bits.
-    plain = NextEventClassifier(max_epochs=15, random_state=0).fit(X, y)
+    plain = NextEventClassifier(max_epochs=30, random_state=0).fit(X, y)
     assert not np.array_equal(proba, plain.predict_proba(X))
 
 

@@ -95,13 +95,14 @@ class NextValueRegressor(PersistenceMixin, RegressorMixin, HistoryLSTM):
         *,
         loss="squared_error",
         huber_delta=1.0,
-        embedding_dim=16,
+        embedding_dim="auto",
         hidden_size=64,
         num_layers=1,
-        dropout=0.1,
+        dropout=0.5,
         lr=0.01,
-        batch_size=64,
-        max_epochs=50,
+        lr_schedule="cosine",
+        batch_size="auto",
+        max_epochs=20,
         early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=5,
@@ -124,6 +125,7 @@ class NextValueRegressor(PersistenceMixin, RegressorMixin, HistoryLSTM):
         self.num_layers = num_layers
         self.dropout = dropout
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.early_stopping = early_stopping

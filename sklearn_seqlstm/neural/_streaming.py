@@ -268,7 +268,7 @@ def fit_from_files(estimator, log, y, sample_weight, X_val, y_val, sample_weight
     The steps mirror ``_fit_core``: device, seed, vocabulary and classes,
     chains, net; only the chains are read from the files, chunk by chunk.
     """
-    from ._estimator import AUTO_EARLY_STOPPING_MIN_SAMPLES
+    from ._estimator import AUTO_EARLY_STOPPING_MIN_SEQUENCES
 
     name = type(estimator).__name__
     if not is_classifier(estimator):
@@ -319,8 +319,10 @@ def fit_from_files(estimator, log, y, sample_weight, X_val, y_val, sample_weight
     estimator.event_attributes_ = []
     estimator.sequence_attributes_ = []
     estimator.time_kind_ = None
+    n_chains = sum(scan.chains["all"])
+    estimator._resolve_sizes(n_chains)
     estimator.early_stopping_ = (
-        scan.n_samples >= AUTO_EARLY_STOPPING_MIN_SAMPLES
+        n_chains >= AUTO_EARLY_STOPPING_MIN_SEQUENCES
         if estimator.early_stopping == "auto"
         else bool(estimator.early_stopping)
     )

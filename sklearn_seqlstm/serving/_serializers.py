@@ -76,6 +76,9 @@ def dump_lstm(estimator):
         "events_": encode_values(estimator.events_, "event"),
         "n_epochs_": int(estimator.n_epochs_),
         "early_stopping_": bool(estimator.early_stopping_),
+        # The sizes "auto" resolved to in fit: the network is rebuilt with them.
+        "embedding_dim_": int(estimator.embedding_dim_),
+        "batch_size_": int(estimator.batch_size_),
         "device": str(next(module.parameters()).device),
         "history": _jsonable(estimator.net_.history.to_list()),
         **_table_attributes(estimator),
@@ -255,6 +258,8 @@ def restore_lstm(estimator, attributes, arrays, what, device):
     estimator._input_columns = columns
     estimator.n_epochs_ = _integer(_require(attributes, "n_epochs_", what), "n_epochs_", what)
     estimator.early_stopping_ = bool(_require(attributes, "early_stopping_", what))
+    for name in ("embedding_dim_", "batch_size_"):
+        setattr(estimator, name, _integer(_require(attributes, name, what), name, what, 1))
     _restore_table_attributes(estimator, attributes, what)
     saved_device = _require(attributes, "device", what)
     if not isinstance(saved_device, str):
