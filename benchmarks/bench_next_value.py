@@ -39,7 +39,7 @@ stretch is forecast one step ahead, from all the values before it.
   fitted to levels cannot extrapolate to; the change stays in range. Settings:
   ``hidden_size=32``, ``batch_size=32``, ``max_epochs=100`` (``--hidden-size``,
   ``--max-epochs``), the default squared-error loss, and no early stopping
-  (``"auto"`` keeps it off below 10,000 samples; these series give about 250 to 590
+  (``"auto"`` keeps it off below 2,000 chains; these series give about 250 to 590
   training samples). They were fixed before the regressor existed and are not tuned
   on the held-out stretch. One seed (``--seed``).
 

@@ -10,9 +10,9 @@ Protocol of that README. Models are fitted on train+val and scored on every
 prefix of every test case, the end of the case included: after a case's last event
 the target is the token ``[END]`` (``samples_from_log(..., end_event="[END]")``).
 Accuracy is over all test prefixes. The LSTM keeps its default
-``early_stopping="auto"``, which is on from 10,000 training samples: on Helpdesk
-(17,097) it holds out 10% of the training cases and stops on their loss; on BPI13
-(5,373) it is off and the LSTM trains its default 50 epochs. The epochs run are
+``early_stopping="auto"``, which is on from 2,000 training chains (here, cases): on
+Helpdesk (3,664 cases) it holds out 10% of them and stops on their loss; on BPI13
+(1,190 cases) it is off and the LSTM trains its default 20 epochs. The epochs run are
 printed with each fit.
 
 Rows: Markov chains of order 1 to 3; the logistic baseline

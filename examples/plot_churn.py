@@ -73,8 +73,8 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_
 # ---------------------------------
 # The 3-D array goes in as it is; ``list(X_train)`` (one 2-D array per
 # customer) would do too, and then customers may have different numbers of
-# months. With fewer than 10,000 samples, ``early_stopping="auto"`` is off: the
-# model trains for ``max_epochs``, kept short here.
+# months. With fewer than 2,000 customers (chains), ``early_stopping="auto"`` is
+# off: the model trains for ``max_epochs``.
 lstm = NextEventClassifier(hidden_size=32, max_epochs=20, random_state=0)
 lstm.fit(X_train, y_train)
 churn_column = list(lstm.classes_).index("churn")
