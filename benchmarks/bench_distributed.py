@@ -13,7 +13,11 @@ summed in another order): the script prints the largest difference of
 Printed: the epoch time of each (skorch's ``dur``, excluding the preprocessing
 that every process does alike), the speed-up (issue 14 target: at least 1.6x on 2
 idle cores) and the machine's load average, since other work on the machine takes
-cores away from the two processes.
+cores away from the two processes. ``--ceiling`` also measures what the machine
+allows: two independent processes at once, each training one epoch on its own half
+of the sequences with batch B and no communication at all. The full single-process
+epoch over their epoch time is the speed-up that perfect data parallelism would
+reach on this machine (2.0 on two cores that do not slow each other down).
 
 Run: OMP_NUM_THREADS=1 python benchmarks/bench_distributed.py [--n-sequences 50000]
 """
@@ -45,6 +49,36 @@ def samples(n_sequences):
     return X, y, len(log)
 
 
+def half_worker(n_sequences, batch_size, half, out):
+    """One epoch on one half of the sequences, alone in its process: the ceiling."""
+    X, y, _ = samples(n_sequences)
+    keep = (X.sequence_index % 2) == half
+    X, y = X.view(X.sequence_index[keep], X.lengths[keep]), y[keep]
+    model = NextEventClassifier(batch_size=batch_size, **SETTINGS).fit(X, y)
+    with open(out, "wb") as file:
+        pickle.dump(model.net_.history[-1, "dur"], file)
+
+
+def ceiling(args, folder):
+    """Epoch time of two independent half-size fits run at once (the slower one)."""
+    command = [sys.executable, __file__, "--n-sequences", str(args.n_sequences)]
+    command += ["--batch-size", str(args.batch_size)]
+    outs = [Path(folder) / f"half{half}.pkl" for half in (0, 1)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    processes = [
+        subprocess.Popen([*command, "--half", str(half), str(out)], env=env)
+        for half, out in zip((0, 1), outs, strict=True)
+    ]
+    for process in processes:
+        if process.wait() != 0:
+            sys.exit("a half-size fit failed")
+    times = []
+    for out in outs:
+        with open(out, "rb") as file:
+            times.append(pickle.load(file))
+    return max(times)
+
+
 def worker(n_sequences, batch_size, out):
     """One process of the torchrun group: fit, and rank 0 reports."""
     X, y, _ = samples(n_sequences)
@@ -58,10 +92,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-sequences", type=int, default=50_000)
     parser.add_argument("--batch-size", type=int, default=32, help="per process (B)")
+    parser.add_argument("--ceiling", action="store_true", help="also time 2 independent halves")
     parser.add_argument("--worker", nargs=1, help=argparse.SUPPRESS)
+    parser.add_argument("--half", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args.n_sequences, args.batch_size, args.worker[0])
+        return
+    if args.half:
+        half_worker(args.n_sequences, args.batch_size, int(args.half[0]), args.half[1])
         return
 
     start = time.perf_counter()
@@ -84,8 +123,14 @@ def main():
         subprocess.run(command, env=env, check=True)
         with open(out, "rb") as file:
             result = pickle.load(file)
+        pair = ceiling(args, folder) if args.ceiling else None
     two = result["epoch_s"]
     print(f"2 processes, batch {args.batch_size} each: epoch {two:7.1f} s", flush=True)
+    if pair is not None:
+        print(
+            f"2 independent processes at once, each one epoch on its half: {pair:7.1f} s; "
+            f"the machine's ceiling on the speed-up: {one / pair:.2f}x"
+        )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
     rows = np.random.default_rng(0).choice(len(y), size=min(20_000, len(y)), replace=False)
