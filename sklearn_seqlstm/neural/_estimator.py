@@ -198,7 +198,7 @@ class HistoryLSTM(BaseEstimator):
     Subclasses set ``_module`` (an :class:`~._module.LSTMHistoryEncoder`
     subclass) and ``_criterion``, and implement:
 
-    - ``_fit_targets(y, histories, sample_weight)``: check ``y``, set the
+    - ``_fit_targets(y, sample_weight)``: from the checked ``y``, set the
       fitted attributes that describe it, and return the training targets;
     - ``_validation_targets(y_val, n_samples)``: the targets of validation
       samples and a mask of those that can be scored, with
