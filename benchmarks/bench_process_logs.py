@@ -103,7 +103,9 @@ def with_opened_by(frame, column):
     return frame.assign(**{OPENED_BY: frame[CASE].map(first)})
 
 
-def samples(frame, *, time_col=None, event_attributes=None, sequence_attributes=None):
+def samples(
+    frame, *, time_col=None, event_attributes=None, sequence_attributes=None, target="next_event"
+):
     # A case of one event gives no prefix sample (min_history=1) but still its
     # end-of-case sample; the warning about it is said once, in the header.
     with warnings.catch_warnings():
@@ -117,6 +119,7 @@ def samples(frame, *, time_col=None, event_attributes=None, sequence_attributes=
             event_attributes=event_attributes,
             sequence_attributes=sequence_attributes,
             end_event=END,
+            target=target,
         )
 
 

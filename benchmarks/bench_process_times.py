@@ -69,11 +69,11 @@ Helpdesk, on their own split (the first 2/3 of the cases for training).
 
 import argparse
 import time
-import warnings
 
 import numpy as np
 import pandas as pd
-from bench_process_logs import ACTIVITY, CASE, DATA, END, LOGS, TIME
+from bench_process_logs import DATA, END, LOGS, TIME
+from bench_process_logs import samples as log_samples
 from sklearn.dummy import DummyRegressor
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.pipeline import make_pipeline
@@ -82,7 +82,6 @@ from sklearn_seqlstm import (
     NextValueRegressor,
     SequenceFeaturizer,
     bootstrap_interval,
-    samples_from_log,
 )
 
 DAY = 86_400.0
@@ -110,20 +109,8 @@ def read(prefix, part):
 
 
 def samples(frame, attributes, target):
-    # A case of one event gives no prefix but still its end-of-case sample; the
-    # warning about it is not repeated here.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return samples_from_log(
-            frame,
-            sequence_col=CASE,
-            order_col=TIME,
-            event_col=ACTIVITY,
-            time_col=TIME,
-            event_attributes=attributes,
-            end_event=END,
-            target=target,
-        )
+    """Every prefix of the log with its time and attributes, and the given target."""
+    return log_samples(frame, time_col=TIME, event_attributes=attributes, target=target)
 
 
 def tree(loss="absolute_error", n_last=1, **params):

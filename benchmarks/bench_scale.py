@@ -269,19 +269,8 @@ def parquet_side_by_side(args, argv):
         results = {}
         load_before = os.getloadavg()
         for variant in PARQUET_VARIANTS:
-            command = [
-                sys.executable, __file__, *argv, "--variant", variant, "--log-folder", folder,
-                "--events", str(n_events),
-            ]  # fmt: skip
-            process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-            for line in process.stdout:
-                if line.startswith(RESULT):
-                    results[variant] = json.loads(line[len(RESULT) :])
-                else:
-                    print(line, end="", flush=True)
-            if process.wait() != 0:
-                sys.exit(f"The {variant} fit failed (exit status {process.returncode}).")
-            print()
+            extra = ["--log-folder", folder, "--events", str(n_events)]
+            results[variant] = run_in_child(argv, variant, extra, "fit")
         load_after = os.getloadavg()
     streamed, memory = results["streamed"], results["in-memory"]
     print(f"=== streamed vs in memory, {args.epochs} epoch(s), chunk_size {args.chunk_size:,} ===")
@@ -314,21 +303,31 @@ def parquet_side_by_side(args, argv):
     )
 
 
+def run_in_child(argv, variant, extra=(), what="variant"):
+    """Run one variant in a fresh process (peak RSS is per process); its result dict.
+
+    The child's output is passed through, but for the line that carries its figures.
+    """
+    command = [sys.executable, __file__, *argv, "--variant", variant, *extra]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    result = None
+    for line in process.stdout:
+        if line.startswith(RESULT):
+            result = json.loads(line[len(RESULT) :])
+        else:
+            print(line, end="", flush=True)
+    if process.wait() != 0:
+        sys.exit(f"The {variant} {what} failed (exit status {process.returncode}).")
+    print()
+    return result
+
+
 def side_by_side(args, argv):
     """Each variant in its own process, one after the other; then the comparison."""
     results = {}
     load_before = os.getloadavg()
     for variant in VARIANTS:
-        command = [sys.executable, __file__, *argv, "--variant", variant]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-        for line in process.stdout:
-            if line.startswith(RESULT):
-                results[variant] = json.loads(line[len(RESULT) :])
-            else:
-                print(line, end="", flush=True)
-        if process.wait() != 0:
-            sys.exit(f"The {variant} variant failed (exit status {process.returncode}).")
-        print()
+        results[variant] = run_in_child(argv, variant)
     load_after = os.getloadavg()
     plain, attributed = results["plain"], results["attributed"]
     print(f"=== side by side, {plain['events']:,} events, {args.epochs} epoch(s) ===")

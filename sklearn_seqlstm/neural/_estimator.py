@@ -275,6 +275,13 @@ class HistoryLSTM(BaseEstimator):
             else self.early_stopping
         )
         self.net_ = self._build_net(device, seed, valid, shard)
+        return self._train(ChainDataset(chains), device, seed, mixed_precision, shard)
+
+    def _train(self, dataset, device, seed, mixed_precision, shard=None):
+        """Train ``net_`` on ``dataset`` with the estimator's threads, seed and precision.
+
+        ``shard`` is ``(rank, world_size)`` for data-parallel training, else None.
+        """
         # fork_rng keeps the user's global torch random state as it was.
         with (
             torch_threads(self.num_threads),
@@ -283,11 +290,11 @@ class HistoryLSTM(BaseEstimator):
         ):
             torch.manual_seed(seed)
             if shard is None:
-                self.net_.fit(ChainDataset(chains), y=None)
+                self.net_.fit(dataset, y=None)
             else:
                 self.net_.initialize()
                 with data_parallel(self.net_, shard, device):
-                    self.net_.partial_fit(ChainDataset(chains), y=None)
+                    self.net_.partial_fit(dataset, y=None)
         # Ready to predict: skorch switches to training mode itself when it trains.
         self.net_.module_.eval()
         self.n_epochs_ = len(self.net_.history)

@@ -31,7 +31,7 @@ from ..histories._histories import _reset_width, check_labels, sorted_labels
 from ..histories._streamed import import_pyarrow
 from ._chains import ChainDataset, ChainLoader, ChainSet, _offsets
 from ._module import N_RESERVED, START, UNKNOWN
-from ._torch import autocast, check_device, torch_threads
+from ._torch import autocast, check_device
 
 __all__ = ["fit_from_files", "held_out"]
 
@@ -349,16 +349,7 @@ def fit_from_files(estimator, log, y, sample_weight, X_val, y_val, sample_weight
         train_split=None if valid is None else predefined_split(valid),
     )
     estimator.net_ = net
-    with (
-        torch_threads(estimator.num_threads),
-        torch.random.fork_rng(devices=[]),
-        mixed_precision,
-    ):
-        torch.manual_seed(seed)
-        net.fit(train, y=None)
-    net.module_.eval()
-    estimator.n_epochs_ = len(net.history)
-    return estimator
+    return estimator._train(train, device, seed, mixed_precision)
 
 
 def _warn_short(scan, log):
