@@ -46,6 +46,63 @@ def test_every_sample_is_read_off_a_chain_that_starts_with_its_history(histories
             assert a == b or a != b[: len(a)]
 
 
+def _sorted_walk(histories, targets):
+    """The grouping as first written, kept as the reference of its exact layout.
+
+    Histories numbered by first appearance; sorted, each is a prefix of its
+    successor or a chain of its own, chains numbered from the last in that order.
+    """
+    ids = {}
+    sample_history = [ids.setdefault(h, len(ids)) for h in histories]
+    distinct = list(ids)
+    chain_of, leaves, successor = {}, [], ()
+    for d in sorted(range(len(distinct)), key=distinct.__getitem__, reverse=True):
+        history = distinct[d]
+        if len(successor) > len(history) and successor[: len(history)] == history:
+            chain_of[d] = chain_of[ids[successor]]
+        else:
+            chain_of[d] = len(leaves)
+            leaves.append(history)
+        successor = history
+    entries = sorted({(sample_history[i], t) for i, t in enumerate(targets)})
+    entries.sort(key=lambda entry: chain_of[entry[0]])  # stable: by chain, then as before
+    return (
+        [token for leaf in leaves for token in leaf],
+        [(len(distinct[d]) - 1, t) for d, t in entries],
+        [entries.index((sample_history[i], t)) for i, t in enumerate(targets)],
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    sequences=st.lists(st.lists(st.sampled_from("abcd"), max_size=8), min_size=1, max_size=6),
+    data=st.data(),
+)
+def test_encoding_only_the_runs_tops_groups_as_the_sorted_walk(sequences, data):
+    # Prefixes listed one after another (runs), shuffled or repeated; "d" is unknown,
+    # so distinct histories may encode alike.
+    histories = [tuple(s[:n]) for s in sequences for n in range(len(s) + 1)]
+    histories = data.draw(st.permutations(histories)) if data.draw(st.booleans()) else histories
+    histories += data.draw(st.lists(st.sampled_from(histories), max_size=3))
+    targets = data.draw(
+        st.lists(st.integers(0, 2), min_size=len(histories), max_size=len(histories))
+    )
+    ids = {"a": 4, "b": 5, "c": 6}
+
+    def encode(hs):
+        return [(START, *(ids.get(event, 2) for event in h)) for h in hs]
+
+    tokens, entries, sample_entry = _sorted_walk(encode(histories), targets)
+    for chains in (
+        group_into_chains(encode(histories), targets),
+        group_into_chains(histories, targets, encode=encode),
+    ):
+        assert chains.tokens.tolist() == tokens
+        positions, targets_ = chains.entry_position.tolist(), chains.entry_target.tolist()
+        assert list(zip(positions, targets_, strict=True)) == entries
+        assert chains.sample_entry.tolist() == sample_entry
+
+
 def test_prefixes_of_one_sequence_form_one_chain():
     sequence = (START, 4, 5, 6, 4, 5)
     histories = [sequence[:t] for t in range(1, len(sequence) + 1)]

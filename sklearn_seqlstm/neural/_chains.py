@@ -2,10 +2,12 @@
 
 An LSTM is causal: one pass over a sequence of tokens yields the hidden state
 after every prefix. So every sample whose history is a prefix of a longer history
-can be served by the pass over that longer history. Sorting the distinct
-histories makes this cheap: a history that is a prefix of any other is a prefix
-of its lexicographic successor, so one walk over the sorted list assigns every
-history to a chain (a history that is a prefix of nothing is a chain of its own).
+can be served by the pass over that longer history. The chains are the histories
+that are a prefix of no other, and a history is served by the first chain, in
+lexicographic order, that starts with it. Sorting makes this cheap: a history
+that is a prefix of any other is a prefix of its lexicographic successor. And
+histories are usually listed prefix after prefix of one sequence, so only the
+last of such a run is encoded and sorted; the others are positions in it.
 
 Each sample becomes an *entry* (chain, position, target, weight): the model's
 output at ``position`` of the chain is its prediction. Duplicate (history,
@@ -16,6 +18,7 @@ work changes, from O(L^2) to O(L) per chain of length L.
 
 from dataclasses import dataclass
 from itertools import chain as _concat
+from operator import eq, getitem
 
 import numpy as np
 import torch
@@ -67,46 +70,112 @@ class ChainSet:
         return np.diff(self.entry_offsets)
 
 
-def group_into_chains(histories, targets=None, weights=None):
+def group_into_chains(histories, targets=None, weights=None, encode=None):
     """Group encoded histories into chains.
 
     Parameters
     ----------
-    histories : list of tuple of int
+    histories : list of tuple
         Token ids of each sample's history, including its leading marker token,
-        so that no history is empty.
+        so that no history is empty; or, with ``encode``, the histories it encodes.
     targets : array-like of int, default=None
         Class index of each sample; None at predict time.
     weights : array-like of float, default=None
         Sample weights; None means 1. Samples of weight 0 must be removed before.
+    encode : callable, default=None
+        Maps a list of histories to their token tuples, event by event after the
+        marker, so that a prefix of a history encodes to a prefix of its encoding.
+        It is called only on the histories that are not a prefix of the next one:
+        with histories listed prefix after prefix, a small share of the events.
 
     Returns
     -------
     ChainSet
     """
-    n_samples = len(histories)
-    history_ids = {}
-    sample_history = np.fromiter(
-        (history_ids.setdefault(h, len(history_ids)) for h in histories),
-        dtype=np.int64,
-        count=n_samples,
-    )
-    distinct = list(history_ids)
-    chain_of, leaves = _assign_chains(distinct)
-    lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct))
+    histories = list(histories)
+    n_events = np.fromiter(map(len, histories), dtype=np.int64, count=len(histories))
+    # A run is histories each a prefix of the next; its last history, the top,
+    # encodes them all: each sample's tokens are its top's first `sample_length`.
+    tops = np.flatnonzero(~_prefix_of_next(histories, n_events))
+    top_tokens = [histories[t] for t in tops.tolist()]
+    if encode is not None:
+        top_tokens = encode(top_tokens)
+    top_length = np.fromiter(map(len, top_tokens), dtype=np.int64, count=len(tops))
+    sample_top = np.searchsorted(tops, np.arange(len(histories)))
+    sample_length = top_length[sample_top] - n_events[tops[sample_top]] + n_events
+
+    # The chains are the leaves: the tops that are no prefix of their lexicographic
+    # successor (nor equal to it). Each top is a prefix of the first leaf after it.
+    order = np.array(sorted(range(len(tops)), key=top_tokens.__getitem__), dtype=np.int64)
+    ordered = [top_tokens[t] for t in order.tolist()]
+    is_leaf = ~_prefix_of_next(ordered, top_length[order])
+    leaves = [t for t, leaf in zip(ordered, is_leaf.tolist(), strict=True) if leaf]
+    top_leaf = np.empty(len(tops), dtype=np.int64)
+    top_leaf[order] = len(leaves) - np.cumsum(is_leaf[::-1])[::-1]
+    leaf_offsets, node = _prefix_nodes(leaves)
+
+    # A sample's history ends at a token of its top's leaf; `node` moves it to the
+    # first leaf that starts with that history, which is the chain that serves it
+    # (the tokens of sorted leaves, in order, are the histories in sorted order).
+    sample_node = node[leaf_offsets[top_leaf[sample_top]] + sample_length - 1]
+    node_leaf = np.repeat(np.arange(len(leaves)), np.diff(leaf_offsets))
+    # Number histories in order of first appearance: the entries follow that order,
+    # and it is the order of the sums in training and of the rows at predict time.
+    nodes, first, sample_history = np.unique(sample_node, return_index=True, return_inverse=True)
+    history_node = nodes[np.argsort(first, kind="stable")]
+    rank = np.empty(len(nodes), dtype=np.int64)
+    rank[np.searchsorted(nodes, history_node)] = np.arange(len(nodes))
 
     entry_history, entry_target, entry_weight, sample_entry = _entries(
-        sample_history, targets, weights
+        rank[sample_history], targets, weights
     )
+    entry_node = history_node[entry_history]
+    entry_leaf = node_leaf[entry_node]
     return _chain_set(
-        [distinct[d] for d in leaves],
-        entry_chain=chain_of[entry_history],
+        leaves[::-1],  # chains in descending order of their tokens
+        entry_chain=len(leaves) - 1 - entry_leaf,
         # The output after consuming the whole history (marker included).
-        entry_position=lengths[entry_history] - 1,
+        entry_position=entry_node - leaf_offsets[entry_leaf],
         entry_target=entry_target,
         entry_weight=entry_weight,
         sample_entry=sample_entry,
     )
+
+
+def _prefix_of_next(sequences, lengths):
+    """Whether each sequence is a prefix of (or equal to) the next one; the last is not.
+
+    Slices are compared in C: no Python loop over the events.
+    """
+    prefix = map(eq, sequences[:-1], map(getitem, sequences[1:], map(slice, lengths.tolist())))
+    return np.array([*prefix, False], dtype=bool)
+
+
+def _prefix_nodes(sequences):
+    """Offsets of sorted sequences back to back, and the first place of each token's prefix.
+
+    ``node[i]`` is the first token, in order, that ends the same prefix as token
+    ``i``. A prefix within the part that a sequence shares with the one before is
+    that one's; following those links back gives its first place.
+    """
+    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
+    offsets = _offsets(lengths)
+    tokens = np.fromiter(_concat.from_iterable(sequences), dtype=np.int64, count=int(offsets[-1]))
+    # Compare each sequence with the one before over their shorter length, all at once.
+    shorter = np.minimum(lengths[1:], lengths[:-1])
+    pair = np.repeat(np.arange(1, len(sequences)), shorter)
+    step = np.arange(len(pair)) - np.repeat(_offsets(shorter)[:-1], shorter)
+    common = np.zeros(len(sequences), dtype=np.int64)
+    common[1:] = shorter
+    differs = tokens[offsets[pair] + step] != tokens[offsets[pair - 1] + step]
+    np.minimum.at(common, pair[differs], step[differs])
+    shared = step < common[pair]
+    node = np.arange(len(tokens))
+    node[offsets[pair[shared]] + step[shared]] = offsets[pair[shared] - 1] + step[shared]
+    # Pointer doubling: each pass halves the length of the links left to follow.
+    while not np.array_equal(node[node], node):
+        node = node[node]
+    return offsets, node
 
 
 def chains_from_prefixes(sequences, sequence_index, lengths, targets=None, weights=None):
@@ -194,24 +263,6 @@ def _chain_set(chain_tokens, entry_chain, entry_position, entry_target, entry_we
         entry_offsets=_offsets(np.bincount(entry_chain, minlength=len(chain_tokens))),
         sample_entry=rank[sample_entry],
     )
-
-
-def _assign_chains(distinct):
-    """Chain index of each distinct history, and the history that spans each chain."""
-    order = sorted(range(len(distinct)), key=distinct.__getitem__)
-    chain_of = np.empty(len(distinct), dtype=np.int64)
-    leaves = []
-    successor, successor_id = (), -1
-    for d in reversed(order):
-        history = distinct[d]
-        n = len(history)
-        if len(successor) > n and successor[:n] == history:
-            chain_of[d] = chain_of[successor_id]
-        else:
-            chain_of[d] = len(leaves)
-            leaves.append(d)
-        successor, successor_id = history, d
-    return chain_of, np.asarray(leaves, dtype=np.int64)
 
 
 def _offsets(counts):

@@ -204,7 +204,11 @@ class NextEventClassifier(
                 f"weight) in y; got one class only: {encoder.classes_[0]!r}."
             )
         self.classes_ = encoder.classes_
-        return encoder.transform(y)
+        if y.dtype == object:
+            return encoder.transform(y)
+        # transform maps string labels one by one through a dict; every label is in
+        # classes_, so a binary search gives the same indices at once.
+        return np.searchsorted(self.classes_, y)
 
     def _validation_targets(self, y_val, n_samples):
         """Class indices of the validation labels, and which labels are classes at all."""

@@ -455,7 +455,10 @@ class HistoryLSTM(BaseEstimator):
             return chains_from_prefixes(
                 sequences, histories.sequence_index, histories.lengths, targets, weights
             )
-        return group_into_chains(self._encode(histories), targets, weights)
+        if self.max_history is not None and max(map(len, histories)) > self.max_history:
+            # Truncated histories are no longer prefixes of each other: encode each.
+            return group_into_chains(self._encode(histories), targets, weights)
+        return group_into_chains(histories, targets, weights, encode=self._encode)
 
     def _attributed_chains(self, histories, targets, weights):
         """Chains whose tokens are rows of the step table of ``histories``."""
