@@ -1,11 +1,13 @@
 """One pass per chain: the grouping is exact and the loss is the per-sample loss."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sklearn_seqlstm.histories._histories import check_histories, distinct_events
 from sklearn_seqlstm.neural._chains import ChainDataset, ChainLoader, collate, group_into_chains
 from sklearn_seqlstm.neural._module import START, LSTMNextEventModule, WeightedEntryLoss
 
@@ -235,3 +237,29 @@ def test_target_log_proba_is_read_off_the_full_distribution():
     torch.testing.assert_close(
         module(tokens, positions, targets), full.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
     )
+
+
+# Events of mixed kinds, so that prefix runs and their ends come in every layout.
+event_strategy = st.one_of(st.sampled_from(["a", "b", "c"]), st.integers(0, 2))
+
+
+@settings(max_examples=150, deadline=None)
+@given(histories=st.lists(st.lists(event_strategy, max_size=5).map(tuple), max_size=30))
+def test_distinct_events_reads_run_ends_and_finds_every_event(histories):
+    # Only the histories that are no prefix of the next are read: the set must still
+    # hold every event of every history.
+    assert distinct_events(histories) == set().union(*histories)
+
+
+@pytest.mark.parametrize(
+    ("X", "error", "where"),
+    [
+        ([["a"], ["a", ["b"]]], TypeError, r"X\[1\]\[1\]"),
+        ([["a"], ["a", np.array([1, 2])]], TypeError, r"X\[1\]\[1\]"),
+        ([["a", None], ["a", None, "b"]], ValueError, r"X\[0\]\[1\]"),
+        ([["a"], ["a", pd.NA]], ValueError, r"X\[1\]\[1\]"),
+    ],
+)
+def test_bad_events_in_prefix_runs_are_named_where_they_first_occur(X, error, where):
+    with pytest.raises(error, match=where):
+        check_histories(X)

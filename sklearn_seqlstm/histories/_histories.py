@@ -13,6 +13,7 @@ and guessing wrong gives silently wrong results.
 """
 
 import numbers
+from operator import eq, getitem
 
 import numpy as np
 import pandas as pd
@@ -91,7 +92,7 @@ def check_histories(X, *, estimator=None, reset=False):
             raise ValueError("X is empty: at least one history is required (found 0 samples).")
         if reset and estimator is not None:
             _reset_width(estimator, set(map(len, histories)))
-    _check_events(histories)
+    _check_events(histories, prefix_runs=True)
     return histories
 
 
@@ -173,10 +174,14 @@ def _as_history(history, index):
     return tuple(history)
 
 
-def _check_events(histories):
-    """Raise if any event is unhashable or missing (None, NaN, pd.NA, NaT)."""
+def _check_events(histories, prefix_runs=False):
+    """Raise if any event is unhashable or missing (None, NaN, pd.NA, NaT).
+
+    ``prefix_runs`` reads only the histories that are no prefix of the next (see
+    :func:`distinct_events`); the errors still name the first faulty event of all.
+    """
     try:
-        distinct = set().union(*histories)
+        distinct = set().union(*(_run_ends(histories) if prefix_runs else histories))
     except TypeError:
         i, j, event = _first(histories, lambda e: not _hashable(e))
         raise TypeError(
@@ -200,10 +205,36 @@ def take(histories, indices):
 
 
 def distinct_events(histories):
-    """The set of events in the histories."""
+    """The set of events in the histories.
+
+    A history that is a prefix of the next one holds none of its own: with
+    histories listed prefix after prefix of each sequence (the usual layout), only
+    the last of each run is read. Of equal events of different types (``1`` and
+    ``1.0``), the set keeps the first it reads.
+    """
     if isinstance(histories, PrefixHistories):
-        histories = histories.used_sequences()
-    return set().union(*histories)
+        return set().union(*histories.used_sequences())
+    return set().union(*_run_ends(histories))
+
+
+def _run_ends(histories):
+    """The tuple histories that are no prefix of the next one (all, if they cannot be compared)."""
+    histories = list(histories)
+    lengths = np.fromiter(map(len, histories), dtype=np.int64, count=len(histories))
+    try:
+        ends = np.flatnonzero(~prefix_of_next(histories, lengths)).tolist()
+    except (TypeError, ValueError):  # events such as arrays, whose == is no bool
+        return histories
+    return [histories[i] for i in ends]
+
+
+def prefix_of_next(sequences, lengths):
+    """Whether each sequence is a prefix of (or equal to) the next one; the last is not.
+
+    Slices are compared in C: no Python loop over the events.
+    """
+    prefix = map(eq, sequences[:-1], map(getitem, sequences[1:], map(slice, lengths.tolist())))
+    return np.array([*prefix, False][: len(sequences)], dtype=bool)
 
 
 def _hashable(value):

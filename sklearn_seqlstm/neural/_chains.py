@@ -18,10 +18,11 @@ work changes, from O(L^2) to O(L) per chain of length L.
 
 from dataclasses import dataclass
 from itertools import chain as _concat
-from operator import eq, getitem
 
 import numpy as np
 import torch
+
+from ..histories._histories import prefix_of_next
 
 __all__ = ["ChainSet", "ChainDataset", "ChainLoader", "chains_from_prefixes", "group_into_chains"]
 
@@ -96,7 +97,7 @@ def group_into_chains(histories, targets=None, weights=None, encode=None):
     n_events = np.fromiter(map(len, histories), dtype=np.int64, count=len(histories))
     # A run is histories each a prefix of the next; its last history, the top,
     # encodes them all: each sample's tokens are its top's first `sample_length`.
-    tops = np.flatnonzero(~_prefix_of_next(histories, n_events))
+    tops = np.flatnonzero(~prefix_of_next(histories, n_events))
     top_tokens = [histories[t] for t in tops.tolist()]
     if encode is not None:
         top_tokens = encode(top_tokens)
@@ -108,7 +109,7 @@ def group_into_chains(histories, targets=None, weights=None, encode=None):
     # successor (nor equal to it). Each top is a prefix of the first leaf after it.
     order = np.array(sorted(range(len(tops)), key=top_tokens.__getitem__), dtype=np.int64)
     ordered = [top_tokens[t] for t in order.tolist()]
-    is_leaf = ~_prefix_of_next(ordered, top_length[order])
+    is_leaf = ~prefix_of_next(ordered, top_length[order])
     leaves = [t for t, leaf in zip(ordered, is_leaf.tolist(), strict=True) if leaf]
     top_leaf = np.empty(len(tops), dtype=np.int64)
     top_leaf[order] = len(leaves) - np.cumsum(is_leaf[::-1])[::-1]
@@ -140,15 +141,6 @@ def group_into_chains(histories, targets=None, weights=None, encode=None):
         entry_weight=entry_weight,
         sample_entry=sample_entry,
     )
-
-
-def _prefix_of_next(sequences, lengths):
-    """Whether each sequence is a prefix of (or equal to) the next one; the last is not.
-
-    Slices are compared in C: no Python loop over the events.
-    """
-    prefix = map(eq, sequences[:-1], map(getitem, sequences[1:], map(slice, lengths.tolist())))
-    return np.array([*prefix, False], dtype=bool)
 
 
 def _prefix_nodes(sequences):
