@@ -157,7 +157,8 @@ def main():
     if pair is not None:
         print(
             f"2 independent processes at once, each on its half: best epoch {min(pair):7.1f} s "
-            f"(epochs: {seconds(pair)}); the machine's ceiling on the speed-up: {one / min(pair):.2f}x"
+            f"(epochs: {seconds(pair)}); the machine's ceiling on the speed-up: "
+            f"{one / min(pair):.2f}x"
         )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
