@@ -247,8 +247,13 @@ event_strategy = st.one_of(st.sampled_from(["a", "b", "c"]), st.integers(0, 2))
 @given(histories=st.lists(st.lists(event_strategy, max_size=5).map(tuple), max_size=30))
 def test_distinct_events_reads_run_ends_and_finds_every_event(histories):
     # Only the histories that are no prefix of the next are read: the set must still
-    # hold every event of every history.
+    # hold every event of every history, also when check_histories' list remembers
+    # which history is a prefix of the next.
     assert distinct_events(histories) == set().union(*histories)
+    if histories:
+        checked = check_histories(histories)
+        assert distinct_events(checked) == set().union(*histories)
+        assert distinct_events(checked) == set().union(*histories)  # from the cache
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,7 @@ def check_histories(X, *, estimator=None, reset=False):
             raise ValueError("X is empty: at least one history is required (found 0 samples).")
         if reset and estimator is not None:
             _reset_width(estimator, set(map(len, histories)))
+    histories = HistoryList(histories)
     _check_events(histories, prefix_runs=True)
     return histories
 
@@ -217,14 +218,37 @@ def distinct_events(histories):
     return set().union(*_run_ends(histories))
 
 
+class HistoryList(list):
+    """The checked histories (tuples), remembering which is a prefix of the next.
+
+    Checking the events, the vocabulary and the chains all read that; comparing
+    the histories once rather than three times is a tenth of fit's preprocessing.
+    """
+
+    prefix_of_next = None
+
+
+def history_runs(histories):
+    """Whether each tuple history is a prefix of (or equal to) the next one.
+
+    Computed once per :class:`HistoryList`. Raises TypeError or ValueError on
+    events whose ``==`` is no bool (arrays), which only unchecked input holds.
+    """
+    runs = getattr(histories, "prefix_of_next", None)
+    if runs is None:
+        lengths = np.fromiter(map(len, histories), dtype=np.int64, count=len(histories))
+        runs = prefix_of_next(histories, lengths)
+        if isinstance(histories, HistoryList):
+            histories.prefix_of_next = runs
+    return runs
+
+
 def _run_ends(histories):
     """The tuple histories that are no prefix of the next one (all, if they cannot be compared)."""
-    histories = list(histories)
-    lengths = np.fromiter(map(len, histories), dtype=np.int64, count=len(histories))
     try:
-        ends = np.flatnonzero(~prefix_of_next(histories, lengths)).tolist()
+        ends = np.flatnonzero(~history_runs(histories)).tolist()
     except (TypeError, ValueError):  # events such as arrays, whose == is no bool
-        return histories
+        return list(histories)
     return [histories[i] for i in ends]
 
 

@@ -22,7 +22,7 @@ from itertools import chain as _concat
 import numpy as np
 import torch
 
-from ..histories._histories import prefix_of_next
+from ..histories._histories import history_runs, prefix_of_next
 
 __all__ = ["ChainSet", "ChainDataset", "ChainLoader", "chains_from_prefixes", "group_into_chains"]
 
@@ -93,11 +93,12 @@ def group_into_chains(histories, targets=None, weights=None, encode=None):
     -------
     ChainSet
     """
-    histories = list(histories)
+    if not isinstance(histories, list):
+        histories = list(histories)
     n_events = np.fromiter(map(len, histories), dtype=np.int64, count=len(histories))
     # A run is histories each a prefix of the next; its last history, the top,
     # encodes them all: each sample's tokens are its top's first `sample_length`.
-    tops = np.flatnonzero(~prefix_of_next(histories, n_events))
+    tops = np.flatnonzero(~history_runs(histories))
     top_tokens = [histories[t] for t in tops.tolist()]
     if encode is not None:
         top_tokens = encode(top_tokens)
