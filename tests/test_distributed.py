@@ -97,3 +97,32 @@ def test_distributed_without_a_process_group_says_how_to_start_one(monkeypatch):
         clf.fit(X, y)
     assert not hasattr(clf, "net_")
     assert clone(clf).get_params()["distributed"] is True
+
+
+def test_a_group_that_fit_makes_is_destroyed_at_exit(monkeypatch):
+    # Left to the interpreter's teardown, a gloo group can abort the process
+    # (SIGABRT); the group that fit makes from torchrun's variables is destroyed by
+    # an exit handler instead. A group of one process, made and destroyed in place.
+    import socket
+
+    import torch.distributed as dist
+
+    from sklearn_seqlstm.neural import _distributed
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    for name, value in [("RANK", "0"), ("WORLD_SIZE", "1"), ("MASTER_ADDR", "127.0.0.1")]:
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("MASTER_PORT", str(port))
+    at_exit = []
+    monkeypatch.setattr(_distributed.atexit, "register", at_exit.append)
+    assert not dist.is_initialized()
+    try:
+        X, y = data()
+        NextEventClassifier(**params(4, num_threads=1)).fit(X, y)
+        assert dist.is_initialized() and at_exit == [_distributed.destroy_group]
+        at_exit[0]()
+        assert not dist.is_initialized()
+    finally:
+        _distributed.destroy_group()

@@ -8,12 +8,13 @@ trained on the whole batch. Nothing here is a launcher or a protocol of our own:
 the group, the collectives and the gradient averaging are torch's.
 """
 
+import atexit
 import os
 from contextlib import contextmanager
 
 import torch
 
-__all__ = ["data_parallel", "process_shard"]
+__all__ = ["data_parallel", "destroy_group", "process_shard"]
 
 # torchrun sets these for every process it starts.
 _LAUNCHER_VARIABLES = ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
@@ -44,9 +45,22 @@ def process_shard(device):
                 f"variables: {', '.join(missing)}."
             )
         dist.init_process_group("nccl" if is_cuda else "gloo")
+        # A group left to the interpreter's teardown can abort the process: gloo's
+        # threads still hold tensors whose release needs the GIL (SIGABRT,
+        # "terminate called without an active exception"; pytorch#190489). The
+        # group made here is destroyed at exit, while Python is still whole.
+        atexit.register(destroy_group)
     if is_cuda and torch.device(device).index is None:
         device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
     return (dist.get_rank(), dist.get_world_size()), device
+
+
+def destroy_group():
+    """Destroy torch's default process group, if there is one."""
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 @contextmanager
