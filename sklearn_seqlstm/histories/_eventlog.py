@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import StrOptions, validate_params
 
+from ..utils._docs import shared_docs
 from ..utils._missing import is_missing, missing_mask
 from ..utils._validation import integers
 from ._attributed import AttributedHistories
@@ -82,7 +83,37 @@ _COLUMNS = {
 _TIME_TARGETS = ("time_to_next", "remaining_time")
 _SAMPLES_FROM_LOG = {**_COLUMNS, "end_event": [Hashable, None]}
 
+# The parameter texts shared by the docstrings below (see utils.shared_docs).
+_DOCS = {
+    "columns": """\
+    max_history : int, default=None
+        Truncate each history to its last ``max_history`` events. None keeps
+        whole histories.
+    time_col : hashable, default=None
+        Column of each event's time (datetimes, parseable strings or numbers),
+        often the same as ``order_col``. With it, ``X`` carries the times, from
+        which :class:`NextEventClassifier` makes the gap since the previous
+        event and since the sequence's start, and the hour and weekday.
+    event_attributes : list of hashable, default=None
+        Columns of per-event attributes (who did it, a category, a price):
+        numbers are numeric attributes, anything else categories. Missing
+        values are allowed (the model imputes them).
+    sequence_attributes : list of hashable, default=None
+        Columns of per-sequence attributes (the context: a segment, a case
+        type); each must be constant within a sequence.""",
+    "split_target": """\
+    target : {"next_event", "time_to_next", "remaining_time", "next_value"}, \
+            default="next_event"
+        What ``y`` holds: the next event, or a float64 regression target, as in
+        :func:`samples_from_log`. The samples are the same for every target.
+    value_col : hashable, default=None
+        With ``target="next_value"``, the numeric column whose value at the next
+        event is the target, as in :func:`samples_from_log`.""",
+}
+fill_docs = shared_docs(_DOCS)
 
+
+@fill_docs
 @validate_params(_SAMPLES_FROM_LOG, prefer_skip_nested_validation=True)
 def samples_from_log(
     frame,
@@ -125,21 +156,7 @@ def samples_from_log(
     min_history : int, default=1
         Shortest history kept. 0 also keeps the empty history, whose next event
         is the first event of a sequence.
-    max_history : int, default=None
-        Truncate each history to its last ``max_history`` events. None keeps
-        whole histories.
-    time_col : hashable, default=None
-        Column of each event's time (datetimes, parseable strings or numbers),
-        often the same as ``order_col``. With it, ``X`` carries the times, from
-        which :class:`NextEventClassifier` makes the gap since the previous
-        event and since the sequence's start, and the hour and weekday.
-    event_attributes : list of hashable, default=None
-        Columns of per-event attributes (who did it, a category, a price):
-        numbers are numeric attributes, anything else categories. Missing
-        values are allowed (the model imputes them).
-    sequence_attributes : list of hashable, default=None
-        Columns of per-sequence attributes (the context: a segment, a case
-        type); each must be constant within a sequence.
+    %(columns)s
     end_event : hashable, default=None
         When given, each sequence also gives a sample whose history is the whole
         sequence and whose next event is ``end_event``: the end of the case, as
@@ -365,6 +382,7 @@ def _sample_rows(log, min_history):
     return np.flatnonzero(log.position >= min_history)
 
 
+@fill_docs
 @validate_params(_COLUMNS, prefer_skip_nested_validation=True)
 def leave_last_out_split(
     frame,
@@ -411,28 +429,8 @@ def leave_last_out_split(
         Shortest history of any sample. A sequence needs ``min_history + 2``
         events to give a validation and a test sample; shorter sequences are
         left out whole.
-    max_history : int, default=None
-        Truncate each history to its last ``max_history`` events. None keeps
-        whole histories.
-    time_col : hashable, default=None
-        Column of each event's time (datetimes, parseable strings or numbers),
-        often the same as ``order_col``. With it, ``X`` carries the times, from
-        which :class:`NextEventClassifier` makes the gap since the previous
-        event and since the sequence's start, and the hour and weekday.
-    event_attributes : list of hashable, default=None
-        Columns of per-event attributes (who did it, a category, a price):
-        numbers are numeric attributes, anything else categories. Missing
-        values are allowed (the model imputes them).
-    sequence_attributes : list of hashable, default=None
-        Columns of per-sequence attributes (the context: a segment, a case
-        type); each must be constant within a sequence.
-    target : {"next_event", "time_to_next", "remaining_time", "next_value"}, \
-            default="next_event"
-        What ``y`` holds: the next event, or a float64 regression target, as in
-        :func:`samples_from_log`. The samples are the same for every target.
-    value_col : hashable, default=None
-        With ``target="next_value"``, the numeric column whose value at the next
-        event is the target, as in :func:`samples_from_log`.
+    %(columns)s
+    %(split_target)s
 
     Returns
     -------
@@ -530,6 +528,7 @@ def _leave_last_out(log, min_history, max_history):
     )
 
 
+@fill_docs
 @validate_params(
     {**_COLUMNS, "cutoff": "no_validation"},
     prefer_skip_nested_validation=True,
@@ -575,28 +574,8 @@ def time_split(
         datetime column.
     min_history : int, default=1
         Shortest history kept.
-    max_history : int, default=None
-        Truncate each history to its last ``max_history`` events. None keeps
-        whole histories.
-    time_col : hashable, default=None
-        Column of each event's time (datetimes, parseable strings or numbers),
-        often the same as ``order_col``. With it, ``X`` carries the times, from
-        which :class:`NextEventClassifier` makes the gap since the previous
-        event and since the sequence's start, and the hour and weekday.
-    event_attributes : list of hashable, default=None
-        Columns of per-event attributes (who did it, a category, a price):
-        numbers are numeric attributes, anything else categories. Missing
-        values are allowed (the model imputes them).
-    sequence_attributes : list of hashable, default=None
-        Columns of per-sequence attributes (the context: a segment, a case
-        type); each must be constant within a sequence.
-    target : {"next_event", "time_to_next", "remaining_time", "next_value"}, \
-            default="next_event"
-        What ``y`` holds: the next event, or a float64 regression target, as in
-        :func:`samples_from_log`. The samples are the same for every target.
-    value_col : hashable, default=None
-        With ``target="next_value"``, the numeric column whose value at the next
-        event is the target, as in :func:`samples_from_log`.
+    %(columns)s
+    %(split_target)s
 
     Returns
     -------

@@ -38,6 +38,7 @@ from ..histories._histories import (
 )
 from ..histories._prefixes import PrefixHistories
 from ..histories._streamed import EventLogFiles
+from ..utils._docs import shared_docs
 from ..utils._validation import integers, reals
 from ._chains import ChainDataset, ChainLoader, chains_from_prefixes, collate, group_into_chains
 from ._distributed import data_parallel, process_shard
@@ -58,7 +59,7 @@ AUTO_EARLY_STOPPING_MIN_SEQUENCES = 2_000
 PREDICT_BATCH_SIZE = 512
 
 # The parameters' documentation, shared by the estimators' docstrings (see
-# fill_shared_docs): one text, so that the two cannot drift apart.
+# fill_shared_docs, made with utils.shared_docs).
 _SHARED_DOCS = {
     "network_and_training": """\
     embedding_dim : int or "auto", default="auto"
@@ -182,14 +183,8 @@ _SHARED_DOCS = {
 }
 
 
-def fill_shared_docs(cls):
-    """Put the shared parameter texts into ``cls``'s docstring at their %(name)s marks.
-
-    A mark stands indented as the lines around it (formatters re-indent a docstring
-    whose lines are not), so the first line of each text comes without indentation.
-    """
-    cls.__doc__ = cls.__doc__ % {name: text.lstrip() for name, text in _SHARED_DOCS.items()}
-    return cls
+# The estimators' class decorator that fills in _SHARED_DOCS.
+fill_shared_docs = shared_docs(_SHARED_DOCS)
 
 
 class HistoryLSTM(BaseEstimator):
