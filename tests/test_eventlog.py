@@ -74,6 +74,23 @@ def test_min_and_max_history():
     assert y.tolist() == ["home", "item", "cart", "exit"]
 
 
+@pytest.mark.parametrize("split", ["samples", "end_event", "leave_last_out", "time_split"])
+def test_a_max_history_beyond_int64_keeps_whole_histories(split):
+    # Any Python int passes the parameter check; one too big for int64 must still
+    # mean "no truncation", never an OverflowError from numpy.
+    def run(max_history):
+        if split == "leave_last_out":
+            return leave_last_out_split(LOG, **COLUMNS, max_history=max_history)
+        if split == "time_split":
+            return time_split(LOG, **COLUMNS, cutoff=3, max_history=max_history)
+        end = {"end_event": "[END]"} if split == "end_event" else {}
+        return [samples_from_log(LOG, **COLUMNS, max_history=max_history, **end)]
+
+    for huge, whole in zip(run(10**22), run(None), strict=True):
+        assert lists(huge.X) == lists(whole.X)
+        assert huge.y.tolist() == whole.y.tolist()
+
+
 def test_event_and_key_types_are_kept():
     log = pd.DataFrame(
         {"user": [7, 7, 7, 3, 3], "time": [0, 1, 2, 0, 1], "page": [10, 11, 12, 5, 6]}

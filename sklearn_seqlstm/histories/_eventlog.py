@@ -331,9 +331,7 @@ def _with_end_event(log, samples, end_event, min_history, max_history):
         lengths = np.concatenate([X.lengths, log.lengths[whole]])
     else:  # lists of the last max_history events
         ends = (log.starts + log.lengths)[whole]
-        first = np.maximum(log.starts[whole], ends - max_history)
-        events = log.event_list
-        X = X + [events[a:b] for a, b in zip(first.tolist(), ends.tolist(), strict=True)]
+        X = X + log.last_events(log.starts[whole], ends, max_history)
         sequence_index = np.concatenate(
             [
                 np.repeat(np.arange(log.n_sequences), log.lengths)[_sample_rows(log, min_history)],
@@ -874,10 +872,17 @@ class _SortedLog:
             sequence_index = np.repeat(np.arange(self.n_sequences), self.lengths)[targets]
             X = PrefixHistories(self.sequences(), sequence_index, self.position[targets])
             return NextEventSamples(X, y, groups)
-        first = np.maximum(targets - self.position[targets], targets - max_history)
-        events = self.event_list
-        X = [events[a:b] for a, b in zip(first.tolist(), targets.tolist(), strict=True)]
+        X = self.last_events(targets - self.position[targets], targets, max_history)
         return NextEventSamples(X, y, groups)
+
+    def last_events(self, starts, ends, max_history):
+        """The events of sorted rows ``starts[i]:ends[i]``: lists of at most ``max_history``."""
+        # A window longer than the whole log keeps every row; capping it first keeps
+        # the arithmetic in int64 for any Python int (--max-history 10**22).
+        window = min(max_history, len(self.event_list))
+        first = np.maximum(starts, ends - window)
+        events = self.event_list
+        return [events[a:b] for a, b in zip(first.tolist(), ends.tolist(), strict=True)]
 
     def _attributed(self, targets, max_history):
         """AttributedHistories of the samples whose next events are the sorted rows ``targets``."""
