@@ -21,12 +21,17 @@ def data():
     return X, y
 
 
-@pytest.fixture(scope="module", params=["copy", "no copy", "max_history", "two layers"])
+MODEL_SETTINGS = ["copy", "no copy", "max_history", "max_history beyond int64", "two layers"]
+
+
+@pytest.fixture(scope="module", params=MODEL_SETTINGS)
 def model(request, data):
     settings_ = {
         "copy": {},
         "no copy": {"copy_from_history": False},
         "max_history": {"max_history": 4},
+        # A limit too big for deque's maxlen truncates nothing: the stream keeps no window.
+        "max_history beyond int64": {"max_history": 10**22},
         "two layers": {"num_layers": 2},
     }[request.param]
     return NextEventClassifier(**FAST, **settings_).fit(*data)

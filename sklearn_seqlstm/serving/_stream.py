@@ -29,6 +29,7 @@ features.
 import datetime
 import hashlib
 import json
+import sys
 import weakref
 from collections import deque
 from collections.abc import Mapping
@@ -305,7 +306,10 @@ class HistoryStream:
         """Go back to the empty history (same context); returns the stream."""
         self.n_events = 0
         limit = self._estimator.max_history
-        self._window = deque(maxlen=limit) if limit is not None else None
+        # deque's maxlen must fit a C ssize_t; a longer limit is one that no stream
+        # reaches, so it truncates nothing and no window is kept, as with None.
+        truncates = limit is not None and limit < sys.maxsize
+        self._window = deque(maxlen=limit) if truncates else None
         self._seen = np.zeros(self._n_classes, dtype=bool)
         self._first_time = self._previous_time = None
         self._restart(START)
