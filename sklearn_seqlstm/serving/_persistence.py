@@ -23,6 +23,7 @@ pair.
 """
 
 import json
+import math
 import warnings
 import zipfile
 from numbers import Integral, Real
@@ -31,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from ..cli._files import replacing
+from ._untrusted import parse_document, read_members
 
 __all__ = ["PersistenceMixin", "check_target", "load", "save", "write_atomically"]
 
@@ -48,7 +50,9 @@ def check_target(path, overwrite):
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder; give the path of a file to write.")
-    if path.exists() and not overwrite:
+    # A symbolic link counts as existing even when it points nowhere: writing would
+    # replace the link, as the seqlstm commands refuse to.
+    if (path.exists() or path.is_symlink()) and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it.")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"{path}: the folder {path.parent} does not exist.")
@@ -90,8 +94,16 @@ _NUMPY_TYPES = {
 _PYTHON_TYPES = {"str": str, "int": int, "float": float, "bool": bool}
 
 
+# The event of every step of numeric-step histories (AttributedHistories.from_numeric_steps).
+_NO_EVENT = "sklearn_seqlstm.NO_EVENT"
+# The most bytes a decoded label array may take: a saved document is far smaller.
+_MAX_LABEL_BYTES = 2**28
+
+
 def encode_values(values, what):
     """A list of [type name, JSON value] pairs; refuses values JSON cannot hold exactly."""
+    from ..histories._attributed import NO_EVENT
+
     encoded = []
     for value in values:
         kind = type(value)
@@ -99,6 +111,8 @@ def encode_values(values, what):
             encoded.append([kind.__name__, value])
         elif isinstance(value, np.generic) and type(value).__name__ in _NUMPY_TYPES:
             encoded.append([f"numpy.{kind.__name__}", value.item()])
+        elif value is NO_EVENT:
+            encoded.append([_NO_EVENT, None])
         else:
             raise ValueError(
                 f"Cannot save {what} {value!r} of type {kind.__name__}: a saved model holds "
@@ -109,24 +123,53 @@ def encode_values(values, what):
 
 
 def decode_values(encoded, what):
-    """The values of :func:`encode_values`, with their types."""
+    """The values of :func:`encode_values`, with their types.
+
+    A value must be one its type holds exactly, as :func:`encode_values` writes
+    it: an integer within its numpy type's range, a finite float that survives
+    the conversion unchanged, a bool for a bool. Anything else is a tampered
+    file, refused here rather than overflowing or rounding later.
+    """
     if not isinstance(encoded, list):
         raise ValueError(f"{what} must be a list, got {type(encoded).__name__}.")
-    values = []
-    for item in encoded:
-        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
-            raise ValueError(f"{what}: each value must be a [type, value] pair, got {item!r}.")
-        name, value = item
-        if name in _PYTHON_TYPES:
-            kind = _PYTHON_TYPES[name]
-        elif name.startswith("numpy.") and name[6:] in _NUMPY_TYPES:
-            kind = _NUMPY_TYPES[name[6:]]
-        else:
-            raise ValueError(f"{what}: unknown value type {name!r}.")
-        if not isinstance(value, (str, int, float, bool)):
-            raise ValueError(f"{what}: {value!r} is not a label of type {name}.")
-        values.append(kind(value))
-    return values
+    return [_decode_value(item, what) for item in encoded]
+
+
+def _decode_value(item, what):
+    if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+        raise ValueError(f"{what}: each value must be a [type, value] pair, got {item!r:.80}.")
+    name, value = item
+    if name == _NO_EVENT and value is None:
+        from ..histories._attributed import NO_EVENT
+
+        return NO_EVENT
+    if name in _PYTHON_TYPES:
+        kind = _PYTHON_TYPES[name]
+    elif name.startswith("numpy.") and name[6:] in _NUMPY_TYPES:
+        kind = _NUMPY_TYPES[name[6:]]
+    else:
+        raise ValueError(f"{what}: unknown value type {name!r:.80}.")
+    family = np.dtype(kind).kind if kind is not int else "i"
+    is_integer = isinstance(value, int) and not isinstance(value, bool)
+    if family == "U":
+        exact = isinstance(value, str)
+    elif family == "b":
+        exact = isinstance(value, bool)
+    elif family in "iu":
+        exact = is_integer and (kind is int or np.iinfo(kind).min <= value <= np.iinfo(kind).max)
+    else:  # a float: finite, and unchanged by its type
+        exact = (is_integer or isinstance(value, float)) and _same_float(kind, value)
+    if not exact:
+        raise ValueError(f"{what}: {value!r:.80} is not a value of type {name}.")
+    return kind(value)
+
+
+def _same_float(kind, value):
+    try:
+        converted = float(kind(value))
+    except OverflowError:
+        return False
+    return math.isfinite(converted) and converted == value
 
 
 def encode_array(array, what):
@@ -137,13 +180,33 @@ def encode_array(array, what):
     return {"dtype": array.dtype.str, "values": encode_values(array.tolist(), what)}
 
 
-def decode_array(document, what):
+def decode_array(document, what, unique=False):
+    """The array of :func:`encode_array`; its values must fit its dtype exactly.
+
+    A dtype too narrow for the values (``<U1`` for ``["AB", "AC"]``, ``|i1``
+    for 1000) is refused: it would silently truncate or overflow them. With
+    ``unique``, the values must be distinct (the classes of a classifier).
+    """
     values = decode_values(_require(document, "values", what), what)
-    dtype = np.dtype(_require(document, "dtype", what))
-    if dtype.kind not in "UiufbO":
-        raise ValueError(f"{what}: dtype {dtype} is not a label dtype.")
+    name = _require(document, "dtype", what)
+    try:
+        dtype = np.dtype(name) if isinstance(name, str) else None
+    except (TypeError, ValueError):
+        dtype = None
+    if dtype is None or dtype.kind not in "UiufbO" or dtype.fields is not None:
+        raise ValueError(f"{what}: dtype {name!r:.80} is not a label dtype.")
+    if len(values) * dtype.itemsize > _MAX_LABEL_BYTES:
+        raise ValueError(f"{what}: dtype {name!r:.80} makes the labels too large to load.")
     array = np.empty(len(values), dtype=dtype)
-    array[:] = values if dtype.kind != "O" else _object_list(values)
+    try:
+        array[:] = values if dtype.kind != "O" else _object_list(values)
+        kept = array.tolist()
+    except (OverflowError, TypeError, ValueError):
+        kept = None
+    if kept is None or any(a != b for a, b in zip(kept, values, strict=True)):
+        raise ValueError(f"{what}: the labels do not fit their dtype {dtype.str}.")
+    if unique and len(set(kept)) != len(kept):
+        raise ValueError(f"{what}: the labels are not distinct.")
     return array
 
 
@@ -315,12 +378,11 @@ def load(path, *, device=None):
     ['b']
     """
     path = Path(path)
-    text, weights = _read_members(path)
-    try:
-        document = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: {_DOCUMENT} is not valid JSON: {exc}") from None
     what = str(path)
+    # Checked before any work: a device that cannot run here is refused as fit refuses it.
+    requested = None if device is None else _check_device(device)
+    text, weights = read_members(path, _DOCUMENT, _WEIGHTS)
+    document = parse_document(text, what, _DOCUMENT)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f"{path} is not a saved sklearn-seqlstm model (no format {FORMAT!r}).")
     version = document.get("format_version")
@@ -329,50 +391,33 @@ def load(path, *, device=None):
     if version > FORMAT_VERSION:
         from .. import __version__
 
+        versions = document.get("versions")
+        saved_with = versions.get("sklearn_seqlstm") if isinstance(versions, dict) else None
         raise ValueError(
             f"{path} was saved in model format version {version} (sklearn-seqlstm "
-            f"{document.get('versions', {}).get('sklearn_seqlstm', '?')}); this sklearn-seqlstm "
+            f"{saved_with if isinstance(saved_with, str) else '?'}); this sklearn-seqlstm "
             f"({__version__}) reads format version {FORMAT_VERSION} at most. Upgrade "
             "sklearn-seqlstm to load it."
         )
     kinds = _kinds()
     kind = document.get("estimator")
-    if kind not in kinds:
+    if not isinstance(kind, str) or kind not in kinds:
         raise ValueError(
             f"{path}: unknown estimator {kind!r}; a saved model is one of {sorted(kinds)}."
         )
     arrays = _read_arrays(weights, what)
     cls, _, restore = kinds[kind]
     estimator = build_estimator(cls, _require(document, "params", what), what)
-    return restore(estimator, _require(document, "attributes", what), arrays, what, device)
+    attributes = _require(document, "attributes", what)
+    if not isinstance(attributes, dict):
+        raise ValueError(f"{what}: 'attributes' must be a mapping.")
+    return restore(estimator, attributes, arrays, what, requested)
 
 
-def _read_members(path):
-    """The bytes of model.json and weights.safetensors, from a zip file or a folder."""
-    if path.is_dir():
-        members = [path / _DOCUMENT, path / _WEIGHTS]
-        if not all(member.is_file() for member in members):
-            raise ValueError(
-                f"{path} is a folder that holds no saved model (a model folder holds "
-                f"{_DOCUMENT} and {_WEIGHTS})."
-            )
-        return members[0].read_bytes(), members[1].read_bytes()
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file.")
-    if not zipfile.is_zipfile(path):
-        raise ValueError(
-            f"{path} is not a saved sklearn-seqlstm model: it is not a zip archive holding "
-            f"{_DOCUMENT} and {_WEIGHTS} (a pickle or torch file is never loaded)."
-        )
-    with zipfile.ZipFile(path) as archive:
-        names = set(archive.namelist())
-        if not {_DOCUMENT, _WEIGHTS} <= names:
-            raise ValueError(
-                f"{path} is not a saved sklearn-seqlstm model: the archive lacks "
-                f"{sorted({_DOCUMENT, _WEIGHTS} - names)} (a pickle or torch file is never "
-                "loaded)."
-            )
-        return archive.read(_DOCUMENT), archive.read(_WEIGHTS)
+def _check_device(device):
+    from ..neural._torch import check_device
+
+    return check_device(device)
 
 
 def _read_arrays(weights, what):
@@ -394,7 +439,8 @@ def require_arrays(arrays, expected, what):
     extra = sorted(set(arrays) - set(expected))
     if missing or extra:
         raise ValueError(
-            f"{what}: the weights do not match the model: missing {missing}, unexpected {extra}."
+            f"{what}: the weights do not match the model: missing {missing[:10]}, unexpected "
+            f"{extra[:10]}{' (and more)' if max(len(missing), len(extra)) > 10 else ''}."
         )
     for name, (shape, dtype) in expected.items():
         array = arrays[name]
@@ -405,6 +451,9 @@ def require_arrays(arrays, expected, what):
             )
         if dtype is not None and array.dtype != np.dtype(dtype):
             raise ValueError(f"{what}: weight {name!r} has dtype {array.dtype}, expected {dtype}.")
+        # A trained model's weights and counts are finite; NaN ones give NaN predictions.
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            raise ValueError(f"{what}: weight {name!r} holds NaN or infinite values.")
 
 
 class PersistenceMixin:

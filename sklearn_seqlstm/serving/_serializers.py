@@ -71,6 +71,7 @@ def dump_lstm(estimator):
         dropped.append("random_state")
     params = encode_params(estimator, dropped)
     module = estimator.net_.module_
+    params.update(_fitted_architecture(estimator, module, params))
     attributes = {
         **_dump_target(estimator),
         "events_": encode_values(estimator.events_, "event"),
@@ -91,6 +92,33 @@ def dump_lstm(estimator):
     return params, attributes, arrays
 
 
+def _fitted_architecture(estimator, module, params):
+    """The parameters that shape the network, as it was fitted.
+
+    ``set_params(hidden_size=8)`` after ``fit`` changes the parameter, not the
+    trained network; load rebuilds the network from the saved parameters, so
+    they must be those it was trained with. A parameter changed since is saved
+    at its fitted value, with a warning.
+    """
+    fitted = {"hidden_size": module.lstm.hidden_size, "num_layers": module.lstm.num_layers}
+    if "copy_from_history" in params:
+        # Without the copy the network has no copy read-out; with copy_from_history=True
+        # it still has none when no class is an event, which load finds again.
+        copies = bool(params["copy_from_history"]) and estimator._token_class() is not None
+        if copies != module.copies:
+            fitted["copy_from_history"] = module.copies
+    changed = {name: value for name, value in fitted.items() if params.get(name) != value}
+    if changed:
+        warnings.warn(
+            f"{type(estimator).__name__} was fitted with "
+            f"{', '.join(f'{name}={value!r}' for name, value in changed.items())}, which "
+            "set_params has changed since; the trained network is saved, with these values.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return changed
+
+
 def _dump_target(estimator):
     """What the read-out maps to: the classes, or the scale of the numbers predicted."""
     if hasattr(estimator, "classes_"):
@@ -105,7 +133,7 @@ def _restore_target(estimator, attributes, what):
     from ..neural._classifier import NextEventClassifier
 
     if isinstance(estimator, NextEventClassifier):
-        estimator.classes_ = decode_array(_require(attributes, "classes_", what), what)
+        estimator.classes_ = decode_array(_require(attributes, "classes_", what), what, True)
         if len(estimator.classes_) < 2:
             raise ValueError(f"{what}: a NextEventClassifier has at least 2 classes.")
         return
@@ -268,6 +296,7 @@ def restore_lstm(estimator, attributes, arrays, what, device):
     if chosen != saved_device:
         estimator.device = chosen  # refits run where the model now lives
 
+    _check_network_sizes(estimator, arrays, what)
     # The module is this package's own class, sized by the saved parameters and
     # vocabulary; fork_rng keeps the caller's random state, which initialising uses.
     with torch.random.fork_rng(devices=[]):
@@ -279,12 +308,74 @@ def restore_lstm(estimator, attributes, arrays, what, device):
         for name, tensor in module.state_dict().items()
     }
     require_arrays(arrays, expected, what)
+    if module.copies and not np.array_equal(
+        arrays["token_class"], module.token_class.cpu().numpy()
+    ):
+        # Built from classes_ and events_ above; a saved map that differs would make
+        # the copy read-out count the wrong classes.
+        raise ValueError(
+            f"{what}: the weight 'token_class' does not map the events to the classes "
+            "(classes_ and events_) of the model."
+        )
     module.load_state_dict({name: torch.from_numpy(a.copy()) for name, a in arrays.items()})
     module.eval()
     history = attributes.get("history", [])
     net.history = History(history if isinstance(history, list) else [])
     estimator.net_ = net
     return estimator
+
+
+def _check_network_sizes(estimator, arrays, what):
+    """Every size the document claims against the shapes of the weights, before building.
+
+    Building the network from the saved sizes costs their memory and time (a
+    hidden_size of 6000 costs 550 MB, 20000 layers a minute) before any weight
+    is read. The weights' shapes are bounded by the bytes the file holds, so a
+    size that agrees with them costs no more than the file.
+    """
+
+    from ..neural._module import N_RESERVED
+
+    def shape(name, ndim):
+        array = arrays.get(name)
+        if array is None or array.ndim != ndim:
+            raise ValueError(f"{what}: the weights lack the {ndim}-D weight {name!r}.")
+        return array.shape
+
+    def agree(field, claimed, found, name):
+        if claimed != found:
+            raise ValueError(
+                f"{what}: {field} is {claimed!r:.40} but the weight {name!r} has {found!r:.40}; "
+                "the file is inconsistent (tampered with or damaged)."
+            )
+
+    n_tokens, embedding_dim = shape("embedding.weight", 2)
+    agree("embedding_dim_", estimator.embedding_dim_, embedding_dim, "embedding.weight")
+    agree(
+        "the number of events_ (+ 4 reserved tokens)",
+        N_RESERVED + len(estimator.events_),
+        n_tokens,
+        "embedding.weight",
+    )
+    layers = 0
+    while f"lstm.weight_ih_l{layers}" in arrays:
+        layers += 1
+    agree("num_layers", estimator.num_layers, layers, "lstm.weight_ih_l*")
+    four_hidden, hidden_size = shape("lstm.weight_hh_l0", 2)
+    agree("hidden_size", estimator.hidden_size, hidden_size, "lstm.weight_hh_l0")
+    n_outputs, _ = shape("output.weight", 2)
+    classes = getattr(estimator, "classes_", None)
+    agree(
+        "the number of classes_", 1 if classes is None else len(classes), n_outputs, "output.weight"
+    )
+    steps = estimator._steps
+    input_size = embedding_dim + (0 if steps is None else steps.n_numeric)
+    for i, cardinality in enumerate([] if steps is None else steps.cat_cardinalities):
+        name = f"attribute_embeddings.{i}.weight"
+        rows, width = shape(name, 2)
+        agree(f"the number of codes of attribute {i}", cardinality, rows, name)
+        input_size += width
+    agree("the step input size", input_size, shape("lstm.weight_ih_l0", 2)[1], "lstm.weight_ih_l0")
 
 
 # MarkovChainClassifier -----------------------------------------------------------------
@@ -314,16 +405,17 @@ def dump_markov(estimator):
 
 
 def restore_markov(estimator, attributes, arrays, what, device):
-    from scipy import sparse
-
-    estimator.classes_ = decode_array(_require(attributes, "classes_", what), what)
+    estimator.classes_ = decode_array(_require(attributes, "classes_", what), what, True)
     events = decode_values(_require(attributes, "events", what), what)
     estimator._event_codes = {event: code for code, event in enumerate(events)}
+    if len(estimator._event_codes) != len(events):
+        raise ValueError(f"{what}: the events of the model are not distinct.")
     contexts = _require(attributes, "contexts_", what)
     order = estimator.order
     if not isinstance(contexts, list) or len(contexts) != order + 1:
         raise ValueError(f"{what}: contexts_ must hold {order + 1} lists (order {order}).")
-    n_classes = len(estimator.classes_)
+    if contexts[0] != [[]]:
+        raise ValueError(f"{what}: contexts_[0] must hold the one empty context.")
     expected = {}
     for k, level in enumerate(contexts):
         if not isinstance(level, list):
@@ -335,31 +427,78 @@ def restore_markov(estimator, attributes, arrays, what, device):
             expected[f"context_keys_{k}"] = ((len(level),), np.int64)
     require_arrays(arrays, expected, what)
     estimator.contexts_, estimator.counts_, estimator._context_keys = [], [], []
+    parents = {(): 0}  # the contexts one event shorter, by their event codes
     for k, level in enumerate(contexts):
-        try:
-            context_events = [
-                tuple(events[_integer(code, "an event code", what)] for code in context)
-                for context in level
-            ]
-        except (IndexError, TypeError):
-            raise ValueError(f"{what}: contexts_[{k}] holds an unknown event code.") from None
-        if any(len(context) != k for context in context_events):
-            raise ValueError(f"{what}: contexts_[{k}] must hold contexts of {k} events.")
-        estimator.contexts_.append(context_events)
-        try:
-            counts = sparse.csr_matrix(
-                (
-                    arrays[f"counts_{k}.data"],
-                    arrays[f"counts_{k}.indices"],
-                    arrays[f"counts_{k}.indptr"],
-                ),
-                shape=(len(level), n_classes),
-            )
-            counts.check_format(full_check=True)
-        except ValueError as exc:
-            raise ValueError(f"{what}: the counts of order {k} are malformed: {exc}") from None
-        estimator.counts_.append(counts)
+        codes = _context_codes(level, k, len(events), what)
+        estimator.contexts_.append([tuple(events[code] for code in context) for context in codes])
+        estimator.counts_.append(_restore_counts(arrays, k, len(level), estimator, what))
         if k:
-            estimator._context_keys.append(arrays[f"context_keys_{k}"].astype(np.intp))
+            # predict_proba finds a context by its key, (parent's number) * n_events +
+            # (code of its first event), in these sorted keys: they must be those of
+            # contexts_, or a history would read another context's counts.
+            keys = arrays[f"context_keys_{k}"]
+            try:
+                expected_keys = [
+                    parents[context[1:]] * len(events) + context[0] for context in codes
+                ]
+            except KeyError:
+                raise ValueError(
+                    f"{what}: contexts_[{k}] holds a context whose tail is not in "
+                    f"contexts_[{k - 1}]."
+                ) from None
+            if keys.tolist() != expected_keys or (np.diff(keys) <= 0).any():
+                raise ValueError(f"{what}: context_keys_{k} does not match contexts_[{k}].")
+            estimator._context_keys.append(keys.astype(np.intp))
+        parents = {context: i for i, context in enumerate(codes)}
     _restore_table_attributes(estimator, attributes, what)
     return estimator
+
+
+def _context_codes(level, k, n_events, what):
+    """The contexts of length ``k`` as tuples of event codes, each code checked."""
+    codes = []
+    for context in level:
+        if not (
+            isinstance(context, list)
+            and len(context) == k
+            and all(
+                isinstance(code, int) and not isinstance(code, bool) and 0 <= code < n_events
+                for code in context
+            )
+        ):
+            raise ValueError(
+                f"{what}: contexts_[{k}] must hold contexts of {k} known event codes, got "
+                f"{context!r:.80}."
+            )
+        codes.append(tuple(context))
+    return codes
+
+
+def _restore_counts(arrays, k, n_contexts, estimator, what):
+    """The CSR count matrix of order ``k``: well-formed, counts non-negative, rows positive."""
+    from scipy import sparse
+
+    n_classes = len(estimator.classes_)
+    try:
+        counts = sparse.csr_matrix(
+            (
+                arrays[f"counts_{k}.data"],
+                arrays[f"counts_{k}.indices"],
+                arrays[f"counts_{k}.indptr"],
+            ),
+            shape=(n_contexts, n_classes),
+        )
+        counts.check_format(full_check=True)
+    except ValueError as exc:
+        raise ValueError(f"{what}: the counts of order {k} are malformed: {exc}") from None
+    if (counts.data < 0).any():
+        raise ValueError(f"{what}: the counts of order {k} hold negative values.")
+    with np.errstate(over="ignore"):
+        totals = np.asarray(counts.sum(axis=1)).ravel()
+    # Each context was seen in fit with some weight; a row of zeros (with alpha=0) or
+    # an infinite total would make its probabilities NaN.
+    if not (np.isfinite(totals) & (totals > 0)).all():
+        raise ValueError(
+            f"{what}: the counts of order {k} hold a context with no count, or an infinite one."
+        )
+    return counts
