@@ -44,6 +44,7 @@ from ..histories._histories import _hashable
 from ..neural._module import START, TRUNCATED, UNKNOWN
 from ..utils._missing import is_missing
 from ._recommend import check_k, labels_and_proba, top_k_indices
+from ._stream_state import checked_state
 
 __all__ = ["HistoryStream", "StreamMixin", "read_out"]
 
@@ -272,6 +273,9 @@ class HistoryStream:
 
     def __init__(self, estimator, history=None, context=None):
         self._estimator = estimator
+        # The net and classes the stream's weights come from (see _check_model); the
+        # net rather than its module, which skorch pickles apart from the net.
+        self._fitted = (estimator.net_, estimator.classes_)
         self._weights = step_weights(estimator)
         self._event_ids = estimator._event_ids
         self._n_classes = self._weights.n_classes
@@ -354,6 +358,7 @@ class HistoryStream:
 
         Nothing changes when the event, its time or its attributes are refused.
         """
+        self._check_model()
         check_event(event)
         token = self._event_ids.get(event, UNKNOWN)
         if self._steps is None:
@@ -396,6 +401,17 @@ class HistoryStream:
                 self._step(*windowed)
         return self
 
+    def _check_model(self):
+        """Refuse to go on once the model was refit: its classes are no longer ours."""
+        net, classes = self._fitted
+        estimator = self._estimator
+        if getattr(estimator, "net_", None) is not net or estimator.classes_ is not classes:
+            raise ValueError(
+                "The model of this stream was refit after the stream was made: the stream "
+                "holds the old network's weights, which do not go with the new classes_. "
+                "Start a new stream with clf.stream()."
+            )
+
     def _check_time(self, time):
         """The event's time in seconds (None for a model without time), checked."""
         kind = self._steps.time_kind
@@ -420,6 +436,11 @@ class HistoryStream:
                 pass
         try:
             seconds, given = _seconds(values, 0)
+        except pd.errors.OutOfBoundsDatetime:
+            raise ValueError(
+                f"time={time!r} is out of the supported datetime range ({pd.Timestamp.min} "
+                f"to {pd.Timestamp.max}, pandas' nanosecond timestamps)."
+            ) from None
         except (TypeError, ValueError, OverflowError):
             given = None
         if given != kind:
@@ -454,6 +475,7 @@ class HistoryStream:
         proba : ndarray of shape (n_classes,)
             Columns in the order of ``classes_``.
         """
+        self._check_model()
         if self._proba is None:
             self._proba = self._weights.proba(self._h[-1], self._counts, self._n_copyable)
         return self._proba.copy()
@@ -656,44 +678,15 @@ def load_stream(estimator, path):
             raise ValueError(f"{path}: the stream file lacks its context.")
         context = _decode_context(metadata["context"], path)
     stream = HistoryStream(estimator, context=context)
-    expected = {
-        "h": stream._h.shape,
-        "c": stream._c.shape,
-        "counts": stream._counts.shape,
-        "n_copyable": (1,),
-        "seen": stream._seen.shape,
-        "window": None,
-    }
-    if attributed:
-        expected["times"] = (2,)
-        expected["window_inputs"] = None
-    missing = sorted(set(expected) - set(arrays))
-    if missing:
-        raise ValueError(f"{path}: the stream file lacks {missing}.")
-    for key, shape in expected.items():
-        if shape is not None and arrays[key].shape != shape:
-            raise ValueError(
-                f"{path}: array {key!r} has shape {arrays[key].shape}, expected {shape}."
-            )
-    tokens = arrays["window"].tolist()
-    if any(not 0 <= token < len(stream._weights.embedding) for token in tokens):
-        raise ValueError(f"{path}: the window holds a token outside the vocabulary.")
-    if attributed:
-        inputs = arrays["window_inputs"].astype(np.float64)
-        if inputs.shape != (len(tokens), stream._weights.input_size):
-            raise ValueError(
-                f"{path}: array 'window_inputs' has shape {inputs.shape}, expected "
-                f"{(len(tokens), stream._weights.input_size)}."
-            )
-        first, previous = (None if np.isnan(t) else float(t) for t in arrays["times"])
-        stream._first_time, stream._previous_time = first, previous
-    else:
+    state = checked_state(arrays, metadata, stream, path)
+    tokens, inputs = state["tokens"], state["inputs"]
+    if inputs is None:
         inputs = [stream._weights.input(token) for token in tokens]
-    stream._h, stream._c = arrays["h"].astype(np.float64), arrays["c"].astype(np.float64)
-    stream._counts = arrays["counts"].astype(np.float64)
-    stream._n_copyable = int(arrays["n_copyable"][0])
-    stream._seen = arrays["seen"].astype(bool)
-    stream.n_events = int(metadata.get("n_events", 0))
+    else:
+        stream._first_time, stream._previous_time = state["times"]
+    stream._h, stream._c, stream._counts = state["h"], state["c"], state["counts"]
+    stream._n_copyable, stream._seen = state["n_copyable"], state["seen"]
+    stream.n_events = state["n_events"]
     if stream._window is not None:
         stream._window.extend(zip(tokens, inputs, strict=True))
     return stream
