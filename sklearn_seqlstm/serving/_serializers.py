@@ -268,6 +268,8 @@ def restore_lstm(estimator, attributes, arrays, what, device):
 
     from ..neural._module import N_RESERVED
 
+    if estimator.callbacks is not None:  # save never writes them: they may hold code
+        raise ValueError(f"{what}: a saved model holds no callbacks.")
     _restore_target(estimator, attributes, what)
     estimator.events_ = decode_values(_require(attributes, "events_", what), what)
     estimator._event_ids = {event: N_RESERVED + i for i, event in enumerate(estimator.events_)}
@@ -308,7 +310,7 @@ def restore_lstm(estimator, attributes, arrays, what, device):
         for name, tensor in module.state_dict().items()
     }
     require_arrays(arrays, expected, what)
-    if module.copies and not np.array_equal(
+    if getattr(module, "copies", False) and not np.array_equal(
         arrays["token_class"], module.token_class.cpu().numpy()
     ):
         # Built from classes_ and events_ above; a saved map that differs would make
