@@ -71,7 +71,7 @@ def saved_stream(data, tmp_path_factory):
     model = NextEventClassifier(**FAST, max_history=3).fit(*data)
     path = tmp_path_factory.mktemp("stream") / "session"
     model.stream(["A", "B", "C", "D", "A"]).save(path)
-    return model, path.read_bytes()
+    return model, _Saved(path.read_bytes(), None)
 
 
 @pytest.fixture
@@ -401,7 +401,7 @@ def _edit_stream(path, edit):
     ],
 )
 def test_a_tampered_stream_state_is_refused(saved_stream, tmp_path, edit, match):
-    model, raw = saved_stream
+    model, (raw, _) = saved_stream
     (tmp_path / "session").write_bytes(raw)
     assert model.load_stream(tmp_path / "session").n_events == 5
     _edit_stream(tmp_path / "session", edit)
@@ -610,7 +610,8 @@ def _rewrite_field(document, where, value):
             pass
 
 
-def _check_loaded(path, started, size):
+def _check_loaded(path, probe):
+    started = time.perf_counter()
     result = outcome(load, path)
     elapsed = time.perf_counter() - started
     # Generous enough for a shared machine, far below the minutes a tampered size cost.
@@ -620,9 +621,54 @@ def _check_loaded(path, started, size):
     module = getattr(getattr(result, "net_", None), "module_", None)
     if module is not None:  # the network is no larger than the file that holds it
         n_bytes = sum(t.numel() * t.element_size() for t in module.state_dict().values())
-        assert n_bytes <= size
-    proba = result.predict_proba(PROBE)
-    assert_valid_proba(proba, len(PROBE), len(result.classes_))
+        assert n_bytes <= path.stat().st_size
+    proba = result.predict_proba(probe)
+    assert_valid_proba(proba, len(probe), len(result.classes_))
+
+
+def _attributed_frame(n):
+    rng = np.random.RandomState(0)
+    lengths = rng.randint(1, 5, size=n)
+    return pd.DataFrame(
+        {
+            "events": [list(rng.choice(list("ABC"), size=k)) for k in lengths],
+            "time": [
+                pd.to_datetime(np.sort(rng.randint(0, 10**6, size=k)), unit="s") for k in lengths
+            ],
+            "device": [list(rng.choice(["phone", "laptop"], size=k)) for k in lengths],
+            "amount": [rng.normal(size=k) for k in lengths],
+            "segment": rng.choice(["gold", "silver"], size=n),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def fuzzed_models(saved, data, markov, tmp_path_factory):
+    """The saved files the fuzz tests mutate, by kind, with histories to predict on."""
+    folder = tmp_path_factory.mktemp("fuzzed")
+    markov.save(folder / "markov")
+    X = AttributedHistories.from_frame(_attributed_frame(30))
+    y = np.array(list("ABC") * 10)
+    NextEventClassifier(**FAST).fit(X, y).save(folder / "attributed")
+    probe = AttributedHistories.from_frame(_attributed_frame(4))
+    return {
+        "lstm": _Saved(saved, PROBE),
+        "markov": _Saved((folder / "markov").read_bytes(), PROBE),
+        "attributed": _Saved((folder / "attributed").read_bytes(), probe),
+    }
+
+
+class _Saved(tuple):
+    """(file bytes, histories to predict on), shown short in Hypothesis' reports."""
+
+    def __new__(cls, raw, probe):
+        return super().__new__(cls, (raw, probe))
+
+    def __repr__(self):
+        return f"<saved model, {len(self[0])} bytes>"
+
+
+KINDS = st.sampled_from(["lstm", "markov", "attributed"])
 
 
 # Values written into an array: for integer arrays, then for float arrays.
@@ -642,9 +688,10 @@ MUTATIONS = st.one_of(
 )
 
 
-@given(mutation=MUTATIONS)
+@given(kind=KINDS, mutation=MUTATIONS)
 @counted
-def test_fuzz_load_of_mutated_bytes(saved, tmp_path_factory, mutation):
+def test_fuzz_load_of_mutated_bytes(fuzzed_models, tmp_path_factory, kind, mutation):
+    saved, probe = fuzzed_models[kind]
     path = tmp_path_factory.mktemp("fuzz") / "model"
     kind, how = mutation
     raw = bytearray(saved)
@@ -658,12 +705,13 @@ def test_fuzz_load_of_mutated_bytes(saved, tmp_path_factory, mutation):
     path.write_bytes(bytes(raw))
     if kind == "compress":
         _write(path, _members(io.BytesIO(saved)), how)
-    _check_loaded(path, time.perf_counter(), path.stat().st_size)
+    _check_loaded(path, probe)
 
 
-@given(data=st.data())
+@given(kind=KINDS, data=st.data())
 @counted
-def test_fuzz_load_of_hostile_documents(saved, tmp_path_factory, data):
+def test_fuzz_load_of_hostile_documents(fuzzed_models, tmp_path_factory, kind, data):
+    saved, probe = fuzzed_models[kind]
     path = tmp_path_factory.mktemp("fuzz") / "model"
     members = _members(io.BytesIO(saved))
     document = json.loads(members["model.json"])
@@ -672,12 +720,13 @@ def test_fuzz_load_of_hostile_documents(saved, tmp_path_factory, data):
         _rewrite_field(document, where, data.draw(hostile_values))
     members["model.json"] = json.dumps(document).encode()
     _write(path, members)
-    _check_loaded(path, time.perf_counter(), path.stat().st_size)
+    _check_loaded(path, probe)
 
 
-@given(data=st.data())
+@given(kind=KINDS, data=st.data())
 @counted
-def test_fuzz_load_of_hostile_weights(saved, tmp_path_factory, data):
+def test_fuzz_load_of_hostile_weights(fuzzed_models, tmp_path_factory, kind, data):
+    saved, probe = fuzzed_models[kind]
     path = tmp_path_factory.mktemp("fuzz") / "model"
     members = _members(io.BytesIO(saved))
     arrays = load_arrays(members["weights.safetensors"])
@@ -696,13 +745,13 @@ def test_fuzz_load_of_hostile_weights(saved, tmp_path_factory, data):
         del arrays[name]
     members["weights.safetensors"] = save_arrays(arrays)
     _write(path, members)
-    _check_loaded(path, time.perf_counter(), path.stat().st_size)
+    _check_loaded(path, probe)
 
 
 @given(data=st.data())
 @counted
 def test_fuzz_load_stream_of_hostile_states(saved_stream, tmp_path_factory, data):
-    model, raw = saved_stream
+    model, (raw, _) = saved_stream
     path = tmp_path_factory.mktemp("fuzz") / "session"
     path.write_bytes(raw)
 

@@ -481,6 +481,16 @@ def _restore_counts(arrays, k, n_contexts, estimator, what):
     from scipy import sparse
 
     n_classes = len(estimator.classes_)
+    data, indices = arrays[f"counts_{k}.data"], arrays[f"counts_{k}.indices"]
+    indptr = arrays[f"counts_{k}.indptr"]
+    # scipy's own check lets a decreasing indptr through, which fails at predict time.
+    if (
+        indptr[0] != 0
+        or (np.diff(indptr) < 0).any()
+        or not indptr[-1] == len(data) == len(indices)
+        or ((indices < 0) | (indices >= n_classes)).any()
+    ):
+        raise ValueError(f"{what}: the counts of order {k} are malformed.")
     try:
         counts = sparse.csr_matrix(
             (
