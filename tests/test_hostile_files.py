@@ -334,6 +334,26 @@ def test_duplicate_events_are_refused(path, markov, tmp_path):
     _refused("not distinct", load, tmp_path / "markov")
 
 
+@pytest.mark.parametrize(
+    "edit, match",
+    [
+        (lambda d: d["attributes"]["steps"].update(time_std=[0.0, 1.0]), "time_std"),
+        (lambda d: d["attributes"]["steps"].update(time_mean=[1e400, 1.0]), "Infinity"),
+        (lambda d: d["attributes"].update(history=[1, 2]), "history"),
+        (lambda d: d["params"].update(callbacks=["int", 1]), "callbacks"),
+        (lambda d: d["attributes"]["steps"]["event_attributes"].__setitem__(1, ["int", 1]),
+         "input_columns"),
+        (lambda d: d["attributes"]["steps"].update(attributes=False), "attributes=False"),
+        (lambda d: d["attributes"]["input_columns"].pop(0), "time"),
+    ],
+)  # fmt: skip
+def test_values_no_fitted_model_holds_are_refused(fuzzed_models, tmp_path, edit, match):
+    path = tmp_path / "model"
+    path.write_bytes(fuzzed_models["attributed"][0])
+    _edit_document(path, edit)
+    _refused(match, load, path)
+
+
 # 6. token_class ---------------------------------------------------------------------------
 
 

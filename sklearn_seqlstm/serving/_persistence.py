@@ -16,6 +16,11 @@ given the weights, whose names and shapes are checked first. No pickle is ever
 read, so loading a file cannot run code from it. A folder holding the two
 members (an unzipped model) loads too.
 
+Before it trusts a file, loading bounds what the file can cost: the zip members
+and the JSON are read under the limits of :mod:`._untrusted`, and every size the
+document claims is checked against the weights' shapes before the network is
+built (``_serializers._check_network_sizes``).
+
 Each estimator kind has a pair of functions in :data:`_KINDS`: ``dump``
 returns (parameters, attributes, arrays) and ``restore`` rebuilds a fitted
 estimator from them. A new estimator (a regressor, say) plugs in with its own
@@ -351,9 +356,10 @@ def load(path, *, device=None):
         :meth:`MarkovChainClassifier.save` (or a folder holding its unzipped
         ``model.json`` and ``weights.safetensors``).
     device : str, default=None
-        Torch device of a loaded network. None uses the device it was trained
-        on when that is available here, else the CPU (with a warning): a model
-        trained on a GPU loads on a machine without one.
+        Torch device of a loaded network, checked as ``fit`` checks it. None
+        uses the device it was trained on when that is available here, else the
+        CPU (with a warning): a model trained on a GPU loads on a machine
+        without one.
 
     Returns
     -------
@@ -364,8 +370,12 @@ def load(path, *, device=None):
     ------
     ValueError
         When the file is not a saved model of this package, was written by a
-        newer format version, or was tampered with (unknown estimator, missing
-        keys, wrong shapes).
+        newer format version, is corrupt, or was tampered with (unknown
+        estimator, missing keys, wrong shapes, sizes that disagree with the
+        weights, compressed or oversized members, values no fitted model
+        holds); or when ``device`` cannot run here. The file's claims are
+        checked against what it holds before any network is built, so a
+        hostile file costs no more than its own size.
 
     Examples
     --------

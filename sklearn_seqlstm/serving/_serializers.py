@@ -216,10 +216,36 @@ def _restore_steps(document, what):
                 raise ValueError(f"{what}: {key} must be a list of 2 numbers.")
             if not all(_finite_number(v) for v in values):
                 raise ValueError(f"{what}: {key} must hold finite numbers.")
+            if key == "time_std" and min(values) <= 0:  # fit sets a zero spread to 1
+                raise ValueError(f"{what}: time_std must hold positive numbers.")
             setattr(steps, key, np.array(values, dtype=np.float64))
     if not steps.uses_anything:
         raise ValueError(f"{what}: 'steps' uses neither time nor attributes.")
     return steps
+
+
+def _check_input_columns(steps, columns, what):
+    """The columns predict checks X against must be those the step encoder reads.
+
+    Predict checks X's columns against ``input_columns``, then the encoder reads
+    its own attribute names: were they to differ, a column the check let through
+    would be missing to the encoder. The names are those of
+    ``neural._estimator.input_columns``.
+    """
+    if steps is None:
+        return
+    names = [*steps.event_attributes, *steps.sequence_attributes]
+    if len(set(map(repr, names))) != len(names):
+        raise ValueError(f"{what}: 'steps' names an attribute twice.")
+    if not steps.attributes and names:
+        raise ValueError(f"{what}: 'steps' reads attributes, but attributes=False.")
+    rest = columns[1:] if columns and columns[0].endswith(" time") else columns
+    if steps.time_kind is not None and columns[:1] != [f"{steps.time_kind} time"]:
+        raise ValueError(f"{what}: input_columns lack the {steps.time_kind} time it reads.")
+    expected = [f"the event attribute {name!r}" for name in steps.event_attributes]
+    expected += [f"the sequence attribute {name!r}" for name in steps.sequence_attributes]
+    if steps.attributes and rest != expected:
+        raise ValueError(f"{what}: input_columns do not match the attributes of 'steps'.")
 
 
 def _finite_number(value):
@@ -285,6 +311,7 @@ def restore_lstm(estimator, attributes, arrays, what, device):
     columns = _require(attributes, "input_columns", what)
     if not (isinstance(columns, list) and all(isinstance(c, str) for c in columns)):
         raise ValueError(f"{what}: input_columns must be a list of strings.")
+    _check_input_columns(estimator._steps, columns, what)
     estimator._input_columns = columns
     estimator.n_epochs_ = _integer(_require(attributes, "n_epochs_", what), "n_epochs_", what)
     estimator.early_stopping_ = bool(_require(attributes, "early_stopping_", what))
@@ -322,7 +349,9 @@ def restore_lstm(estimator, attributes, arrays, what, device):
     module.load_state_dict({name: torch.from_numpy(a.copy()) for name, a in arrays.items()})
     module.eval()
     history = attributes.get("history", [])
-    net.history = History(history if isinstance(history, list) else [])
+    if not (isinstance(history, list) and all(isinstance(epoch, dict) for epoch in history)):
+        raise ValueError(f"{what}: history must be a list of epochs (mappings).")
+    net.history = History(history)
     estimator.net_ = net
     return estimator
 
