@@ -768,10 +768,26 @@ def test_fuzz_load_of_hostile_weights(fuzzed_models, tmp_path_factory, kind, dat
     _check_loaded(path, probe)
 
 
-@given(data=st.data())
+@pytest.fixture(scope="module")
+def saved_attributed_stream(tmp_path_factory):
+    """A stream of a model fitted with times and attributes, past its window."""
+    X = AttributedHistories.from_frame(_attributed_frame(30))
+    model = NextEventClassifier(**FAST, max_history=2).fit(X, np.array(list("ABC") * 10))
+    stream = model.stream(context={"segment": "gold"})
+    for i, event in enumerate("ABCA"):
+        stream.push(event, time=pd.Timestamp("2024-01-01") + pd.Timedelta(hours=i),
+                    attributes={"device": "phone", "amount": float(i)})  # fmt: skip
+    path = tmp_path_factory.mktemp("stream") / "session"
+    stream.save(path)
+    return model, _Saved(path.read_bytes(), None)
+
+
+@given(attributed=st.booleans(), data=st.data())
 @counted
-def test_fuzz_load_stream_of_hostile_states(saved_stream, tmp_path_factory, data):
-    model, (raw, _) = saved_stream
+def test_fuzz_load_stream_of_hostile_states(
+    saved_stream, saved_attributed_stream, tmp_path_factory, attributed, data
+):
+    model, (raw, _) = saved_attributed_stream if attributed else saved_stream
     path = tmp_path_factory.mktemp("fuzz") / "session"
     path.write_bytes(raw)
 
@@ -794,7 +810,15 @@ def test_fuzz_load_stream_of_hostile_states(saved_stream, tmp_path_factory, data
     stream = outcome(model.load_stream, path)
     if isinstance(stream, Refused):
         return
-    for event in ["A", "never seen", "B"]:
-        stream.push(event)
+    for i, event in enumerate(["A", "never seen", "B"]):
+        if attributed:  # a time before a tampered (but valid) previous one is refused
+            when = pd.Timestamp("2024-02-01") + pd.Timedelta(hours=i)
+            pushed = outcome(
+                stream.push, event, time=when, attributes={"device": "laptop", "amount": 1.0}
+            )
+            if isinstance(pushed, Refused):
+                assert "before the previous event's time" in str(pushed.error)
+        else:
+            stream.push(event)
         proba = stream.predict_proba()
         assert_valid_proba(proba[None, :], 1, len(model.classes_))
