@@ -512,6 +512,22 @@ def test_a_model_of_numeric_steps_exports_to_onnx(numeric_steps, tmp_path):
     np.testing.assert_allclose(proba, clf.predict_proba(X), atol=1e-5)
 
 
+def test_infinite_events_round_trip(tmp_path):
+    """Infinite floats are valid events; JSON has no infinity, so they are saved as text."""
+    X = [[float("inf"), 1.0], [2.0], [np.float32("-inf")], [float("inf")]]
+    y = ["a", "b", "a", "b"]
+    for estimator in (MarkovChainClassifier(), NextEventClassifier(**FAST)):
+        estimator.fit(X, y)
+        estimator.save(tmp_path / "model", overwrite=True)
+        loaded = load(tmp_path / "model")
+        events = loaded.events_ if hasattr(loaded, "events_") else list(loaded._event_codes)
+        expected = (
+            estimator.events_ if hasattr(estimator, "events_") else list(estimator._event_codes)
+        )  # noqa: E501
+        assert [(type(e), e) for e in events] == [(type(e), e) for e in expected]
+        np.testing.assert_array_equal(loaded.predict_proba(X), estimator.predict_proba(X))
+
+
 # 13. Symbolic links -------------------------------------------------------------------------
 
 

@@ -16,6 +16,10 @@ The graph takes a batch of token ids and returns the next-event probabilities:
 
 The vocabulary, the classes and the reserved tokens are written beside the
 graph as JSON (``model.onnx`` -> ``model.onnx.json``), with each value's type.
+JSON has no infinity: an infinite float event is written as ``"inf"`` or
+``"-inf"``. A model fitted on numeric steps (a 3-D array) has one event,
+``["sklearn_seqlstm.NO_EVENT", null]``, the token of every step; its features
+are the ``nums`` input below.
 
 A model fitted with times or attributes (:class:`AttributedHistories`) reads a
 step table row at each step (see :mod:`._steps`); its graph takes, beside

@@ -113,9 +113,9 @@ def encode_values(values, what):
     for value in values:
         kind = type(value)
         if kind in (str, bool, int, float):
-            encoded.append([kind.__name__, value])
+            encoded.append([kind.__name__, _json_number(value, what)])
         elif isinstance(value, np.generic) and type(value).__name__ in _NUMPY_TYPES:
-            encoded.append([f"numpy.{kind.__name__}", value.item()])
+            encoded.append([f"numpy.{kind.__name__}", _json_number(value.item(), what)])
         elif value is NO_EVENT:
             encoded.append([_NO_EVENT, None])
         else:
@@ -127,12 +127,22 @@ def encode_values(values, what):
     return encoded
 
 
+def _json_number(value, what):
+    """``value``, with an infinite float as the string "inf" or "-inf" (JSON has neither)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        if math.isnan(value):
+            raise ValueError(f"Cannot save {what} NaN: a missing value is no label or event.")
+        return "inf" if value > 0 else "-inf"
+    return value
+
+
 def decode_values(encoded, what):
     """The values of :func:`encode_values`, with their types.
 
     A value must be one its type holds exactly, as :func:`encode_values` writes
     it: an integer within its numpy type's range, a finite float that survives
-    the conversion unchanged, a bool for a bool. Anything else is a tampered
+    the conversion unchanged (or "inf" / "-inf" for an infinite one), a bool
+    for a bool. Anything else is a tampered
     file, refused here rather than overflowing or rounding later.
     """
     if not isinstance(encoded, list):
@@ -162,6 +172,8 @@ def _decode_value(item, what):
         exact = isinstance(value, bool)
     elif family in "iu":
         exact = is_integer and (kind is int or np.iinfo(kind).min <= value <= np.iinfo(kind).max)
+    elif value in ("inf", "-inf"):  # an infinite float, as _json_number writes it
+        exact = True
     else:  # a float: finite, and unchanged by its type
         exact = (is_integer or isinstance(value, float)) and _same_float(kind, value)
     if not exact:
