@@ -142,8 +142,8 @@ def decode_values(encoded, what):
     A value must be one its type holds exactly, as :func:`encode_values` writes
     it: an integer within its numpy type's range, a finite float that survives
     the conversion unchanged (or "inf" / "-inf" for an infinite one), a bool
-    for a bool. Anything else is a tampered
-    file, refused here rather than overflowing or rounding later.
+    for a bool. Anything else is a tampered file, refused here rather than
+    overflowing or rounding later.
     """
     if not isinstance(encoded, list):
         raise ValueError(f"{what} must be a list, got {type(encoded).__name__}.")
@@ -425,7 +425,7 @@ def load(path, *, device=None):
     kind = document.get("estimator")
     if not isinstance(kind, str) or kind not in kinds:
         raise ValueError(
-            f"{path}: unknown estimator {kind!r}; a saved model is one of {sorted(kinds)}."
+            f"{path}: unknown estimator {kind!r:.80}; a saved model is one of {sorted(kinds)}."
         )
     arrays = _read_arrays(weights, what)
     cls, _, restore = kinds[kind]
