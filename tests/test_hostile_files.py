@@ -330,7 +330,7 @@ def test_duplicate_events_are_refused(path, markov, tmp_path):
     _edit_document(
         tmp_path / "markov",
         lambda d: d["attributes"]["events"].__setitem__(1, d["attributes"]["events"][0]),
-    )  # noqa: E501
+    )
     _refused("not distinct", load, tmp_path / "markov")
 
 
@@ -345,6 +345,8 @@ def test_duplicate_events_are_refused(path, markov, tmp_path):
          "input_columns"),
         (lambda d: d["attributes"]["steps"].update(attributes=False), "attributes=False"),
         (lambda d: d["attributes"]["input_columns"].pop(0), "time"),
+        (lambda d: d["attributes"]["input_columns"].append("A"), "not columns of histories"),
+        (lambda d: d["attributes"]["input_columns"].reverse(), "not columns of histories"),
     ],
 )  # fmt: skip
 def test_values_no_fitted_model_holds_are_refused(fuzzed_models, tmp_path, edit, match):
@@ -523,7 +525,7 @@ def test_infinite_events_round_trip(tmp_path):
         events = loaded.events_ if hasattr(loaded, "events_") else list(loaded._event_codes)
         expected = (
             estimator.events_ if hasattr(estimator, "events_") else list(estimator._event_codes)
-        )  # noqa: E501
+        )
         assert [(type(e), e) for e in events] == [(type(e), e) for e in expected]
         np.testing.assert_array_equal(loaded.predict_proba(X), estimator.predict_proba(X))
 
@@ -714,14 +716,41 @@ MUTATIONS = st.one_of(
     st.tuples(
         st.just("flip"),
         st.lists(st.tuples(st.floats(0, 1), st.integers(1, 255)), min_size=1, max_size=6),
-    ),  # noqa: E501
+    ),
     st.tuples(st.just("truncate"), st.floats(0, 1)),
     st.tuples(
         st.just("compress"),
         st.sampled_from([zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]),
-    ),  # noqa: E501
+    ),
     st.tuples(st.just("append"), st.binary(max_size=64)),
+    # A member's declared sizes in the central directory: (member, field, value).
+    st.tuples(
+        st.just("declare"),
+        st.tuples(st.integers(0, 1), st.sampled_from([20, 24]), st.integers(0, 2**32 - 1)),
+    ),
 )
+# Fields that size what load builds or allocates, and sizes to claim for them.
+SIZE_FIELDS = [
+    ("params", "hidden_size"),
+    ("params", "num_layers"),
+    ("params", "max_history"),
+    ("params", "max_epochs"),
+    ("params", "order"),
+    ("attributes", "embedding_dim_"),
+    ("attributes", "batch_size_"),
+    ("attributes", "n_features_in_"),
+    ("attributes", "n_epochs_"),
+]
+SIZES = st.sampled_from([0, 1, 2, 3, 17, 6000, 20000, 2**25, 2**31, 2**63, 10**30, -1])
+
+
+def _declare(raw, member, field, value):
+    """Rewrite a size field of the central directory entry of member number ``member``."""
+    at = raw.find(b"PK\x01\x02")
+    for _ in range(member):
+        at = raw.find(b"PK\x01\x02", at + 4)
+    if at >= 0:
+        raw[at + field : at + field + 4] = struct.pack("<I", value)
 
 
 @given(kind=KINDS, mutation=MUTATIONS)
@@ -729,17 +758,19 @@ MUTATIONS = st.one_of(
 def test_fuzz_load_of_mutated_bytes(fuzzed_models, tmp_path_factory, kind, mutation):
     saved, probe = fuzzed_models[kind]
     path = tmp_path_factory.mktemp("fuzz") / "model"
-    kind, how = mutation
+    change, how = mutation
     raw = bytearray(saved)
-    if kind == "flip":
+    if change == "flip":
         for where, mask in how:
             raw[min(int(where * len(raw)), len(raw) - 1)] ^= mask
-    elif kind == "truncate":
+    elif change == "truncate":
         raw = raw[: int(how * len(raw))]
-    elif kind == "append":
+    elif change == "append":
         raw += how
+    elif change == "declare":
+        _declare(raw, *how)
     path.write_bytes(bytes(raw))
-    if kind == "compress":
+    if change == "compress":
         _write(path, _members(io.BytesIO(saved)), how)
     _check_loaded(path, probe)
 
@@ -752,8 +783,14 @@ def test_fuzz_load_of_hostile_documents(fuzzed_models, tmp_path_factory, kind, d
     members = _members(io.BytesIO(saved))
     document = json.loads(members["model.json"])
     paths = sorted(_paths(document), key=str)  # those of the saved document, drawn at once
-    for where in data.draw(st.lists(st.sampled_from(paths), min_size=1, max_size=3)):
+    for where in data.draw(st.lists(st.sampled_from(paths), max_size=3)):
         _rewrite_field(document, where, data.draw(hostile_values))
+    for (section, field), size in data.draw(
+        st.lists(st.tuples(st.sampled_from(SIZE_FIELDS), SIZES), max_size=2)
+    ):
+        # The fields of this kind of model only, in a section not rewritten above.
+        if isinstance(document.get(section), dict) and field in document[section]:
+            document[section][field] = size
     members["model.json"] = json.dumps(document).encode()
     _write(path, members)
     _check_loaded(path, probe)

@@ -232,6 +232,16 @@ def _check_input_columns(steps, columns, what):
     would be missing to the encoder. The names are those of
     ``neural._estimator.input_columns``.
     """
+    # Their form, as input_columns writes them: the time, then event, then sequence
+    # attributes (a model that uses none of them may still have been fitted on them).
+    ranks = [
+        0 if column in ("datetime time", "numeric time") else
+        1 if column.startswith("the event attribute ") else
+        2 if column.startswith("the sequence attribute ") else 3
+        for column in columns
+    ]  # fmt: skip
+    if 3 in ranks or ranks != sorted(ranks) or ranks.count(0) > 1:
+        raise ValueError(f"{what}: input_columns {columns!r:.80} are not columns of histories.")
     if steps is None:
         return
     names = [*steps.event_attributes, *steps.sequence_attributes]
