@@ -11,6 +11,7 @@ allow two outcomes only: a ``ValueError``/``TypeError`` of ours, or a model whos
 probabilities are finite and sum to 1.
 """
 
+import copy
 import io
 import json
 import os
@@ -784,7 +785,9 @@ def test_fuzz_load_of_hostile_documents(fuzzed_models, tmp_path_factory, kind, d
     document = json.loads(members["model.json"])
     paths = sorted(_paths(document), key=str)  # those of the saved document, drawn at once
     for where in data.draw(st.lists(st.sampled_from(paths), max_size=3)):
-        _rewrite_field(document, where, data.draw(hostile_values))
+        # A copy: sampled_from hands out the same list each time, which a later
+        # rewrite could change in place.
+        _rewrite_field(document, where, copy.deepcopy(data.draw(hostile_values)))
     for (section, field), size in data.draw(
         st.lists(st.tuples(st.sampled_from(SIZE_FIELDS), SIZES), max_size=2)
     ):
