@@ -301,6 +301,32 @@ def test_non_finite_weights_are_refused(path, value):
     _refused("NaN or infinite", load, path)
 
 
+@pytest.mark.parametrize(
+    "names", [["output.weight"], ["repeat_shift.weight"], ["embedding.weight", "lstm.weight_ih_l0"]]
+)
+def test_finite_weights_whose_sums_overflow_are_refused(path, names):
+    """Weights near float32's limit are finite, yet their sums overflow to inf and NaN."""
+
+    def edit(arrays):
+        for name in names:
+            signs = np.sign(np.random.RandomState(0).randn(*arrays[name].shape))
+            arrays[name][...] = (3e38 * signs).astype(np.float32)
+
+    _edit_weights(path, edit)
+    _refused("overflow", load, path)
+
+
+def test_a_target_scale_that_overflows_predictions_is_refused(data, tmp_path):
+    reg = NextValueRegressor(**FAST).fit(data[0], [float(len(h)) for h in data[0]])
+    reg.save(tmp_path / "model")
+    # Outputs up to 1 or more, times a scale and plus a mean each finite: beyond float64.
+    _edit_weights(tmp_path / "model", lambda arrays: arrays["output.bias"].__setitem__(0, 1.0))
+    assert load(tmp_path / "model").target_scale_ == reg.target_scale_  # still loads
+    big = {"target_scale_": 1.7e308, "target_mean_": 1.7e308}
+    _edit_document(tmp_path / "model", lambda d: d["attributes"].update(big))
+    _refused("overflow", load, tmp_path / "model")
+
+
 def test_negative_markov_counts_are_refused(markov, tmp_path):
     path = tmp_path / "markov"
     markov.save(path)
@@ -661,6 +687,9 @@ def _check_loaded(path, probe):
     if module is not None:  # the network is no larger than the file that holds it
         n_bytes = sum(t.numel() * t.element_size() for t in module.state_dict().values())
         assert n_bytes <= path.stat().st_size
+    if isinstance(result, NextValueRegressor):
+        assert np.isfinite(result.predict(probe)).all()
+        return
     proba = result.predict_proba(probe)
     assert_valid_proba(proba, len(probe), len(result.classes_))
 
@@ -690,7 +719,10 @@ def fuzzed_models(saved, data, markov, tmp_path_factory):
     y = np.array(list("ABC") * 10)
     NextEventClassifier(**FAST).fit(X, y).save(folder / "attributed")
     probe = AttributedHistories.from_frame(_attributed_frame(4))
+    regressor = NextValueRegressor(**FAST).fit(data[0], [float(len(h)) for h in data[0]])
+    regressor.save(folder / "regressor")
     return {
+        "regressor": _Saved((folder / "regressor").read_bytes(), PROBE),
         "lstm": _Saved(saved, PROBE),
         "markov": _Saved((folder / "markov").read_bytes(), PROBE),
         "attributed": _Saved((folder / "attributed").read_bytes(), probe),
@@ -707,7 +739,7 @@ class _Saved(tuple):
         return f"<saved model, {len(self[0])} bytes>"
 
 
-KINDS = st.sampled_from(["lstm", "markov", "attributed"])
+KINDS = st.sampled_from(["lstm", "markov", "attributed", "regressor"])
 
 
 # Values written into an array: for integer arrays, then for float arrays.
