@@ -743,7 +743,10 @@ KINDS = st.sampled_from(["lstm", "markov", "attributed", "regressor"])
 
 
 # Values written into an array: for integer arrays, then for float arrays.
-_VALUES = ([-1, 0, 2, 7, 99, 2**40], [np.nan, np.inf, -np.inf, -1.0, 0.0, 2.0, 7.0, 1e30])
+_VALUES = (
+    [-1, 0, 2, 7, 99, 2**40],
+    [np.nan, np.inf, -np.inf, -1.0, 0.0, 2.0, 7.0, 1e30, 3e38, -3e38],
+)
 
 MUTATIONS = st.one_of(
     st.tuples(
@@ -840,11 +843,12 @@ def test_fuzz_load_of_hostile_weights(fuzzed_models, tmp_path_factory, kind, dat
     arrays = load_arrays(members["weights.safetensors"])
     name = data.draw(st.sampled_from(sorted(arrays)))
     array = arrays[name]
-    change = data.draw(st.sampled_from(["value", "shape", "dtype", "drop"]))
-    if change == "value":
+    change = data.draw(st.sampled_from(["value", "fill", "shape", "dtype", "drop"]))
+    if change in ("value", "fill"):
         flat = array.reshape(-1)
         value = data.draw(st.sampled_from(_VALUES[array.dtype.kind == "f"]))
-        flat[data.draw(st.integers(0, flat.size - 1))] = np.asarray(value).astype(flat.dtype)
+        where = data.draw(st.integers(0, flat.size - 1)) if change == "value" else slice(None)
+        flat[where] = np.asarray(value).astype(flat.dtype)
     elif change == "shape":
         arrays[name] = np.zeros(data.draw(st.lists(st.integers(0, 5), max_size=3)), array.dtype)
     elif change == "dtype":
