@@ -83,7 +83,19 @@ class AttributedHistories(PrefixHistories):
     ----------
     time_kind : {"datetime", "numeric"} or None
         What ``times`` holds: datetimes give hour-of-day and day-of-week
-        features on top of the gaps between events.
+        features on top of the gaps between events. None without times, and
+        when every sequence is empty (new sessions): no time tells datetimes
+        from numbers then, and an estimator reads them as the kind it was
+        fitted on.
+
+    Raises
+    ------
+    ValueError
+        On a ``sequence_index`` or ``lengths`` that is not integral; on an
+        attribute named ``"events"`` or ``"time"`` (the names of the event and
+        time columns of :meth:`to_frame`); on two attribute names that are the
+        same once converted to ``str`` (``1`` and ``"1"``), as names are kept as
+        ``str``.
 
     See Also
     --------
@@ -123,20 +135,22 @@ class AttributedHistories(PrefixHistories):
     ):
         super().__init__(sequences, sequence_index, lengths)
         sizes = [len(sequence) for sequence in self.sequences]
-        self.times, self.time_kind = _check_times(times, sizes)
-        self.event_attributes = {
-            str(name): _check_event_attribute(name, values, sizes)
-            for name, values in (event_attributes or {}).items()
-        }
-        self.sequence_attributes = {
-            str(name): _check_sequence_attribute(name, values, len(sizes))
-            for name, values in (sequence_attributes or {}).items()
-        }
-        clash = set(self.event_attributes) & set(self.sequence_attributes)
+        event_attributes = _named(event_attributes, "event attribute")
+        sequence_attributes = _named(sequence_attributes, "sequence attribute")
+        clash = set(event_attributes) & set(sequence_attributes)
         if clash:
             raise ValueError(
                 f"{sorted(clash)[0]!r} is both an event attribute and a sequence attribute."
             )
+        self.times, self.time_kind = _check_times(times, sizes)
+        self.event_attributes = {
+            name: _check_event_attribute(name, values, sizes)
+            for name, values in event_attributes.items()
+        }
+        self.sequence_attributes = {
+            name: _check_sequence_attribute(name, values, len(sizes))
+            for name, values in sequence_attributes.items()
+        }
 
     @property
     def event_attribute_names(self):
@@ -277,6 +291,32 @@ class AttributedHistories(PrefixHistories):
         return pd.DataFrame(data)
 
 
+def _named(attributes, role):
+    """The attributes keyed by ``str`` names; refuse reserved names and names that collide.
+
+    Names are kept as ``str`` (they name columns of :meth:`AttributedHistories.to_frame`
+    and of saved models), so ``1`` and ``"1"`` would silently become one attribute;
+    ``"events"`` and ``"time"`` would replace the events or the times in ``to_frame``.
+    """
+    named = {}
+    for name, values in (attributes or {}).items():
+        key = str(name)
+        if key in (EVENTS, TIME):
+            raise ValueError(
+                f"The {role} {name!r} has a reserved name: {EVENTS!r} and {TIME!r} name the "
+                "events and their times in a frame of attributed histories. Rename the "
+                "attribute."
+            )
+        if key in named:
+            raise ValueError(
+                f"Two {role}s are named {named[key][0]!r} and {name!r}, which are the same "
+                f"name once written as text ({key!r}); attribute names are kept as str. "
+                "Rename one of them."
+            )
+        named[key] = (name, values)
+    return {key: values for key, (_, values) in named.items()}
+
+
 def is_attributed_frame(X):
     """Whether ``X`` is a DataFrame of attributed histories (an ``events`` column of sequences)."""
     return isinstance(X, pd.DataFrame) and EVENTS in X.columns and _holds_sequences(X[EVENTS])
@@ -345,7 +385,8 @@ def _check_times(times, sizes):
     kinds.discard(None)  # empty sequences say nothing
     if len(kinds) > 1:
         raise ValueError("'time' mixes datetimes and numbers; use one kind for every sequence.")
-    return converted, (kinds.pop() if kinds else "numeric")
+    # Only empty sequences (new sessions): nothing tells datetimes from numbers.
+    return converted, (kinds.pop() if kinds else None)
 
 
 def _seconds(values, s):

@@ -269,34 +269,50 @@ def samples_from_log(
         target=target,
         value_col=value_col,
     )
-    samples, n_short = _all_samples(log, min_history, max_history)
+    if end_event is not None and is_missing(end_event):
+        raise ValueError(f"end_event must be an event, not a missing value ({end_event!r}).")
+    samples, n_short = _all_samples(log, min_history, max_history, end_event=end_event)
     if end_event is not None:
         samples = _with_end_event(log, samples, end_event, min_history, max_history)
-    _warn_short(
-        n_short,
-        log.n_sequences,
-        f"have at most min_history={min_history} events and give no sample",
-    )
+    _warn_short(n_short, log.n_sequences, _short_message(min_history, end_event))
     return samples
 
 
-def _all_samples(log, min_history, max_history):
-    """Every sample of a sorted log, and the number of sequences that give none."""
+def _all_samples(log, min_history, max_history, *, end_event=None):
+    """Every sample of a sorted log, and the number of sequences that give none.
+
+    With ``end_event``, a sequence of exactly ``min_history`` events gives no
+    next-event sample but does give its end-of-case one (see
+    :func:`_with_end_event`): only shorter sequences give nothing.
+    """
     targets = log.position >= min_history
-    if not targets.any():
+    giving = log.lengths >= min_history if end_event is not None else log.lengths > min_history
+    if not giving.any():
         raise ValueError(
-            f"No sample: every one of the {log.n_sequences} sequences has at most "
-            f"min_history={min_history} events, so no event has {min_history} before it."
+            f"No sample: every one of the {log.n_sequences} sequences has "
+            f"{'fewer than' if end_event is not None else 'at most'} {_events(min_history)}, "
+            f"so no event has {min_history} before it"
+            + (", and no whole sequence is long enough for end_event." if end_event else ".")
         )
-    n_short = int(np.count_nonzero(log.lengths <= min_history))
+    n_short = int(np.count_nonzero(~giving))
     return log.samples(np.flatnonzero(targets), max_history), n_short
+
+
+def _short_message(min_history, end_event):
+    """What the sequences that give no sample have in common, for :func:`_warn_short`."""
+    if end_event is None:
+        return f"have at most {_events(min_history)} and give no sample"
+    return f"have fewer than {_events(min_history)} and give no sample, not even with end_event"
+
+
+def _events(n, name="min_history"):
+    """ "min_history=1 event", "min_history=2 events": a count of events in words."""
+    return f"{name}={n} event" if n == 1 else f"{name}={n} events"
 
 
 def _with_end_event(log, samples, end_event, min_history, max_history):
     """``samples`` and, per sequence of at least ``min_history`` events, the whole
     sequence followed by ``end_event``; in order of sequence, then length."""
-    if is_missing(end_event):
-        raise ValueError(f"end_event must be an event, not a missing value ({end_event!r}).")
     whole = np.flatnonzero(log.lengths >= min_history)
     X, y, groups = samples
     if isinstance(X, PrefixHistories):
@@ -627,14 +643,14 @@ def time_split(
         if not side.any():
             raise ValueError(
                 f"time_split leaves no {name} sample: no event with at least "
-                f"min_history={min_history} events before it has an order key {words} "
+                f"{_events(min_history)} before it has an order key {words} "
                 f"cutoff={cutoff!r} (column {order_col!r} runs from {_plain(column.min())!r} "
                 f"to {_plain(column.max())!r})."
             )
     _warn_short(
         int(np.count_nonzero(log.lengths <= min_history)),
         log.n_sequences,
-        f"have at most min_history={min_history} events and give no sample",
+        _short_message(min_history, None),
     )
     return (
         log.samples(np.flatnonzero(train), max_history),
