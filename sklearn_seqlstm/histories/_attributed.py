@@ -412,10 +412,37 @@ def _seconds(values, s):
     if stamps.isna().any():
         i = int(np.flatnonzero(stamps.isna())[0])
         raise ValueError(f"'time', sequence {s}, event {i}: a missing timestamp.")
+    outside = np.flatnonzero(out_of_range(stamps))
+    if len(outside):
+        i = int(outside[0])
+        raise ValueError(f"'time', sequence {s}, event {i}: {out_of_range_message(stamps[i])}")
     if stamps.tz is not None:
         stamps = stamps.tz_convert("UTC")
     # Seconds since the epoch, from whatever resolution pandas chose.
     return stamps.as_unit("ns").asi8 / 1e9, "datetime"
+
+
+def out_of_range(stamps):
+    """Mask of the datetimes beyond int64 nanoseconds since 1970 (1677-09-21 to 2262-04-11).
+
+    Times are read as nanoseconds, exact to the nanosecond; pandas holds dates such as
+    9999-12-31 in seconds, and converting them raises its OutOfBoundsDatetime, which
+    names no column.
+    """
+    first, last = pd.Timestamp.min, pd.Timestamp.max
+    if stamps.tz is not None:
+        first, last = first.tz_localize("UTC"), last.tz_localize("UTC")
+    return np.asarray((stamps < first) | (stamps > last), dtype=bool)
+
+
+def out_of_range_message(stamp):
+    """Why ``stamp`` (beyond :func:`out_of_range`'s range) cannot be a time."""
+    return (
+        f"{str(stamp)!r} lies outside the times that can be read, "
+        f"{pd.Timestamp.min.date()} to {pd.Timestamp.max.date()} (nanoseconds since 1970 in "
+        "64 bits). Placeholder dates such as 9999-12-31 mean a missing time: drop those "
+        "events, or give a time within that range."
+    )
 
 
 def _check_event_attribute(name, values, sizes):
@@ -453,7 +480,17 @@ def _refuse_infinite(values, where):
 
 def _as_values(values):
     array = np.asarray(values)
-    if array.ndim != 1:
+    # numpy writes the numbers of a list that mixes them with text as text ([1.0, "x"]
+    # becomes ["1.0", "x"]), and bools beside numbers as numbers ([True, 2.5] becomes
+    # [1.0, 2.5]): a number would pass for a category, a bool for a number. Such
+    # lists stay objects.
+    mixed = False
+    if not isinstance(values, np.ndarray):
+        if array.dtype.kind in "US":
+            mixed = not all(isinstance(value, (str, bytes)) for value in values)
+        elif array.dtype.kind in "iuf":
+            mixed = any(isinstance(value, (bool, np.bool_)) for value in values)
+    if array.ndim != 1 or mixed:
         array = np.empty(len(values), dtype=object)
         array[:] = list(values)
     return array

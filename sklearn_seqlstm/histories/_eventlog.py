@@ -123,7 +123,10 @@ def samples_from_log(
         Column of the order key within a sequence: timestamps, positions or any
         mutually comparable values. Rows with equal order keys in one sequence
         keep their order in ``frame`` (the sort is stable). None keeps the row
-        order of ``frame``.
+        order of ``frame``. Text that is all numbers is ordered as numbers, and
+        text that is all ISO 8601 timestamps (offsets allowed) as times in UTC;
+        other text is ordered as text. When ``time_col`` is the same column,
+        the rows are ordered by the times read from it.
     event_col : hashable
         Column of the events.
     min_history : int, default=1
@@ -628,7 +631,7 @@ def time_split(
         target=target,
         value_col=value_col,
     )
-    column = frame[order_col]
+    column = log.order_keys  # text of numbers or timestamps compares as what it holds
     try:
         before = np.asarray(column < cutoff, dtype=bool)
     except (TypeError, ValueError) as exc:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..utils._missing import missing_mask
-from ._attributed import AttributedHistories
+from ._attributed import AttributedHistories, out_of_range, out_of_range_message
 from ._prefixes import PrefixHistories
 
 __all__ = ["NextEventSamples"]
@@ -94,10 +94,12 @@ class _SortedLog:
         _check_missing(frame, [sequence_col, order_col, event_col, time_col])
 
         codes, uniques = pd.factorize(frame[sequence_col], sort=True)
+        self.order_keys = None  # the order column as compared (see _order_keys)
         if order_col is None:
             rows = np.argsort(codes, kind="stable")
         else:
-            by_order = _argsort_order(frame[order_col], order_col)
+            self.order_keys = _order_keys(frame, order_col, time_col)
+            by_order = _argsort_order(self.order_keys, order_col)
             rows = by_order[np.argsort(codes[by_order], kind="stable")]
         codes = codes[rows]
         new_sequence = np.empty(len(codes), dtype=bool)
@@ -145,6 +147,13 @@ class _SortedLog:
                     f"The time column {name!r} cannot be read as times: {exc}"
                 ) from None
             bad = np.flatnonzero(stamps.isna())
+            outside = np.flatnonzero(out_of_range(stamps))
+            if len(outside) and not (len(bad) and bad[0] < outside[0]):
+                i = outside[0]
+                raise ValueError(
+                    f"The time column {name!r} has a time out of range at {self._where(i)}: "
+                    + out_of_range_message(stamps[i])
+                )
             self._nanoseconds = stamps.as_unit("ns").asi8  # exact differences for targets
             seconds, kind = self._nanoseconds / 1e9, "datetime"
         if len(bad):
@@ -427,6 +436,32 @@ def _check_missing(frame, columns):
             f"The event log has a missing value (None or NaN) in column {name!r} at {where}. "
             "Sequence keys, order keys and events must all be present: drop or fill such rows."
         )
+
+
+def _order_keys(frame, order_col, time_col):
+    """The order column as its rows are compared: text of numbers or timestamps parsed.
+
+    Text compares character by character, so that "10" comes before "9" and
+    "2024-05-01T10:00+05:00" after "2024-05-01T06:00+00:00" (an earlier time):
+    silently wrong orders. Text that is all numbers is ordered as numbers, text that
+    is all ISO 8601 timestamps (offsets allowed) as times in UTC, as the command
+    line reads them; other text stays text. When the order column is also the time
+    column, it is ordered by the times read from it, so that the two agree.
+    """
+    column = frame[order_col]
+    if pd.api.types.infer_dtype(column, skipna=False) != "string":
+        return column
+    if order_col == time_col:
+        stamps = _parse_times(column.to_numpy())
+        if not stamps.isna().any():  # else _SortedLog names the value that is no time
+            return pd.Series(stamps, index=column.index)
+    numbers = pd.to_numeric(column, errors="coerce")
+    if numbers.notna().all():
+        return numbers
+    stamps = pd.to_datetime(column, format="ISO8601", utc=True, errors="coerce")
+    if stamps.notna().all():
+        return stamps
+    return column
 
 
 def _argsort_order(column, name):

@@ -384,7 +384,8 @@ def _standardised(values, mean, std):
     # values - mean overflows near float64's maximum (1.7e308 - -1.7e308): divided first.
     overflow = ~np.isfinite(z)
     if overflow.any():
-        z[overflow] = values[overflow] / std - mean / std
+        with np.errstate(over="ignore"):  # beyond float64 still: cut below
+            z[overflow] = values[overflow] / std - mean / std
     return np.clip(z, -_MAX_STANDARDISED, _MAX_STANDARDISED)
 
 
