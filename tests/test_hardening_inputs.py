@@ -417,9 +417,12 @@ ODD_TIMES = [
 
 @st.composite
 def attributed_logs(draw):
-    n = draw(st.integers(2, 10))
-    cases = draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))
-    events = draw(st.lists(st.sampled_from(["a", "b", "c"]), min_size=n, max_size=n))
+    n = draw(st.integers(3, 10))
+    # Case 0 opens with a, b, c: targets of two classes, so that most logs reach fit.
+    cases = [0, 0, 0] + draw(st.lists(st.integers(0, 3), min_size=n - 3, max_size=n - 3))
+    events = ["a", "b", "c"] + draw(
+        st.lists(st.sampled_from(["a", "b", "c"]), min_size=n - 3, max_size=n - 3)
+    )
     frame = pd.DataFrame({"case": cases, "order": np.arange(n), "event": events})
     time_col = None
     if draw(st.booleans()):
