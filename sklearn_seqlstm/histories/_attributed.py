@@ -77,7 +77,8 @@ class AttributedHistories(PrefixHistories):
         values (None, NaN, NaT) are allowed: the model imputes them and adds a
         missing indicator (numeric) or a "missing" category.
     sequence_attributes : dict of str to 1-D array, default=None
-        Per attribute name, the value of each sequence (its context).
+        Per attribute name, the value of each sequence (its context). Names of
+        either kind that are no ``str`` are kept as ``str(name)``.
 
     Attributes
     ----------
