@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from _fuzz import Refused, assert_valid_proba, counted, outcome
 from hypothesis import given
 from hypothesis import strategies as st
@@ -71,6 +72,14 @@ def test_one_huge_weight_keeps_every_target_finite():
     standardised = reg._standardise(Y_PLAIN)
     assert np.abs(standardised).max() <= 1e4
     assert np.isfinite(reg.predict(X_PLAIN)).all()
+
+
+def test_a_network_gone_non_finite_never_predicts_nan_silently():
+    reg = tiny_regressor().fit(X_PLAIN, Y_PLAIN)
+    with torch.no_grad():
+        next(reg.net_.module_.parameters()).fill_(float("nan"))
+    with pytest.raises(ValueError, match="predictions are not finite"):
+        reg.predict(X_PLAIN[:2])
 
 
 def test_plain_targets_keep_their_standardisation():

@@ -261,6 +261,8 @@ def samples_from_log(
             f"target='next_value' cannot be combined with end_event={end_event!r}: the end "
             "of a sequence has no value. Leave end_event=None."
         )
+    if end_event is not None and is_missing(end_event):
+        raise ValueError(f"end_event must be an event, not a missing value ({end_event!r}).")
     log = _SortedLog(
         frame,
         sequence_col,
@@ -272,8 +274,6 @@ def samples_from_log(
         target=target,
         value_col=value_col,
     )
-    if end_event is not None and is_missing(end_event):
-        raise ValueError(f"end_event must be an event, not a missing value ({end_event!r}).")
     samples, n_short = _all_samples(log, min_history, max_history, end_event=end_event)
     if end_event is not None:
         samples = _with_end_event(log, samples, end_event, min_history, max_history)
