@@ -256,6 +256,23 @@ def test_a_time_out_of_range_names_the_column_and_value(time):
         samples_from_log(log, **COLUMNS, time_col="t")
 
 
+@pytest.mark.parametrize(
+    "order, message",
+    [
+        ("order", r"'t' has a value that is not a time at row 2"),
+        ("t", r"order column 't' cannot be ordered"),  # timestamps beside text
+    ],
+)
+def test_a_value_that_is_no_time_before_one_out_of_range_is_named(order, message):
+    stamp = pd.Timestamp("2024-05-01 09:00")
+    log = small_log(t=pd.Series([stamp, stamp, "not a time", stamp, "9999-12-31"], dtype=object))
+    with pytest.raises(ValueError, match=message):
+        samples_from_log(log, **{**COLUMNS, "order_col": order}, time_col="t")
+    text = small_log(t=["2024-05-01", "2024-05-02", "not a time", "2024-05-01", "9999-12-31"])
+    with pytest.raises(ValueError, match=r"'t' has a value that is not a time at row 2"):
+        samples_from_log(text, **{**COLUMNS, "order_col": order}, time_col="t")
+
+
 def test_an_attributed_frame_time_out_of_range_is_named():
     frame = pd.DataFrame({"events": [["a", "b"]], "time": [["2024-01-01", "9999-12-31"]]})
     with pytest.raises(ValueError, match=r"'time', sequence 0, event 1: '9999-12-31"):

@@ -390,10 +390,22 @@ def _check_times(times, sizes):
     return converted, (kinds.pop() if kinds else None)
 
 
+_NANOSECONDS = np.dtype("datetime64[ns]")
+_NAT = np.iinfo(np.int64).min
+
+
 def _seconds(values, s):
     """(float seconds, "datetime" or "numeric") of one sequence's times."""
     if len(values) == 0:
         return np.empty(0), None
+    if isinstance(values, np.ndarray) and values.dtype == _NANOSECONDS:
+        # What samples_from_log gives, one array per sequence: read as pandas would
+        # read it, without building an index per sequence.
+        ticks = values.view(np.int64)
+        if (ticks == _NAT).any():
+            i = int(np.flatnonzero(ticks == _NAT)[0])
+            raise ValueError(f"'time', sequence {s}, event {i}: a missing timestamp.")
+        return ticks / 1e9, "datetime"
     if pd.api.types.is_datetime64_any_dtype(getattr(values, "dtype", None)):
         stamps = pd.DatetimeIndex(values)
     else:
@@ -430,6 +442,8 @@ def out_of_range(stamps):
     9999-12-31 in seconds, and converting them raises its OutOfBoundsDatetime, which
     names no column.
     """
+    if stamps.unit == "ns":  # in range by construction; and per sequence, the test costs
+        return np.zeros(len(stamps), dtype=bool)
     first, last = pd.Timestamp.min, pd.Timestamp.max
     if stamps.tz is not None:
         first, last = first.tz_localize("UTC"), last.tz_localize("UTC")

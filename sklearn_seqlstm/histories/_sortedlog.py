@@ -95,10 +95,11 @@ class _SortedLog:
 
         codes, uniques = pd.factorize(frame[sequence_col], sort=True)
         self.order_keys = None  # the order column as compared (see _order_keys)
+        self._parsed_times = None  # the times of a text time column that orders the rows
         if order_col is None:
             rows = np.argsort(codes, kind="stable")
         else:
-            self.order_keys = _order_keys(frame, order_col, time_col)
+            self.order_keys, self._parsed_times = _order_keys(frame, order_col, time_col)
             by_order = _argsort_order(self.order_keys, order_col)
             rows = by_order[np.argsort(codes[by_order], kind="stable")]
         codes = codes[rows]
@@ -141,7 +142,10 @@ class _SortedLog:
             bad = np.flatnonzero(~np.isfinite(seconds))
         else:
             try:
-                stamps = _parse_times(values)
+                if self._parsed_times is not None:  # parsed once, to order the rows
+                    stamps = self._parsed_times[self.rows]
+                else:
+                    stamps = _parse_times(values)
             except (TypeError, ValueError) as exc:
                 raise ValueError(
                     f"The time column {name!r} cannot be read as times: {exc}"
@@ -154,8 +158,9 @@ class _SortedLog:
                     f"The time column {name!r} has a time out of range at {self._where(i)}: "
                     + out_of_range_message(stamps[i])
                 )
-            self._nanoseconds = stamps.as_unit("ns").asi8  # exact differences for targets
-            seconds, kind = self._nanoseconds / 1e9, "datetime"
+            if not len(outside):  # else a value that is no time comes first: said below
+                self._nanoseconds = stamps.as_unit("ns").asi8  # exact differences for targets
+                seconds, kind = self._nanoseconds / 1e9, "datetime"
         if len(bad):
             raise ValueError(
                 f"The time column {name!r} has a value that is not a time at "
@@ -439,7 +444,8 @@ def _check_missing(frame, columns):
 
 
 def _order_keys(frame, order_col, time_col):
-    """The order column as its rows are compared: text of numbers or timestamps parsed.
+    """The order column as its rows are compared, and the times read from it when it is
+    text and also ``time_col`` (else None): text of numbers or timestamps parsed.
 
     Text compares character by character, so that "10" comes before "9" and
     "2024-05-01T10:00+05:00" after "2024-05-01T06:00+00:00" (an earlier time):
@@ -450,18 +456,27 @@ def _order_keys(frame, order_col, time_col):
     """
     column = frame[order_col]
     if pd.api.types.infer_dtype(column, skipna=False) != "string":
-        return column
-    if order_col == time_col:
-        stamps = _parse_times(column.to_numpy())
-        if not stamps.isna().any():  # else _SortedLog names the value that is no time
-            return pd.Series(stamps, index=column.index)
-    numbers = pd.to_numeric(column, errors="coerce")
-    if numbers.notna().all():
-        return numbers
-    stamps = pd.to_datetime(column, format="ISO8601", utc=True, errors="coerce")
-    if stamps.notna().all():
-        return stamps
-    return column
+        return column, None
+    try:
+        if order_col == time_col:
+            stamps = _parse_times(column.to_numpy())
+            if not stamps.isna().any():  # else _SortedLog names the value that is no time
+                return pd.Series(stamps, index=column.index), stamps
+        # The first rows first: a column of other text is read once, not twice.
+        head = column.iloc[:8]
+        if pd.to_numeric(head, errors="coerce").notna().all():
+            numbers = pd.to_numeric(column, errors="coerce")
+            if numbers.notna().all():
+                return numbers, None
+        if pd.to_datetime(head, format="ISO8601", utc=True, errors="coerce").notna().all():
+            stamps = pd.to_datetime(column, format="ISO8601", utc=True, errors="coerce")
+            if stamps.notna().all():
+                return stamps, None
+    except (TypeError, ValueError, OverflowError):
+        # pandas' parsers raise on some text despite errors="coerce" (dates beyond its
+        # range); such text stays text, and a time column's reading names the value.
+        pass
+    return column, None
 
 
 def _argsort_order(column, name):
