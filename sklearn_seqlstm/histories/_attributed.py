@@ -77,13 +77,26 @@ class AttributedHistories(PrefixHistories):
         values (None, NaN, NaT) are allowed: the model imputes them and adds a
         missing indicator (numeric) or a "missing" category.
     sequence_attributes : dict of str to 1-D array, default=None
-        Per attribute name, the value of each sequence (its context).
+        Per attribute name, the value of each sequence (its context). Names of
+        either kind that are no ``str`` are kept as ``str(name)``.
 
     Attributes
     ----------
     time_kind : {"datetime", "numeric"} or None
         What ``times`` holds: datetimes give hour-of-day and day-of-week
-        features on top of the gaps between events.
+        features on top of the gaps between events. None without times, and
+        when every sequence is empty (new sessions): no time tells datetimes
+        from numbers then, and an estimator reads them as the kind it was
+        fitted on.
+
+    Raises
+    ------
+    ValueError
+        On a ``sequence_index`` or ``lengths`` that is not integral; on an
+        attribute named ``"events"`` or ``"time"`` (the names of the event and
+        time columns of :meth:`to_frame`); on two attribute names that are the
+        same once converted to ``str`` (``1`` and ``"1"``), as names are kept as
+        ``str``.
 
     See Also
     --------
@@ -123,20 +136,22 @@ class AttributedHistories(PrefixHistories):
     ):
         super().__init__(sequences, sequence_index, lengths)
         sizes = [len(sequence) for sequence in self.sequences]
-        self.times, self.time_kind = _check_times(times, sizes)
-        self.event_attributes = {
-            str(name): _check_event_attribute(name, values, sizes)
-            for name, values in (event_attributes or {}).items()
-        }
-        self.sequence_attributes = {
-            str(name): _check_sequence_attribute(name, values, len(sizes))
-            for name, values in (sequence_attributes or {}).items()
-        }
-        clash = set(self.event_attributes) & set(self.sequence_attributes)
+        event_attributes = _named(event_attributes, "event attribute")
+        sequence_attributes = _named(sequence_attributes, "sequence attribute")
+        clash = set(event_attributes) & set(sequence_attributes)
         if clash:
             raise ValueError(
                 f"{sorted(clash)[0]!r} is both an event attribute and a sequence attribute."
             )
+        self.times, self.time_kind = _check_times(times, sizes)
+        self.event_attributes = {
+            name: _check_event_attribute(name, values, sizes)
+            for name, values in event_attributes.items()
+        }
+        self.sequence_attributes = {
+            name: _check_sequence_attribute(name, values, len(sizes))
+            for name, values in sequence_attributes.items()
+        }
 
     @property
     def event_attribute_names(self):
@@ -277,6 +292,32 @@ class AttributedHistories(PrefixHistories):
         return pd.DataFrame(data)
 
 
+def _named(attributes, role):
+    """The attributes keyed by ``str`` names; refuse reserved names and names that collide.
+
+    Names are kept as ``str`` (they name columns of :meth:`AttributedHistories.to_frame`
+    and of saved models), so ``1`` and ``"1"`` would silently become one attribute;
+    ``"events"`` and ``"time"`` would replace the events or the times in ``to_frame``.
+    """
+    named = {}
+    for name, values in (attributes or {}).items():
+        key = str(name)
+        if key in (EVENTS, TIME):
+            raise ValueError(
+                f"The {role} {name!r} has a reserved name: {EVENTS!r} and {TIME!r} name the "
+                "events and their times in a frame of attributed histories. Rename the "
+                "attribute."
+            )
+        if key in named:
+            raise ValueError(
+                f"Two {role}s are named {named[key][0]!r} and {name!r}, which are the same "
+                f"name once written as text ({key!r}); attribute names are kept as str. "
+                "Rename one of them."
+            )
+        named[key] = (name, values)
+    return {key: values for key, (_, values) in named.items()}
+
+
 def is_attributed_frame(X):
     """Whether ``X`` is a DataFrame of attributed histories (an ``events`` column of sequences)."""
     return isinstance(X, pd.DataFrame) and EVENTS in X.columns and _holds_sequences(X[EVENTS])
@@ -345,13 +386,26 @@ def _check_times(times, sizes):
     kinds.discard(None)  # empty sequences say nothing
     if len(kinds) > 1:
         raise ValueError("'time' mixes datetimes and numbers; use one kind for every sequence.")
-    return converted, (kinds.pop() if kinds else "numeric")
+    # Only empty sequences (new sessions): nothing tells datetimes from numbers.
+    return converted, (kinds.pop() if kinds else None)
+
+
+_NANOSECONDS = np.dtype("datetime64[ns]")
+_NAT = np.iinfo(np.int64).min
 
 
 def _seconds(values, s):
     """(float seconds, "datetime" or "numeric") of one sequence's times."""
     if len(values) == 0:
         return np.empty(0), None
+    if isinstance(values, np.ndarray) and values.dtype == _NANOSECONDS:
+        # What samples_from_log gives, one array per sequence: read as pandas would
+        # read it, without building an index per sequence.
+        ticks = values.view(np.int64)
+        if (ticks == _NAT).any():
+            i = int(np.flatnonzero(ticks == _NAT)[0])
+            raise ValueError(f"'time', sequence {s}, event {i}: a missing timestamp.")
+        return ticks / 1e9, "datetime"
     if pd.api.types.is_datetime64_any_dtype(getattr(values, "dtype", None)):
         stamps = pd.DatetimeIndex(values)
     else:
@@ -371,10 +425,39 @@ def _seconds(values, s):
     if stamps.isna().any():
         i = int(np.flatnonzero(stamps.isna())[0])
         raise ValueError(f"'time', sequence {s}, event {i}: a missing timestamp.")
+    outside = np.flatnonzero(out_of_range(stamps))
+    if len(outside):
+        i = int(outside[0])
+        raise ValueError(f"'time', sequence {s}, event {i}: {out_of_range_message(stamps[i])}")
     if stamps.tz is not None:
         stamps = stamps.tz_convert("UTC")
     # Seconds since the epoch, from whatever resolution pandas chose.
     return stamps.as_unit("ns").asi8 / 1e9, "datetime"
+
+
+def out_of_range(stamps):
+    """Mask of the datetimes beyond int64 nanoseconds since 1970 (1677-09-21 to 2262-04-11).
+
+    Times are read as nanoseconds, exact to the nanosecond; pandas holds dates such as
+    9999-12-31 in seconds, and converting them raises its OutOfBoundsDatetime, which
+    names no column.
+    """
+    if stamps.unit == "ns":  # in range by construction; and per sequence, the test costs
+        return np.zeros(len(stamps), dtype=bool)
+    first, last = pd.Timestamp.min, pd.Timestamp.max
+    if stamps.tz is not None:
+        first, last = first.tz_localize("UTC"), last.tz_localize("UTC")
+    return np.asarray((stamps < first) | (stamps > last), dtype=bool)
+
+
+def out_of_range_message(stamp):
+    """Why ``stamp`` (beyond :func:`out_of_range`'s range) cannot be a time."""
+    return (
+        f"{str(stamp)!r} lies outside the times that can be read, "
+        f"{pd.Timestamp.min.date()} to {pd.Timestamp.max.date()} (nanoseconds since 1970 in "
+        "64 bits). Placeholder dates such as 9999-12-31 mean a missing time: drop those "
+        "events, or give a time within that range."
+    )
 
 
 def _check_event_attribute(name, values, sizes):
@@ -412,7 +495,17 @@ def _refuse_infinite(values, where):
 
 def _as_values(values):
     array = np.asarray(values)
-    if array.ndim != 1:
+    # numpy writes the numbers of a list that mixes them with text as text ([1.0, "x"]
+    # becomes ["1.0", "x"]), and bools beside numbers as numbers ([True, 2.5] becomes
+    # [1.0, 2.5]): a number would pass for a category, a bool for a number. Such
+    # lists stay objects.
+    mixed = False
+    if not isinstance(values, np.ndarray):
+        if array.dtype.kind in "US":
+            mixed = not all(isinstance(value, (str, bytes)) for value in values)
+        elif array.dtype.kind in "iuf":
+            mixed = any(isinstance(value, (bool, np.bool_)) for value in values)
+    if array.ndim != 1 or mixed:
         array = np.empty(len(values), dtype=object)
         array[:] = list(values)
     return array

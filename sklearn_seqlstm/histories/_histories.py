@@ -295,6 +295,7 @@ def check_fit_input(estimator, X, y, sample_weight, check_y=None):
     """
     from sklearn.utils.validation import _check_sample_weight
 
+    _refuse_event_log(X, y)
     histories = check_histories(X, estimator=estimator, reset=True)
     y = (check_y or check_labels)(y, len(histories))
     sample_weight = _check_sample_weight(sample_weight, histories, ensure_non_negative=True)
@@ -303,6 +304,103 @@ def check_fit_input(estimator, X, y, sample_weight, check_y=None):
         histories = take(histories, kept)
         y, sample_weight = y[kept], sample_weight[kept]
     return histories, y, sample_weight
+
+
+# Column names that event-log tools give the sequence key, the event and its time (XES
+# and pm4py's "case:concept:name", "concept:name", "time:timestamp"; common CSV headers).
+_LOG_NAMES = ("case", "concept:name", "timestamp", "activity", "session_id", "event_id")
+
+
+def _refuse_event_log(X, y):
+    """Refuse a DataFrame that is an event log (one row per event) rather than histories.
+
+    ``fit(log[[case, event, time]], log[event])`` would read each row as a history of
+    three events and learn to copy one of them: a model that is silently worthless.
+    A frame is taken for a log only on two signs together: a column of timestamps
+    or ``y`` equal to one of its columns, with another sign among those, a column
+    of keys in runs (each value in one block of consecutive rows, repeated, and none
+    among the values of ``y``'s column), or column names that logs use. A wide frame
+    of histories (one event per column, sorted or not) shows at most one of them:
+    its events are no timestamps, and a column in runs shares its events with the
+    others.
+    """
+    if not isinstance(X, pd.DataFrame) or is_attributed_frame(X) or len(X) < 2:
+        return
+    signs = []
+    target = _column_equal_to(X, y)
+    if target is not None:
+        signs.append(f"y equals its column {target!r}")
+    for name in X.columns:
+        column = X[name]
+        if isinstance(column, pd.DataFrame):
+            return  # duplicate names: validate_data names them
+        if pd.api.types.is_datetime64_any_dtype(column):
+            signs.append(f"column {name!r} holds timestamps")
+            break
+    if not signs:
+        return  # the other signs are weak alone, and cost a pass over every column
+    try:
+        events = set() if target is None else set(X[target].tolist())
+    except TypeError:  # unhashable events: check_histories names them
+        return
+    for name in X.columns:
+        if name != target and _keys_in_runs(X[name], events):
+            signs.append(f"column {name!r} holds keys in runs of consecutive rows")
+            break
+    named = [name for name in X.columns if any(word in str(name).lower() for word in _LOG_NAMES)]
+    if named:
+        signs.append(f"its column names ({', '.join(map(repr, named))}) are an event log's")
+    if len(signs) >= 2:
+        raise ValueError(
+            "X looks like an event log (one row per event), not histories (one row per "
+            f"sample, the events so far): {'; '.join(signs)}. Cut the samples from the log "
+            "with samples_from_log(log, sequence_col=..., order_col=..., event_col=...) and "
+            "fit on its X and y. A DataFrame of histories has one event per column."
+        )
+
+
+def _column_equal_to(X, y):
+    """The name of the column of ``X`` that equals ``y`` row by row, or None."""
+    if y is None or isinstance(y, str) or not hasattr(y, "__len__") or len(y) != len(X):
+        return None
+    try:
+        target = np.asarray(y, dtype=object).reshape(-1)
+    except (TypeError, ValueError):
+        return None
+    if len(target) != len(X):
+        return None
+    for name in X.columns:
+        values = X[name]
+        if isinstance(values, pd.DataFrame):
+            return None
+        # The first rows first: on a wide frame of a million histories, most columns
+        # differ there, and the full comparison runs on one column at most.
+        if _equal(values.iloc[:64], target[:64]) and _equal(values, target):
+            return name
+    return None
+
+
+def _equal(values, target):
+    try:
+        equal = np.asarray(values.to_numpy(dtype=object) == target, dtype=bool)
+    except (TypeError, ValueError):
+        return False
+    return equal.shape == target.shape and bool(equal.all())
+
+
+def _keys_in_runs(column, events):
+    """Whether ``column`` holds sequence keys: repeated values, each in one block of rows,
+    none of them among ``events``."""
+    if pd.api.types.is_float_dtype(column) or pd.api.types.is_bool_dtype(column):
+        return False
+    values = column.to_numpy()
+    try:
+        distinct = pd.unique(values)
+        n_runs = 1 + int(np.count_nonzero(values[1:] != values[:-1]))
+        shared = not events.isdisjoint(distinct.tolist())
+    except (TypeError, ValueError):
+        return False
+    return 2 <= len(distinct) < len(values) and n_runs == len(distinct) and not shared
 
 
 def scaled_to_unit(sample_weight):

@@ -54,8 +54,8 @@ class PrefixHistories(Sequence):
 
     def __init__(self, sequences, sequence_index, lengths):
         self.sequences = [tuple(sequence) for sequence in sequences]
-        self.sequence_index = np.asarray(sequence_index, dtype=np.int64).reshape(-1)
-        self.lengths = np.asarray(lengths, dtype=np.int64).reshape(-1)
+        self.sequence_index = _integers(sequence_index, "sequence_index")
+        self.lengths = _integers(lengths, "lengths")
         if self.sequence_index.shape != self.lengths.shape:
             raise ValueError(
                 f"sequence_index and lengths must have the same length; got "
@@ -154,3 +154,24 @@ class PrefixHistories(Sequence):
 
     def __repr__(self):
         return f"PrefixHistories(n_histories={len(self)}, n_sequences={len(self.sequences)})"
+
+
+def _integers(values, name):
+    """``values`` as a 1-D int64 array; a ValueError on any value that is no integer.
+
+    numpy's cast would truncate 0.5 to 0 and read True as 1: a history of another
+    sequence or length, silently.
+    """
+    array = np.asarray(values)
+    if array.dtype.kind in "iu":
+        return array.astype(np.int64, copy=False).reshape(-1)
+    if array.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if array.dtype.kind == "f":
+        whole = np.isfinite(array) & (array == np.round(array)) & (np.abs(array) < 2.0**63)
+        if whole.all():
+            return array.astype(np.int64).reshape(-1)
+        bad = array.reshape(-1)[np.flatnonzero(~whole.reshape(-1))[0]]
+        raise ValueError(f"{name} must hold integers; got {bad.item()!r}.")
+    example = array.reshape(-1)[0]
+    raise ValueError(f"{name} must hold integers; got {array.dtype} values such as {example!r}.")

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..utils._missing import is_missing
+
 __all__ = ["EventLogFiles"]
 
 _PARQUET = (".parquet", ".pq")
@@ -168,6 +170,12 @@ class EventLogFiles:
     inferred by pyarrow from each file; prefer Parquet when a key could be read
     as a number in one file and as text in another.
 
+    **Unchanged files.** ``fit`` reads the files several times: once to count
+    the sequences and find the events, then once per epoch. A file modified or
+    replaced after the ``EventLogFiles`` was made (its size, modification time
+    or inode differ) is a ValueError naming it, rather than a model trained on
+    two different logs. Make a new ``EventLogFiles`` to read new contents.
+
     **Memory.** Beside the chunk, a Parquet file is read one row group at a time
     by pyarrow, so very large row groups (beyond ``chunk_size`` rows) raise the
     peak too.
@@ -232,10 +240,17 @@ class EventLogFiles:
             )
         if end_event is not None and not isinstance(end_event, Hashable):
             raise TypeError(f"end_event must be a hashable event; got {end_event!r}.")
+        if end_event is not None and is_missing(end_event):
+            # As samples_from_log: a missing value is no event (it would become a class).
+            raise ValueError(f"end_event must be an event, not a missing value ({end_event!r}).")
         for name, value, low in [("min_history", min_history, 0), ("chunk_size", chunk_size, 1)]:
             if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
                 raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
         self.paths = _list_files(path_or_paths)
+        # What each file was when listed: fit reads the files several times (a scan,
+        # then every epoch), and a file replaced in between gives other samples than
+        # those the scan counted and encoded.
+        self._fingerprints = {path: _fingerprint(path) for path in self.paths}
         self.sequence_col = sequence_col
         self.order_col = order_col
         self.event_col = event_col
@@ -329,6 +344,7 @@ class EventLogFiles:
         """The record batches of the used columns of one file, in order."""
         pa, _, pacsv, pq = import_pyarrow()
         columns = self._columns
+        self._check_unchanged(path)
         try:
             if _kind(path) == "parquet":
                 parquet = pq.ParquetFile(path)
@@ -347,6 +363,24 @@ class EventLogFiles:
                     yield batch.select(columns)
         except (pa.ArrowException, OSError) as exc:
             raise ValueError(f"{str(path)!r} could not be read: {exc}") from None
+
+    def _check_unchanged(self, path):
+        """A ValueError naming ``path`` if it changed since this log listed it."""
+        listed = getattr(self, "_fingerprints", {}).get(path)
+        if listed is None:
+            return
+        try:
+            now = _fingerprint(path)
+        except OSError:
+            now = None
+        if now != listed:
+            what = "no longer exists" if now is None else "was modified or replaced"
+            raise ValueError(
+                f"{str(path)!r} {what} since this EventLogFiles listed it (its size, "
+                "modification time or inode differ): a pass over the log would read other "
+                "rows than the one that counted its sequences and events. Leave the files "
+                "unchanged while fitting, and make a new EventLogFiles to read new contents."
+            )
 
     def _check_present(self, batch, path, row, pa, pc):
         for name in self._columns:
@@ -413,6 +447,12 @@ class EventLogFiles:
             f"{', '.join(self._order_columns)}) TO 'sorted.parquet' (FORMAT parquet); or, if "
             "it fits in memory, with pyarrow's Table.sort_by."
         )
+
+
+def _fingerprint(path):
+    """What tells a file from its replacement, cheaply: size, modification time, inode."""
+    stat = os.stat(path)
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_dev
 
 
 def _check_has_columns(path, available, columns):

@@ -418,7 +418,8 @@ class HistoryLSTM(BaseEstimator):
 
     def _check_same_input(self, histories):
         """Histories at predict time carry the columns of fit's, no more and no less."""
-        expected, given = self._input_columns, input_columns(histories)
+        expected = self._input_columns
+        given = input_columns(histories, fitted=expected)
         if given == expected:
             return
         if not expected:
@@ -519,11 +520,17 @@ class HistoryLSTM(BaseEstimator):
         return out[chains.sample_entry]
 
 
-def input_columns(histories):
-    """What histories carry beside their events, named for messages, in order."""
+def input_columns(histories, fitted=()):
+    """What histories carry beside their events, named for messages, in order.
+
+    Times of empty histories only (new sessions) have no kind: they match the time
+    among the ``fitted`` columns, whichever kind it is.
+    """
     if not isinstance(histories, AttributedHistories):
         return []
     columns = [f"{histories.time_kind} time"] if histories.time_kind else []
+    if histories.times is not None and histories.time_kind is None:
+        columns = [name for name in fitted if name.endswith(" time")]
     columns += [f"the event attribute {name!r}" for name in histories.event_attribute_names]
     columns += [f"the sequence attribute {name!r}" for name in histories.sequence_attribute_names]
     return columns

@@ -6,7 +6,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..histories._histories import check_histories, check_values
+from ..histories._histories import check_histories, check_values, scaled_to_unit
 from ..metrics._scoring import check_weights
 from ..serving._persistence import PersistenceMixin
 from ..utils._base import restore_on_failure
@@ -15,6 +15,23 @@ from ._estimator import HistoryLSTM, fill_shared_docs
 from ._module import LSTMNextValueModule, WeightedRegressionLoss
 
 __all__ = ["NextValueRegressor"]
+
+# The widest standardised training target: its square (the squared error) and the
+# loss's sums stay far within float32 (and float16) range. Plain data reach it only
+# with about 10**8 samples, where the standard deviation bounds every target to
+# sqrt(n_samples) of them.
+_MAX_STANDARDISED = 1e4
+_MAX_VALIDATION = 1e15
+_FLOAT64_MAX = np.finfo(np.float64).max
+
+
+def _unit(values):
+    """``values`` divided by the power of 2 that brings the largest magnitude into [0.5, 1)."""
+    largest = np.abs(values).max() if len(values) else 0.0
+    if largest == 0:
+        return values, 0
+    _, exponent = np.frexp(largest)
+    return np.ldexp(values, -exponent), int(exponent)
 
 
 @fill_shared_docs
@@ -176,17 +193,41 @@ class NextValueRegressor(PersistenceMixin, RegressorMixin, HistoryLSTM):
         )
 
     def _fit_targets(self, y, sample_weight):
-        """Standardised targets; sets ``target_mean_`` and ``target_scale_``."""
-        mean = float(np.average(y, weights=sample_weight))
-        # Centred before squaring, and in float64: targets such as epoch seconds
-        # (1e9) would lose every digit of their spread otherwise.
-        scale = float(np.sqrt(np.average((y - mean) ** 2, weights=sample_weight)))
-        self.target_mean_ = mean
+        """Standardised targets; sets ``target_mean_`` and ``target_scale_``.
+
+        Any finite ``y`` and weights give finite targets within
+        ``±_MAX_STANDARDISED``: the loss is computed in float32, where a target
+        beyond 3.4e38 is inf and trains the model to NaN.
+        """
+        weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
+        # Targets and weights divided by powers of 2 (exact) first: sums of targets
+        # near float64's maximum (1e308), or of their squares (1e160), overflow.
+        y_unit, y_exponent = _unit(y)
+        w_unit = scaled_to_unit(weights) if len(weights) and weights.max() > 0 else weights
+        mean_unit = np.average(y_unit, weights=w_unit)
+        # Centred before squaring: targets such as epoch seconds (1e9) would lose
+        # every digit of their spread otherwise.
+        centred = y_unit - mean_unit
+        std_unit = np.sqrt(np.average(centred**2, weights=w_unit))
+        # A spread that the weights hide (one weight of 1e300 beside weights of 1)
+        # would put the other targets at 1e149 standard deviations; the scale is
+        # widened so that every target stays within _MAX_STANDARDISED.
+        scale_unit = max(std_unit, np.abs(centred).max() / _MAX_STANDARDISED)
+        self.target_mean_ = float(np.ldexp(mean_unit, y_exponent))
+        scale = float(np.ldexp(scale_unit, y_exponent))
         self.target_scale_ = scale if scale > 0 and np.isfinite(scale) else 1.0
         return self._standardise(y)
 
     def _standardise(self, y):
-        return (y - self.target_mean_) / self.target_scale_
+        mean, scale = self.target_mean_, self.target_scale_
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = (y - mean) / scale
+        # y - mean overflows for targets of ±1e308: divided first, there.
+        overflow = ~np.isfinite(z)
+        z[overflow] = y[overflow] / scale - mean / scale
+        # Fit's targets lie within ±_MAX_STANDARDISED; validation targets far beyond
+        # them are cut where float32's squares stay finite.
+        return np.clip(z, -_MAX_VALIDATION, _MAX_VALIDATION)
 
     def _validation_targets(self, y_val, n_samples):
         return self._standardise(check_values(y_val, n_samples)), np.ones(n_samples, dtype=bool)
@@ -217,7 +258,15 @@ class NextValueRegressor(PersistenceMixin, RegressorMixin, HistoryLSTM):
         standardised = self._predict_entries(
             histories, lambda prediction: prediction.double().cpu().numpy()
         )
-        return standardised * self.target_scale_ + self.target_mean_
+        if not np.isfinite(standardised).all():
+            raise ValueError(
+                "The network's predictions are not finite (NaN or inf): its weights are. "
+                "Refit the model, with a smaller lr or on finite, unscaled inputs."
+            )
+        with np.errstate(over="ignore"):
+            y_pred = standardised * self.target_scale_ + self.target_mean_
+        # Beyond float64's range only by the network's own error: the nearest finite value.
+        return np.clip(y_pred, -_FLOAT64_MAX, _FLOAT64_MAX)
 
     def score(self, X, y, sample_weight=None):
         """The coefficient of determination R² of :meth:`predict` on ``X`` against ``y``.

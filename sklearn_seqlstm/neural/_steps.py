@@ -316,8 +316,8 @@ class StepEncoder:
             _place(column, codes, at, only, NO_VALUE)
             cats.append(column)
         else:
-            present = np.where(missing, 0.0, np.asarray(values, dtype=np.float64))
-            z = np.where(missing, 0.0, (present - encoding["mean"]) / encoding["std"])
+            present = _numbers(name, values, missing)
+            z = np.where(missing, 0.0, _standardised(present, encoding["mean"], encoding["std"]))
             column = np.zeros((n_rows, 2), dtype=np.float32)
             _place(column, np.column_stack([z, missing]), at, only, 0.0)
             nums.append(column)
@@ -344,6 +344,67 @@ def _positions(index, values):
     return positions
 
 
+def _numbers(name, values, missing):
+    """The values of numeric attribute ``name`` as float64, 0 where missing.
+
+    A value that is no number (a string, a bool: a category) is a TypeError naming
+    the attribute and the value, rather than numpy's "could not convert".
+    """
+    array = np.asarray(values)
+    if array.dtype.kind not in "iuf":
+        for value, absent in zip(array.tolist(), np.asarray(missing).tolist(), strict=True):
+            if not absent and (
+                isinstance(value, bool) or not isinstance(value, (numbers.Real, Decimal))
+            ):
+                raise TypeError(
+                    f"Attribute {name!r} is numeric in this model; got {value!r} "
+                    f"({type(value).__name__}). Pass numbers, or None or NaN for a missing value."
+                )
+        array = np.array(
+            [
+                0.0 if absent else value
+                for value, absent in zip(array.tolist(), np.asarray(missing).tolist(), strict=True)
+            ],
+            dtype=np.float64,
+        )
+    return np.where(missing, 0.0, array.astype(np.float64, copy=False))
+
+
+# Standardised numeric inputs are cut to this many standard deviations: a value far
+# beyond fit's range (1e300 after values near 1) would be inf in the float32 step
+# table, and NaN through the LSTM. Fit's own values lie within sqrt(n_values) of the
+# mean; 1e4 is also within float16's range (65504), for mixed precision.
+_MAX_STANDARDISED = 1e4
+
+
+def _standardised(values, mean, std):
+    """``(values - mean) / std``, finite and within ``±_MAX_STANDARDISED``."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = (values - mean) / std
+    # values - mean overflows near float64's maximum (1.7e308 - -1.7e308): divided first.
+    overflow = ~np.isfinite(z)
+    if overflow.any():
+        with np.errstate(over="ignore"):  # beyond float64 still: cut below
+            z[overflow] = values[overflow] / std - mean / std
+    return np.clip(z, -_MAX_STANDARDISED, _MAX_STANDARDISED)
+
+
+def _mean_std(values):
+    """Mean and standard deviation, finite for any finite values.
+
+    The values are divided by a power of 2 first (exact): their sum, or the sum of
+    their squares, overflows near float64's maximum.
+    """
+    if not len(values):
+        return 0.0, 1.0
+    largest = np.abs(values).max()
+    if largest == 0:
+        return 0.0, 0.0
+    _, exponent = np.frexp(largest)
+    unit = np.ldexp(values, -exponent)
+    return float(np.ldexp(unit.mean(), exponent)), float(np.ldexp(unit.std(), exponent))
+
+
 def _place(column, values, at, only, fill):
     if at is not None:
         column[at] = values
@@ -357,9 +418,7 @@ def _fit_encoding(values):
     values = np.asarray(values)
     present = values[~missing_mask(values)] if len(values) else values
     if attribute_kind(values) == "numeric":
-        numbers = np.asarray(present, dtype=np.float64)
-        mean = float(numbers.mean()) if len(numbers) else 0.0
-        std = float(numbers.std()) if len(numbers) else 1.0
+        mean, std = _mean_std(np.asarray(present, dtype=np.float64))
         return {"kind": "numeric", "mean": mean, "std": std if std > 0 else 1.0}
     return {"kind": "categorical", "categories": sorted_labels(set(present.tolist()))}
 
@@ -385,16 +444,20 @@ def _log_gaps(times, used, longest):
     rows = []
     for s, n in zip(used.tolist(), longest[used].tolist(), strict=True):
         seconds = np.asarray(times[s][:n], dtype=np.float64)
-        since_previous = np.diff(seconds, prepend=seconds[:1]) if n else seconds
-        rows.append(
-            np.column_stack([since_previous, seconds - seconds[:1]]) if n else np.zeros((0, 2))
-        )
+        with np.errstate(over="ignore"):  # inf gaps are read as the largest float
+            since_previous = np.diff(seconds, prepend=seconds[:1]) if n else seconds
+            since_first = seconds - seconds[:1]
+        rows.append(np.column_stack([since_previous, since_first]) if n else np.zeros((0, 2)))
     return _log1p_gaps(np.concatenate(rows) if rows else np.zeros((0, 2)))
 
 
 def _log1p_gaps(gaps):
-    """log(1 + seconds) of gaps in seconds, a negative one read as 0."""
-    return np.log1p(np.maximum(gaps, 0.0))
+    """log(1 + seconds) of gaps in seconds, a negative one read as 0.
+
+    A gap between numeric times near float64's maximum (-1e308 to 1e308) overflows to
+    inf: it counts as the largest float, whose log (709.8) is finite.
+    """
+    return np.log1p(np.clip(gaps, 0.0, np.finfo(np.float64).max))
 
 
 def _calendar(seconds):
