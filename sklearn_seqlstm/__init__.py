@@ -46,6 +46,7 @@ _LAZY = {
     "leakage_report": ".metrics._leakage",
     "PrefixLookupClassifier": ".baselines._prefix_lookup",
     "AccuracyByPrefixLengthDisplay": ".inspection._accuracy_by_length",
+    "TransitionGraphDisplay": ".inspection._transition_graph",
 }
 
 __all__ = list(_LAZY)
