@@ -88,7 +88,8 @@ class MarkovMemorySampler(BaseEstimator):
     -----
     Parameters are checked each time they are used, not in ``__init__``; a bad value
     raises a ``ValueError`` or ``TypeError`` that names it (for a transition map, the
-    row). There is no ``fit``: the process is fully given by its parameters.
+    row). There is no ``fit``: the process is fully given by its parameters, and
+    :meth:`from_histories` estimates them from data.
 
     With ``memory_influence`` between 0 and 1 the best possible top-1 accuracy is not
     monotone in ``memory_influence``: with the default map and chains of 20 events it
@@ -297,6 +298,107 @@ class MarkovMemorySampler(BaseEstimator):
             proba[has_past] += memory * counts / sizes[has_past, None]
         proba[~has_past] = process.start
         return proba
+
+    @classmethod
+    def from_histories(
+        cls, sequences, *, events=None, alpha=1.0, tol=1e-10, max_iter=2000, random_state=None
+    ):
+        """Fit the process to observed chains by maximum likelihood: a theory of a log.
+
+        Estimates the transition map (smoothed by ``alpha``), ``memory_influence`` and
+        ``start_proba`` with the EM algorithm, and returns the sampler that they make.
+        A constructor rather than a ``fit``: the sampler's parameters *are* the
+        process, so the fitted theory is simply a sampler with the estimates as its
+        parameters. It samples, gives its exact :meth:`next_event_proba` (through
+        :class:`BayesOracleClassifier` it scores like any model), prints them in its
+        repr and clones like any other; a ``fit`` would have to keep a second, fitted
+        copy of the process that every method then had to prefer.
+
+        Parameters
+        ----------
+        sequences : sequence of sequences of events
+            Whole chains (one list per case or visitor), oldest event first, not the
+            prefixes of (history, next event) samples: for samples from
+            :func:`samples_from_log`, pass ``X.used_sequences()`` or the chains
+            themselves.
+        events : list of hashable, default=None
+            The events of the process, in the order of its probability columns.
+            None means the distinct events of ``sequences``, sorted.
+        alpha : float, default=1.0
+            Pseudo-count added to every transition between two different events (an
+            event never follows itself through the map). 0 gives the plain maximum
+            likelihood, where a pair never seen has probability 0.
+        tol : float, default=1e-10
+            EM stops when an iteration raises the mean log-likelihood per step by
+            less than this.
+        max_iter : int, default=2000
+            EM stops after this many iterations.
+        random_state : int, RandomState instance or None, default=None
+            The ``random_state`` of the returned sampler; the fit itself is exact.
+
+        Returns
+        -------
+        sampler : MarkovMemorySampler
+            The fitted process. Draw a log of the same shape with
+            ``sampler.sample(len(sequences), (shortest, longest))``.
+
+        Examples
+        --------
+        >>> from sklearn_seqlstm import MarkovMemorySampler
+        >>> truth = MarkovMemorySampler(memory_influence=0.3, random_state=0)
+        >>> chains = truth.sample(n_sequences=2000, length=20)
+        >>> theory = MarkovMemorySampler.from_histories(chains)
+        >>> round(theory.memory_influence, 2)
+        0.3
+        >>> round(float(theory.transition_matrix.loc["D", "A"]), 2)
+        0.9
+        """
+        from ._fit import fit_memory_process
+
+        if isinstance(sequences, (str, bytes)):
+            raise TypeError("sequences must be a list of chains of events, got a string.")
+        if hasattr(sequences, "sequence_index") and hasattr(sequences, "lengths"):
+            raise TypeError(
+                "sequences is a PrefixHistories of (history, next event) samples; pass the "
+                "whole chains, for example X.used_sequences() (which leaves out each "
+                "chain's last event) or the chains themselves."
+            )
+        sequences = list(sequences)
+        if events is None:
+            try:
+                seen = set().union(*sequences)
+            except TypeError:
+                raise TypeError(
+                    "sequences must be a list of chains, each a sequence of hashable events."
+                ) from None
+            events = _sorted(seen)
+        events, index = _check_events(events)
+        if len(events) < 2:
+            raise ValueError(
+                f"from_histories needs at least two distinct events, got {events!r}: with one "
+                "event there is no transition to estimate."
+            )
+        codes, sizes = _encode_histories(sequences, index)
+        if not sizes.sum():
+            raise ValueError("sequences hold no event: there is nothing to fit.")
+        for name, value, check in (("alpha", alpha, _is_number), ("tol", tol, _is_number)):
+            if not check(value) or not value >= 0:
+                raise ValueError(f"{name} must be a non-negative number, got {value!r}.")
+        max_iter = _check_count(max_iter, "max_iter", minimum=1)
+        fit = fit_memory_process(
+            codes, sizes, len(events), alpha=float(alpha), tol=float(tol), max_iter=max_iter
+        )
+        transitions = {
+            row: {target: float(fit.transitions[r, j]) for j, target in enumerate(events) if j != r}
+            for r, row in enumerate(events)
+        }
+        return cls(
+            events=events,
+            transitions=transitions,
+            memory_influence=fit.memory_influence,
+            start_proba=fit.start.tolist(),
+            random_state=random_state,
+        )
 
     def _resolve(self):
         """Check the parameters and return the process they describe.
@@ -672,6 +774,15 @@ def _gc_paused():
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _sorted(labels):
+    """Sort distinct labels deterministically, also when their types are mixed."""
+    labels = list(labels)
+    try:
+        return sorted(labels)
+    except TypeError:
+        return sorted(labels, key=lambda e: (type(e).__name__, repr(e)))
 
 
 def _is_iterable(value):
