@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
 from ..utils._missing import is_missing
+from ._fit import fit_memory_process
 
 _DEFAULT_EVENTS = ("A", "B", "C", "D", "E", "F", "G", "H")
 _DEFAULT_TRANSITIONS = {"A": {"B": 0.5, "C": 0.1, "D": 0.4}, "C": {"D": 0.8}, "D": {"A": 0.9}}
@@ -353,8 +354,6 @@ class MarkovMemorySampler(BaseEstimator):
         >>> round(float(theory.transition_matrix.loc["D", "A"]), 2)
         0.9
         """
-        from ._fit import fit_memory_process
-
         if isinstance(sequences, (str, bytes)):
             raise TypeError("sequences must be a list of chains of events, got a string.")
         if hasattr(sequences, "sequence_index") and hasattr(sequences, "lengths"):
