@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from sklearn.base import clone
 
@@ -119,3 +121,31 @@ def test_refuses_bad_input():
         MarkovMemorySampler.from_histories([[], []], events=["a", "b"])
     with pytest.raises(TypeError, match="hashable"):
         MarkovMemorySampler.from_histories([[["a"], "b"]])
+    with pytest.raises(ValueError, match="missing event"):
+        MarkovMemorySampler.from_histories([["a", None, "b"]])
+    with pytest.raises(ValueError, match="alpha must be a finite"):
+        MarkovMemorySampler.from_histories([["a", "b"]], alpha=float("inf"))
+    with pytest.raises(ValueError, match="max_iter"):
+        MarkovMemorySampler.from_histories([["a", "b"]], max_iter=0)
+
+
+@given(
+    st.lists(st.lists(st.sampled_from([0, 1, 2, "x"]), max_size=8), min_size=1, max_size=10),
+    st.sampled_from([0.0, 0.5, 1.0]),
+)
+def test_any_chains_give_a_valid_process(chains, alpha):
+    if len({event for chain in chains for event in chain}) < 2:
+        with pytest.raises(ValueError):
+            MarkovMemorySampler.from_histories(chains, alpha=alpha)
+        return
+    theory = MarkovMemorySampler.from_histories(chains, alpha=alpha, random_state=0)
+    assert 0 <= theory.memory_influence <= 1
+    matrix = theory.transition_matrix.to_numpy()  # the map is checked when it is read
+    assert_allclose(matrix.sum(axis=1), 1.0)
+    assert np.all(np.diag(matrix) == 0)
+    # Every chain has a positive probability under the fitted process: the fit saw it.
+    steps = [(chain[:t], chain[t]) for chain in chains for t in range(len(chain))]
+    proba = theory.next_event_proba([history for history, _ in steps])
+    columns = [theory.event_labels.index(event) for _, event in steps]
+    assert np.all(proba[np.arange(len(steps)), columns] > 0)
+    assert len(theory.sample(3, 5)) == 3

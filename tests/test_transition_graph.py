@@ -129,10 +129,25 @@ def test_from_estimator_draws_the_mean_predicted_distribution():
     assert heaviest == {"D": "A", "C": "D", "A": "B"}
 
 
+def test_labels_of_any_hashable_type():
+    chains = [[("a", 1), ("b", 2), ("a", 1)], [("b", 2), ("c", 3)]]
+    display = TransitionGraphDisplay.from_histories(chains)
+    assert sorted(display.graph_.edges) == [
+        (("a", 1), ("b", 2)),
+        (("b", 2), ("a", 1)),
+        (("b", 2), ("c", 3)),
+    ]
+    model = MarkovChainClassifier().fit(chains, ["x", "y"])
+    nodes = TransitionGraphDisplay.from_estimator(model, chains).graph_.nodes
+    assert {type(node) for node in nodes} == {tuple, str}
+
+
 def test_refuses_bad_input():
     chains = [["a", "b"], ["b", "a"]]
     with pytest.raises(ValueError, match="normalize"):
         TransitionGraphDisplay.from_histories(chains, normalize="all")
+    with pytest.raises(ValueError, match="min_weight"):
+        TransitionGraphDisplay.from_histories(chains, min_weight="0.1")
     with pytest.raises(ValueError, match="top_n"):
         TransitionGraphDisplay.from_histories(chains, top_n=0)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):

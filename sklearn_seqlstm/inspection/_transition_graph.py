@@ -8,6 +8,7 @@ graph; it and matplotlib are optional dependencies
 (``pip install "sklearn-seqlstm[graph,plot]"``), imported only when used.
 """
 
+import numbers
 from itertools import chain
 
 import numpy as np
@@ -161,7 +162,11 @@ class TransitionGraphDisplay:
             ``nodes_``, ``edges_``, ``ax_`` and ``figure_`` set.
         """
         nx = _import(f"{type(self).__name__}.plot")
-        if isinstance(min_weight, bool) or not np.isfinite(min_weight):
+        if (
+            isinstance(min_weight, bool)
+            or not isinstance(min_weight, numbers.Real)
+            or not np.isfinite(min_weight)
+        ):
             raise ValueError(f"min_weight must be a finite number; got {min_weight!r}.")
         if top_n is not None and (
             isinstance(top_n, bool) or not isinstance(top_n, int | np.integer) or top_n < 1
@@ -468,7 +473,7 @@ class TransitionGraphDisplay:
         sums = np.zeros((len(events), proba.shape[1]))
         np.add.at(sums, codes, proba)
         mean = sums / n_histories[:, None]
-        classes = list(estimator.classes_)
+        classes = np.asarray(estimator.classes_).tolist()  # plain labels, not numpy scalars
         row, column = np.nonzero(mean > 0)
         edges = pd.DataFrame(
             {

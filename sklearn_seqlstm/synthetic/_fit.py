@@ -16,11 +16,14 @@ The map never holds self-transitions: an event that repeats the previous one can
 only be a copy (``r = 1``), and the diagonal of ``T`` stays 0.
 """
 
+import numbers
 from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["MemoryProcessFit", "fit_memory_process"]
+from ..utils._missing import is_missing
+
+__all__ = ["MemoryProcessFit", "fit_memory_process", "observed_events", "transition_map"]
 
 
 class MemoryProcessFit(NamedTuple):
@@ -57,6 +60,12 @@ def fit_memory_process(codes, sizes, n_events, *, alpha=1.0, tol=1e-10, max_iter
     fit : MemoryProcessFit
         ``log_likelihood`` is the total over all events, the first ones included.
     """
+    for name, value in (("alpha", alpha), ("tol", tol)):
+        if not _is_number(value) or not 0 <= value < np.inf:  # also refuses NaN
+            raise ValueError(f"{name} must be a finite non-negative number, got {value!r}.")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
+        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}.")
+    alpha, tol = float(alpha), float(tol)
     sizes = np.asarray(sizes, dtype=np.int64)
     nonempty = sizes > 0
     starts = np.cumsum(sizes) - sizes
@@ -122,3 +131,35 @@ def _normalised(weights, off_diagonal):
     uniform = off_diagonal / off_diagonal.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(totals > 0, weights / totals, uniform)
+
+
+def observed_events(sequences):
+    """The distinct events of the sequences, sorted (by type and repr where types mix)."""
+    try:
+        seen = set().union(*sequences)
+    except TypeError:
+        raise TypeError(
+            "sequences must be a list of chains, each a sequence of hashable events."
+        ) from None
+    if any(is_missing(event) for event in seen):
+        raise ValueError(
+            "sequences hold a missing event (None, NaN or NaT); drop it or encode it as an "
+            "event of its own."
+        )
+    try:
+        return sorted(seen)
+    except TypeError:
+        return sorted(seen, key=lambda e: (type(e).__name__, repr(e)))
+
+
+def transition_map(transitions, events):
+    """The matrix as a transition map ``{event: {next_event: probability}}``, diagonal left out."""
+    return {
+        row: {target: float(transitions[r, j]) for j, target in enumerate(events) if j != r}
+        for r, row in enumerate(events)
+    }
+
+
+def _is_number(value):
+    """A real number, but not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)

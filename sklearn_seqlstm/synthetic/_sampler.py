@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
 from ..utils._missing import is_missing
-from ._fit import fit_memory_process
+from ._fit import fit_memory_process, observed_events, transition_map
 
 _DEFAULT_EVENTS = ("A", "B", "C", "D", "E", "F", "G", "H")
 _DEFAULT_TRANSITIONS = {"A": {"B": 0.5, "C": 0.1, "D": 0.4}, "C": {"D": 0.8}, "D": {"A": 0.9}}
@@ -363,15 +363,7 @@ class MarkovMemorySampler(BaseEstimator):
                 "chain's last event) or the chains themselves."
             )
         sequences = list(sequences)
-        if events is None:
-            try:
-                seen = set().union(*sequences)
-            except TypeError:
-                raise TypeError(
-                    "sequences must be a list of chains, each a sequence of hashable events."
-                ) from None
-            events = _sorted(seen)
-        events, index = _check_events(events)
+        events, index = _check_events(observed_events(sequences) if events is None else events)
         if len(events) < 2:
             raise ValueError(
                 f"from_histories needs at least two distinct events, got {events!r}: with one "
@@ -380,17 +372,8 @@ class MarkovMemorySampler(BaseEstimator):
         codes, sizes = _encode_histories(sequences, index)
         if not sizes.sum():
             raise ValueError("sequences hold no event: there is nothing to fit.")
-        for name, value, check in (("alpha", alpha, _is_number), ("tol", tol, _is_number)):
-            if not check(value) or not value >= 0:
-                raise ValueError(f"{name} must be a non-negative number, got {value!r}.")
-        max_iter = _check_count(max_iter, "max_iter", minimum=1)
-        fit = fit_memory_process(
-            codes, sizes, len(events), alpha=float(alpha), tol=float(tol), max_iter=max_iter
-        )
-        transitions = {
-            row: {target: float(fit.transitions[r, j]) for j, target in enumerate(events) if j != r}
-            for r, row in enumerate(events)
-        }
+        fit = fit_memory_process(codes, sizes, len(events), alpha=alpha, tol=tol, max_iter=max_iter)
+        transitions = transition_map(fit.transitions, events)
         return cls(
             events=events,
             transitions=transitions,
@@ -773,15 +756,6 @@ def _gc_paused():
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _sorted(labels):
-    """Sort distinct labels deterministically, also when their types are mixed."""
-    labels = list(labels)
-    try:
-        return sorted(labels)
-    except TypeError:
-        return sorted(labels, key=lambda e: (type(e).__name__, repr(e)))
 
 
 def _is_iterable(value):
