@@ -42,6 +42,11 @@ _LAZY = {
     "top_k_scorer": ".metrics._scoring",
     "ScoreInterval": ".metrics._uncertainty",
     "bootstrap_interval": ".metrics._uncertainty",
+    "LeakageReport": ".metrics._leakage",
+    "leakage_report": ".metrics._leakage",
+    "PrefixLookupClassifier": ".baselines._prefix_lookup",
+    "AccuracyByPrefixLengthDisplay": ".inspection._accuracy_by_length",
+    "TransitionGraphDisplay": ".inspection._transition_graph",
 }
 
 __all__ = list(_LAZY)

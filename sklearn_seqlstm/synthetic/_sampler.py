@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
 from ..utils._missing import is_missing
+from ._fit import fit_memory_process, observed_events, transition_map
 
 _DEFAULT_EVENTS = ("A", "B", "C", "D", "E", "F", "G", "H")
 _DEFAULT_TRANSITIONS = {"A": {"B": 0.5, "C": 0.1, "D": 0.4}, "C": {"D": 0.8}, "D": {"A": 0.9}}
@@ -88,7 +89,8 @@ class MarkovMemorySampler(BaseEstimator):
     -----
     Parameters are checked each time they are used, not in ``__init__``; a bad value
     raises a ``ValueError`` or ``TypeError`` that names it (for a transition map, the
-    row). There is no ``fit``: the process is fully given by its parameters.
+    row). There is no ``fit``: the process is fully given by its parameters, and
+    :meth:`from_histories` estimates them from data.
 
     With ``memory_influence`` between 0 and 1 the best possible top-1 accuracy is not
     monotone in ``memory_influence``: with the default map and chains of 20 events it
@@ -297,6 +299,88 @@ class MarkovMemorySampler(BaseEstimator):
             proba[has_past] += memory * counts / sizes[has_past, None]
         proba[~has_past] = process.start
         return proba
+
+    @classmethod
+    def from_histories(
+        cls, sequences, *, events=None, alpha=1.0, tol=1e-10, max_iter=2000, random_state=None
+    ):
+        """Fit the process to observed chains by maximum likelihood: a theory of a log.
+
+        Estimates the transition map (smoothed by ``alpha``), ``memory_influence`` and
+        ``start_proba`` with the EM algorithm, and returns the sampler that they make.
+        A constructor rather than a ``fit``: the sampler's parameters *are* the
+        process, so the fitted theory is simply a sampler with the estimates as its
+        parameters. It samples, gives its exact :meth:`next_event_proba` (through
+        :class:`BayesOracleClassifier` it scores like any model), prints them in its
+        repr and clones like any other; a ``fit`` would have to keep a second, fitted
+        copy of the process that every method then had to prefer.
+
+        Parameters
+        ----------
+        sequences : sequence of sequences of events
+            Whole chains (one list per case or visitor), oldest event first, not the
+            prefixes of (history, next event) samples: for samples from
+            :func:`samples_from_log`, pass ``X.used_sequences()`` or the chains
+            themselves.
+        events : list of hashable, default=None
+            The events of the process, in the order of its probability columns.
+            None means the distinct events of ``sequences``, sorted.
+        alpha : float, default=1.0
+            Pseudo-count added to every transition between two different events (an
+            event never follows itself through the map). 0 gives the plain maximum
+            likelihood, where a pair never seen has probability 0.
+        tol : float, default=1e-10
+            EM stops when an iteration raises the mean log-likelihood per step by
+            less than this.
+        max_iter : int, default=2000
+            EM stops after this many iterations.
+        random_state : int, RandomState instance or None, default=None
+            The ``random_state`` of the returned sampler; the fit itself is exact.
+
+        Returns
+        -------
+        sampler : MarkovMemorySampler
+            The fitted process. Draw a log of the same shape with
+            ``sampler.sample(len(sequences), (shortest, longest))``.
+
+        Examples
+        --------
+        >>> from sklearn_seqlstm import MarkovMemorySampler
+        >>> truth = MarkovMemorySampler(memory_influence=0.3, random_state=0)
+        >>> chains = truth.sample(n_sequences=2000, length=20)
+        >>> theory = MarkovMemorySampler.from_histories(chains)
+        >>> round(theory.memory_influence, 2)
+        0.3
+        >>> round(float(theory.transition_matrix.loc["D", "A"]), 2)
+        0.9
+        """
+        if isinstance(sequences, (str, bytes)):
+            raise TypeError("sequences must be a list of chains of events, got a string.")
+        if hasattr(sequences, "sequence_index") and hasattr(sequences, "lengths"):
+            raise TypeError(
+                "sequences is a PrefixHistories of (history, next event) samples; pass the "
+                "whole chains, for example X.used_sequences() (which leaves out each "
+                "chain's last event) or the chains themselves."
+            )
+        sequences = list(sequences)
+        events, index = _check_events(observed_events(sequences) if events is None else events)
+        if len(events) < 2:
+            raise ValueError(
+                f"from_histories needs at least two distinct events, got {events!r}: with one "
+                "event there is no transition to estimate."
+            )
+        codes, sizes = _encode_histories(sequences, index)
+        if not sizes.sum():
+            raise ValueError("sequences hold no event: there is nothing to fit.")
+        fit = fit_memory_process(codes, sizes, len(events), alpha=alpha, tol=tol, max_iter=max_iter)
+        transitions = transition_map(fit.transitions, events)
+        return cls(
+            events=events,
+            transitions=transitions,
+            memory_influence=fit.memory_influence,
+            start_proba=fit.start.tolist(),
+            random_state=random_state,
+        )
 
     def _resolve(self):
         """Check the parameters and return the process they describe.
