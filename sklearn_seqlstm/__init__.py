@@ -21,6 +21,7 @@ _LAZY = {
     "TransitionMatrixDisplay": ".inspection._plot",
     "memory_sweep": ".inspection._sweep",
     "transition_recovery": ".inspection._sweep",
+    "sequence_permutation_importance": ".inspection._importance",
     "BayesOracleClassifier": ".baselines._oracle",
     "MarkovChainClassifier": ".baselines._markov",
     "SequenceFeaturizer": ".baselines._featurizer",

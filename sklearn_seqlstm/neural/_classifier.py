@@ -269,3 +269,114 @@ class NextEventClassifier(
         return self._predict_entries(
             histories, lambda log_proba: torch.softmax(log_proba.double(), dim=-1).cpu().numpy()
         )
+
+    def sample_continuations(
+        self, X, n_steps, n_samples=1, *, stop_event=None, temperature=1.0, random_state=None
+    ):
+        """Draw possible futures of each history, one event at a time.
+
+        Each next event is drawn from the model's distribution after the history
+        and the events drawn so far, and fed back as the next event of the
+        history (one LSTM step per event, as :meth:`stream` does). The model's
+        classes must be events of its histories (next-event prediction).
+
+        Parameters
+        ----------
+        X : histories
+            In any form :meth:`predict_proba` takes.
+        n_steps : int
+            Length of each continuation (shorter when it draws ``stop_event``).
+        n_samples : int, default=1
+            Continuations drawn per history.
+        stop_event : label, default=None
+            A class that ends a continuation when drawn (an end-of-case token,
+            say); it is the continuation's last element. None never stops early.
+        temperature : float, default=1.0
+            Draw from ``proba ** (1 / temperature)``, renormalised: below 1
+            sharpens the distribution towards the most probable events, above 1
+            flattens it. 1 draws from the model's distribution itself.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws: an int gives the same continuations every time.
+
+        Returns
+        -------
+        continuations : list of list of list
+            ``continuations[i][j]`` is the ``j``-th continuation of history ``i``,
+            a list of class labels.
+
+        Notes
+        -----
+        For a model fitted with times or attributes, each generated event is
+        assumed to come one *last gap* after the previous one (the time between
+        the history's last two events; no gap after a single event), with its
+        event attributes missing; the sequence attributes stay the history's. A
+        class never seen as an event in a training history (an end-of-case
+        token) is fed back as the unknown event.
+
+        Examples
+        --------
+        >>> from sklearn_seqlstm import NextEventClassifier
+        >>> X = [["a"], ["a", "b"], ["a", "b", "c"], ["b"], ["b", "c"]]
+        >>> y = ["b", "c", "a", "c", "a"]
+        >>> clf = NextEventClassifier(max_epochs=30, random_state=0).fit(X, y)
+        >>> futures = clf.sample_continuations([["a"]], n_steps=3, n_samples=2, random_state=0)
+        >>> len(futures), len(futures[0]), len(futures[0][0])
+        (1, 2, 3)
+        """
+        from ..serving._continuations import sample_continuations
+
+        return sample_continuations(
+            self,
+            X,
+            n_steps,
+            n_samples,
+            stop_event=stop_event,
+            temperature=temperature,
+            random_state=random_state,
+        )
+
+    def predict_suffix(self, X, max_steps, *, stop_event=None, method="greedy", beam_width=5):
+        """The most likely rest of each history, at most ``max_steps`` events.
+
+        Parameters
+        ----------
+        X : histories
+            In any form :meth:`predict_proba` takes.
+        max_steps : int
+            The longest suffix returned.
+        stop_event : label, default=None
+            A class that ends the suffix (kept as its last element), such as the
+            end-of-case token of :func:`samples_from_log`'s ``end_event``.
+        method : {"greedy", "beam"}, default="greedy"
+            "greedy" takes the most probable next event at each step (ties to
+            the first class, as :meth:`predict`). "beam" keeps the
+            ``beam_width`` most probable continuations at each step and returns
+            the most probable whole suffix found, ended by ``stop_event`` or of
+            ``max_steps`` events.
+        beam_width : int, default=5
+            Continuations kept per step with ``method="beam"``.
+
+        Returns
+        -------
+        suffixes : list of list
+            One list of class labels per history.
+
+        Notes
+        -----
+        Future steps of a model fitted with times or attributes are assumed as
+        in :meth:`sample_continuations`.
+
+        Examples
+        --------
+        >>> from sklearn_seqlstm import NextEventClassifier
+        >>> X = [["a"], ["a", "b"], ["a", "b", "c"], ["b"], ["b", "c"]]
+        >>> y = ["b", "c", "end", "c", "end"]
+        >>> clf = NextEventClassifier(max_epochs=60, random_state=0).fit(X, y)
+        >>> clf.predict_suffix([["a"]], max_steps=5, stop_event="end")
+        [['b', 'c', 'end']]
+        """
+        from ..serving._continuations import predict_suffix
+
+        return predict_suffix(
+            self, X, max_steps, stop_event=stop_event, method=method, beam_width=beam_width
+        )
