@@ -24,6 +24,7 @@ which imports nothing heavy, so that ``seqlstm --help`` loads no torch.
 
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from ._cli_common import (
@@ -192,14 +193,29 @@ def main(argv=None):
         command line (after printing one line ``error: ...``).
     """
     args = build_parser().parse_args(argv)
-    try:
-        return args.run(args)
-    except CommandError as exc:
-        return _error(exc, exc.status)
-    except OSError as exc:
-        # A file that cannot be read or written after start-up (a full disk, a
-        # file removed meanwhile): the system's message; not a bug to trace.
-        return _error(exc, 1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for category in _QUIET_WARNINGS:
+            warnings.simplefilter("ignore", category)
+        try:
+            status = args.run(args)
+        except CommandError as exc:
+            return _error(exc, exc.status)
+        except OSError as exc:
+            # A file that cannot be read or written after start-up (a full disk, a
+            # file removed meanwhile): the system's message; not a bug to trace.
+            return _error(exc, 1)
+    # After the run, one line each: Python's format (file, line, source) speaks to the
+    # package's developers, not to the user of the command. A failed run prints its
+    # error only, as one line.
+    for message in dict.fromkeys(one_line(warning.message) for warning in caught):
+        print(f"warning: {message}", file=sys.stderr)
+    return status
+
+
+# Warnings about how the package calls its libraries, not about the user's data.
+_QUIET_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning, ImportWarning)
+_QUIET_WARNINGS += (ResourceWarning,)
 
 
 def _error(exc, status):
