@@ -186,6 +186,13 @@ def main(argv=None):
         The exit status: 0 on success, 1 for a failure after start-up, 2 for a
         bad option found before any work.
 
+    Notes
+    -----
+    Warnings raised during a successful run (unknown events, a library's
+    advice) print after it, once each, as one line ``warning: ...`` on stderr;
+    warnings about how the package calls its libraries (deprecations) do not.
+    A failed run prints its one error line only.
+
     Raises
     ------
     SystemExit

@@ -453,7 +453,7 @@ def _model_columns(model, args):
     time_kind = getattr(model, "time_kind_", None)
     if time_kind is not None and args.time_col is None:
         raise UsageError(
-            f"{args.model.name} was fitted with the time of each event ({time_kind} times): "
+            f"{args.model.name} was fitted with each event's time (as {time_kind} values): "
             "give the log's time column with --time-col."
         )
     named = [*event_attributes, *sequence_attributes]
