@@ -25,6 +25,7 @@ torch (the LSTM options show the classifier's defaults, read from the class).
 
 import argparse
 import sys
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -65,6 +66,9 @@ TIME_TARGETS = ("time_to_next", "remaining_time")
 _LOSSES = ("squared_error", "absolute_error", "huber")
 # The options of the next-event classifier that NextValueRegressor lacks.
 _CLASSIFIER_ONLY = {"lstm_copy_from_history": "--no-copy-from-history"}
+# What a damaged or hostile model file can raise from load beyond its ValueError: a
+# bad CRC (zipfile.BadZipFile), a nesting too deep for json, a number too large.
+_UNREADABLE_MODEL = (ValueError, TypeError, zipfile.BadZipFile, RecursionError, OverflowError)
 # Above this share of unknown events in the histories, recommend warns.
 _UNKNOWN_SHARE = 0.1
 
@@ -387,8 +391,8 @@ def _run_recommend(args):
     check_log_files(args, [args.model, args.events])
     try:
         model = load(args.model)
-    except ValueError as exc:  # not a saved model, or a tampered one
-        raise CommandError(str(exc)) from None
+    except _UNREADABLE_MODEL as exc:  # not a saved model, or a damaged or tampered one
+        raise CommandError(f"{args.model}: cannot load the model: {exc}") from None
     _check_recommender(model, args)
     end_event = _end_label(model, args.end_event)
     try:

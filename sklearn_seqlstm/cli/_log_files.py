@@ -13,6 +13,9 @@ the whole file. Formats:
   (``user_id``); ``token`` columns are read as text, as RecBole reads them;
 - Parquet (``.parquet``, ``.pq``; needs pyarrow).
 
+:func:`parse_order_column` then makes a text order column comparable (numbers,
+or ISO 8601 timestamps), as ``seqlstm evaluate`` does.
+
 Errors are :class:`._cli_common.UsageError` (exit status 2) for what is wrong
 before any work (no such file, an extension that is not a log, a column the
 header lacks) and :class:`._cli_common.CommandError` (1) for a file that cannot
@@ -24,7 +27,7 @@ from pathlib import Path
 
 from ._cli_common import CommandError, UsageError
 
-__all__ = ["log_format", "read_columns", "read_event_log"]
+__all__ = ["check_columns", "log_format", "parse_order_column", "read_columns", "read_event_log"]
 
 _TEXT_SEPARATORS = {".csv": ",", ".tsv": "\t"}
 # RecBole's atomic files: tab-separated, typed headers (name:type).
@@ -218,3 +221,43 @@ def _check_parquet_engine(path):
             f"{path}: reading Parquet files needs pyarrow (pip install pyarrow), which is "
             "not installed; or save the event log as CSV."
         )
+
+
+def parse_order_column(frame, order_col, path):
+    """Make a text order column comparable: numbers, or else ISO 8601 timestamps.
+
+    A CSV column that mixes numbers and text is read as text, where "10" sorts
+    before "9": ordering it as text would be silently wrong. Such a column is an
+    error that names its first value that is neither a number nor a timestamp.
+    """
+    import pandas as pd
+
+    if order_col not in frame.columns:
+        return frame  # the log's checks name the missing columns
+    column = frame[order_col]
+    if not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)):
+        return frame
+    present = column.notna()
+    numbers = pd.to_numeric(column, errors="coerce")
+    if numbers.notna().sum() == present.sum():
+        return frame.assign(**{order_col: numbers})
+    # utc=True: offsets may differ between rows; naive times are read as UTC.
+    timestamps = pd.to_datetime(column, format="ISO8601", utc=True, errors="coerce")
+    if timestamps.notna().sum() == present.sum():
+        return frame.assign(**{order_col: timestamps})
+    where = frame.index.name or "row"
+    neither = present & numbers.isna() & timestamps.isna()
+    if neither.any():
+        label = neither.idxmax()
+        found = f"{column[label]!r} at {where} {label}, which is neither a number nor an ISO "
+        found += "8601 timestamp (for example 2024-05-01T12:30:00)"
+    else:
+        number, timestamp = numbers.notna().idxmax(), timestamps.notna().idxmax()
+        found = (
+            f"both numbers ({column[number]!r} at {where} {number}) and timestamps "
+            f"({column[timestamp]!r} at {where} {timestamp})"
+        )
+    raise CommandError(
+        f"{path}: the order column {order_col!r} cannot be ordered: it holds {found}. Give "
+        "numbers (positions, Unix times) or ISO 8601 timestamps."
+    )

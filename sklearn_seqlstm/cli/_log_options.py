@@ -14,7 +14,7 @@ import math
 from pathlib import Path
 
 from ._cli_common import CommandError, UsageError
-from ._log_files import check_columns, read_event_log, separator
+from ._log_files import check_columns, parse_order_column, read_event_log, separator
 
 __all__ = [
     "add_log_arguments",
@@ -214,10 +214,8 @@ def read_log(args, *, time_col, event_attributes, sequence_attributes, target=NE
 
 
 def _parse_order(frame, args):
-    """A text order column as numbers or ISO 8601 timestamps, as seqlstm evaluate reads it."""
-    from ._evaluate import _parse_order_column
-
-    return _parse_order_column(frame, args.order_col, args.events)
+    """A text order column as numbers or ISO 8601 timestamps (see parse_order_column)."""
+    return parse_order_column(frame, args.order_col, args.events)
 
 
 def weight_values(frame, name):
