@@ -455,3 +455,29 @@ def test_damaged_model_files_are_one_error_line(log_path, tmp_path):
     status, _, err = run("recommend", damaged, log_path, *COLUMNS, "--k", 2)
     assert status == 1
     assert_one_error_line(err, "cannot load the model")
+
+
+def test_parquet_reads_as_the_csv_and_refuses_sep(log_path, tmp_path):
+    pytest.importorskip("pyarrow")
+    parquet = tmp_path / "events.parquet"
+    pd.read_csv(log_path).to_parquet(parquet)
+    outputs = []
+    for path in (log_path, parquet):
+        model = tmp_path / f"model{path.suffix}"
+        argv = ["fit", path, *COLUMNS, "--model", "markov1", "--weight-col", "rating"]
+        assert run(*argv, "--save", model)[0] == 0
+        status, out, err = run("recommend", model, path, *COLUMNS, "--k", 2)
+        assert status == 0, err
+        outputs.append(out)
+    assert outputs[0] == outputs[1]
+    status, _, err = run("fit", parquet, *COLUMNS, "--sep", ";", "--save", tmp_path / "m")
+    assert status == 2
+    assert_one_error_line(err, "--sep applies to text files")
+
+
+def test_help_says_what_early_stopping_means(capsys):
+    with pytest.raises(SystemExit):
+        main(["fit", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "early_stopping='auto'" in text and "True or False" in text
+    assert "--no-progress" in text and "--weight-col" in text and "--sep" in text
