@@ -46,6 +46,7 @@ from ._log_options import (
     check_log_options,
     end_event_label,
     named_columns,
+    read_frame,
     read_log,
     weight_values,
 )
@@ -268,9 +269,7 @@ def _check_fit_options(args):
 
 
 def _run_fit(args):
-    import numpy as np
-
-    from ..histories._eventlog import _all_samples, _with_end_event
+    from ..histories._eventlog import samples_from_log
 
     _check_fit_options(args)
     check_output_file(args.save, overwrite=args.overwrite, inputs=[args.events], flag="--save")
@@ -278,26 +277,36 @@ def _run_fit(args):
     model = _make_model(args)
     with _stages(enabled=args.progress) as step:
         step(f"reading {args.events.name}")
-        log, frame = read_log(
-            args,
-            time_col=args.time_col,
-            event_attributes=args.event_attributes,
-            sequence_attributes=args.sequence_attributes,
-            target=args.target,
-        )
+        frame = read_frame(args)
         step("cutting samples")
-        end_event = end_event_label(args, log)
+        keys = {
+            "sequence_col": args.sequence_col,
+            "order_col": args.order_col,
+            "event_col": args.event_col,
+            "min_history": args.min_history,
+        }
         try:
-            samples, n_short = _all_samples(log, args.min_history, None)
-            if end_event is not None:
-                samples = _with_end_event(log, samples, end_event, args.min_history, None)
+            # The samples of Python's samples_from_log with the same arguments: the
+            # command trains what Python trains.
+            samples = samples_from_log(
+                frame,
+                **keys,
+                time_col=args.time_col,
+                event_attributes=args.event_attributes,
+                sequence_attributes=args.sequence_attributes,
+                end_event=end_event_label(args, frame[args.event_col].to_numpy()),
+                target=args.target,
+            )
+            weights = None
+            if args.weight_col is not None:
+                weight_values(frame, args.weight_col)  # every row, in the command's words
+                # Each sample's weight is the value at its next event: the same samples,
+                # in the same order, with that value as their target.
+                weights = samples_from_log(
+                    frame, **keys, target="next_value", value_col=args.weight_col
+                ).y
         except (ValueError, TypeError) as exc:
             raise CommandError(str(exc)) from None
-        weights = None
-        if args.weight_col is not None:
-            # In the samples' order: sorted rows that are a next event (see _all_samples).
-            sorted_weights = weight_values(frame, args.weight_col)[log.rows]
-            weights = sorted_weights[np.flatnonzero(log.position >= args.min_history)]
         step(f"fitting {type(model).__name__} on {len(samples.y):,} samples")
         try:
             model.fit(samples.X, samples.y, sample_weight=weights)
@@ -310,14 +319,11 @@ def _run_fit(args):
             model.save(args.save, overwrite=args.overwrite)
         except ValueError as exc:  # labels that cannot be saved
             raise CommandError(str(exc)) from None
-    if args.end_event is None:
-        skipped = f" ({n_short} sequences too short for a sample)" if n_short else ""
-    else:
-        skipped = ""
     name = "LSTM (NextValueRegressor)" if args.target != NEXT_EVENT else _MODEL_NAMES[args.model]
+    n_sequences = len(set(samples.groups.tolist()))
     print(
         f"seqlstm fit: {name} fitted on {len(samples.y):,} samples from "
-        f"{log.n_sequences:,} sequences{skipped}; saved to {args.save}"
+        f"{n_sequences:,} sequences; saved to {args.save}"
     )
     return 0
 
@@ -401,7 +407,7 @@ def _run_recommend(args):
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     columns = _model_columns(model, args)
-    log, _ = read_log(args, **columns)
+    log = read_log(args, **columns)
     histories = _whole_sequences(log)
     for line in _unknown_events(model, log):
         # main prints it as one line once the command has succeeded.

@@ -22,11 +22,10 @@ __all__ = [
     "check_log_options",
     "end_event_label",
     "named_columns",
+    "read_frame",
     "read_log",
     "weight_values",
 ]
-
-NEXT_EVENT = "next_event"
 
 
 def add_log_arguments(parser, *, for_model=False):
@@ -184,10 +183,9 @@ def check_log_files(args, inputs):
 # Reading the log ------------------------------------------------------------------------
 
 
-def read_log(args, *, time_col, event_attributes, sequence_attributes, target=NEXT_EVENT):
-    """The checked, sorted log (a _SortedLog) and its frame; a CommandError if bad."""
-    from ..histories._eventlog import _SortedLog
-
+def read_frame(args):
+    """The log's rows as a DataFrame: the order column parsed, rows under ``--min-weight``
+    dropped; a CommandError if the file or a value is bad."""
     frame = read_event_log(args.events, args.sep)
     frame = _parse_order(frame, args)
     if args.min_weight is not None:
@@ -197,8 +195,16 @@ def read_log(args, *, time_col, event_attributes, sequence_attributes, target=NE
                 f"--min-weight {args.min_weight:g} drops every row of {args.events.name}: no "
                 f"value of {args.weight_col!r} is that large."
             )
+    return frame
+
+
+def read_log(args, *, time_col, event_attributes, sequence_attributes):
+    """The checked log sorted into sequences (a _SortedLog); a CommandError if bad."""
+    from ..histories._eventlog import _SortedLog
+
+    frame = read_frame(args)
     try:
-        log = _SortedLog(
+        return _SortedLog(
             frame,
             args.sequence_col,
             args.order_col,
@@ -206,11 +212,9 @@ def read_log(args, *, time_col, event_attributes, sequence_attributes, target=NE
             time_col,
             event_attributes,
             sequence_attributes,
-            target=target,
         )
     except (ValueError, TypeError) as exc:
         raise CommandError(str(exc)) from None
-    return log, frame
 
 
 def _parse_order(frame, args):
@@ -235,15 +239,16 @@ def weight_values(frame, name):
     return values
 
 
-def end_event_label(args, log):
-    """``--end-event`` as a label of the event column's kind; a CommandError if it cannot be."""
+def end_event_label(args, events):
+    """``--end-event`` as a label of the kind of ``events`` (the event column's values);
+    a CommandError if it cannot be one."""
     import numpy as np
 
     text = args.end_event
     if text is None:
         return None
     value = text
-    if log.events.dtype.kind in "iuf":  # numbers: the end must be a number too
+    if events.dtype.kind in "iuf":  # numbers: the end must be a number too
         try:
             value = float(text)
         except ValueError:
@@ -251,13 +256,13 @@ def end_event_label(args, log):
                 f"--end-event {text!r} is text, while the events of {args.events.name} are "
                 "numbers: give a number that no event is (for example -1)."
             ) from None
-        if log.events.dtype.kind in "iu":
+        if events.dtype.kind in "iu":
             if not value.is_integer():
                 raise CommandError(
                     f"--end-event {text!r} is not an integer, while the events are integers."
                 )
             value = int(value)
-    if np.any(log.events == value):
+    if np.any(events == value):
         raise CommandError(
             f"--end-event {text!r} is an event of {args.events.name}: the end of a sequence "
             "needs a name that no event has."
