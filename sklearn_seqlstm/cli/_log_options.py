@@ -137,16 +137,21 @@ _number.__name__ = "number"
 
 
 def named_columns(args):
-    """(option, column) of every column the command reads, in command-line order."""
+    """(option, column) of every column the command reads, in command-line order.
+
+    An option the command lacks counts as not given, so that any command that
+    reads a log (``seqlstm evaluate`` too) can check its columns with
+    :func:`check_log_files`.
+    """
     named = [
         ("--sequence-col", args.sequence_col),
         ("--order-col", args.order_col),
         ("--event-col", args.event_col),
     ]
-    named += [("--time-col", args.time_col)] if args.time_col is not None else []
-    named += [("--event-attributes", name) for name in args.event_attributes or []]
-    named += [("--sequence-attributes", name) for name in args.sequence_attributes or []]
-    named += [("--weight-col", args.weight_col)] if args.weight_col is not None else []
+    for option in ("time_col", "event_attributes", "sequence_attributes", "weight_col"):
+        value = getattr(args, option, None)
+        flag = "--" + option.replace("_", "-")
+        named += [(flag, name) for name in ([value] if isinstance(value, str) else value or [])]
     return named
 
 
@@ -168,7 +173,10 @@ def check_log_options(args):
 
 
 def check_log_files(args, inputs):
-    """A missing log or a column it lacks: a UsageError, before any work."""
+    """A missing input file or a column the log lacks: a UsageError, before any work.
+
+    ``inputs`` are the files the command reads (the log ``args.events``, a model).
+    """
     columns = {option: [] for option, _ in named_columns(args)}
     for option, name in named_columns(args):
         columns[option].append(name)
@@ -177,7 +185,7 @@ def check_log_files(args, inputs):
             raise UsageError(f"{path} is a folder, not a file.")
         if not path.is_file():
             raise UsageError(f"{path}: no such file.")
-    check_columns(args.events, columns, args.sep)
+    check_columns(args.events, columns, getattr(args, "sep", None))
 
 
 # Reading the log ------------------------------------------------------------------------
