@@ -232,6 +232,16 @@ def test_weight_col_is_sample_weight_and_min_weight_drops_rows(log_path, tmp_pat
     python_model = MarkovChainClassifier(order=1).fit(X, y, sample_weight=weights)
     np.testing.assert_allclose(load(model).predict_proba(X), python_model.predict_proba(X))
 
+    # recommend drops the same rows from the histories it recommends after.
+    argv = ["recommend", model, log_path, *COLUMNS, "--k", 2]
+    status, out, err = run(*argv, "--weight-col", "rating", "--min-weight", "3")
+    assert status == 0, err
+    table = pd.read_csv(io.StringIO(out))
+    histories = kept.sort_values(["user", "timestamp"], kind="stable").groupby("user")["page"]
+    events = python_model.recommend(histories.apply(list).tolist(), 2)
+    np.testing.assert_array_equal(table["event"].to_numpy(), events.ravel())
+    assert run(*argv)[1] != out  # the whole histories give other recommendations
+
 
 @pytest.mark.parametrize(
     "value, match", [("-1", "not negative"), ("many", "finite numbers"), ("", "finite numbers")]
