@@ -40,7 +40,7 @@ from ._cli_serving import LazySubParsers, add_serving_commands
 from ._files import replacing
 
 # pandas, scikit-learn, torch and the models are imported inside the functions that
-# use them, so that `seqlstm --help` starts in a fraction of a second (issue 11).
+# use them, so that `seqlstm --help` starts in a fraction of a second.
 
 __all__ = ["build_parser", "main"]
 

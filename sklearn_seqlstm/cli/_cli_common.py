@@ -1,8 +1,9 @@
-"""What every ``seqlstm`` command shares: its errors, option types and output checks.
+"""What every ``seqlstm`` command shares: its errors, option types and output checks,
+and the LSTM's settings on the command line (:func:`add_lstm_arguments`).
 
 Imported when ``seqlstm`` starts, so it imports nothing heavy (no torch,
-scikit-learn or pandas): ``seqlstm --help`` must stay fast (issue 11). The
-convention of issue 9 holds for every command: a user error is one line
+scikit-learn or pandas): ``seqlstm --help`` must stay fast. One convention
+holds for every command: a user error is one line
 ``error: ...`` on stderr, never a traceback, with exit status 2 for a bad
 command line or option found before any work (argparse's errors, through
 :class:`OneLineParser`, or a :class:`UsageError`) and 1 for a failure after

@@ -5,8 +5,8 @@ attribute columns (the arguments of :func:`sklearn_seqlstm.samples_from_log` of
 the same names), ``--end-event`` and the ratings (``--weight-col``,
 ``--min-weight``). :func:`check_log_options` and :func:`check_log_files` refuse
 what cannot work before any work (a ``UsageError``, exit status 2);
-:func:`read_log` reads, filters and sorts the log (a ``CommandError``, 1, for
-bad data).
+:func:`read_frame` reads and filters the log, and :func:`read_log` also sorts it
+into sequences (a ``CommandError``, exit status 1, for bad data).
 """
 
 import argparse
