@@ -8,6 +8,9 @@ one-line warnings and errors of the command.
 
 import contextlib
 import io
+import os
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -491,3 +494,30 @@ def test_help_says_what_early_stopping_means(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "early_stopping='auto'" in text and "True or False" in text
     assert "--no-progress" in text and "--weight-col" in text and "--sep" in text
+
+
+@pytest.mark.slow  # a fresh interpreter that imports the model's libraries: a few seconds
+def test_a_reader_that_leaves_early_gets_no_error_line(tmp_path):
+    # seqlstm recommend ... | head -1: more output than a pipe holds, read one line.
+    n_users = 5000
+    frame = pd.DataFrame(
+        {
+            "user": np.repeat(np.arange(n_users), 3),
+            "timestamp": np.tile([1, 2, 3], n_users),
+            "page": np.array(["A", "B", "C", "D"])[np.arange(3 * n_users) % 4],
+        }
+    )
+    log, model = tmp_path / "events.csv", tmp_path / "model"
+    frame.to_csv(log, index=False)
+    assert run("fit", log, *COLUMNS, "--model", "markov1", "--save", model)[0] == 0
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sklearn_seqlstm", "recommend", model, log, *COLUMNS, "--k", "3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert process.stdout.readline() == b"user,rank,event,probability\n"
+    process.stdout.close()
+    err = process.stderr.read()
+    assert process.wait(timeout=300) == 1
+    assert err == b""

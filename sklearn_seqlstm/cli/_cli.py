@@ -22,6 +22,7 @@ and renamed. The errors and option types they share live in :mod:`._cli_common`,
 which imports nothing heavy, so that ``seqlstm --help`` loads no torch.
 """
 
+import os
 import sys
 import time
 import warnings
@@ -208,6 +209,11 @@ def main(argv=None):
             status = args.run(args)
         except CommandError as exc:
             return _error(exc, exc.status)
+        except BrokenPipeError:
+            # The reader of the output left (seqlstm recommend ... | head): nothing to
+            # say to it. Python would complain again when it flushes stdout at exit.
+            _silence_stdout()
+            return 1
         except OSError as exc:
             # A file that cannot be read or written after start-up (a full disk, a
             # file removed meanwhile): the system's message; not a bug to trace.
@@ -223,6 +229,14 @@ def main(argv=None):
 # Warnings about how the package calls its libraries, not about the user's data.
 _QUIET_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning, ImportWarning)
 _QUIET_WARNINGS += (ResourceWarning,)
+
+
+def _silence_stdout():
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a file (a test's StringIO)
+        pass
 
 
 def _error(exc, status):
