@@ -436,6 +436,17 @@ def test_warnings_print_as_one_line_and_not_after_an_error(monkeypatch, log_path
     assert status == 1
     assert err == "error: the run failed\n"
 
+    def warn_in_a_loop(args):
+        for i in range(1000):
+            warnings.warn(f"item {i} is odd", UserWarning, stacklevel=1)
+        return 0
+
+    monkeypatch.setattr(_cli_serving, "_run_fit", warn_in_a_loop)
+    status, _, err = run(*argv)
+    lines = err.splitlines()
+    assert status == 0 and len(lines) == 21  # a bounded number of distinct lines
+    assert lines[0] == "warning: item 0 is odd" and lines[-1] == "warning: and 980 more warnings"
+
 
 def test_dir_lists_public_names_not_importlib():
     names = dir(sklearn_seqlstm)

@@ -201,10 +201,12 @@ def main(argv=None):
         command line (after printing one line ``error: ...``).
     """
     args = build_parser().parse_args(argv)
-    with warnings.catch_warnings(record=True) as caught:
+    caught = _Warnings()
+    with warnings.catch_warnings():
         warnings.simplefilter("always")
         for category in _QUIET_WARNINGS:
             warnings.simplefilter("ignore", category)
+        warnings.showwarning = caught.keep
         try:
             status = args.run(args)
         except CommandError as exc:
@@ -221,9 +223,33 @@ def main(argv=None):
     # After the run, one line each: Python's format (file, line, source) speaks to the
     # package's developers, not to the user of the command. A failed run prints its
     # error only, as one line.
-    for message in dict.fromkeys(one_line(warning.message) for warning in caught):
-        print(f"warning: {message}", file=sys.stderr)
+    caught.print()
     return status
+
+
+class _Warnings:
+    """The distinct warnings of a run, as one-line messages; a bounded number of them."""
+
+    limit = 20
+
+    def __init__(self):
+        self.messages = {}
+        self.n_more = 0
+
+    def keep(self, message, category, filename, lineno, file=None, line=None):
+        text = one_line(message)
+        if text in self.messages:
+            return
+        if len(self.messages) < self.limit:
+            self.messages[text] = None
+        else:  # a warning per item of a loop must not grow without bound
+            self.n_more += 1
+
+    def print(self):
+        for text in self.messages:
+            print(f"warning: {text}", file=sys.stderr)
+        if self.n_more:
+            print(f"warning: and {self.n_more:,} more warnings", file=sys.stderr)
 
 
 # Warnings about how the package calls its libraries, not about the user's data.
