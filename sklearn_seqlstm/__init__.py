@@ -6,8 +6,6 @@ until a model is built or loaded. ``from sklearn_seqlstm import X`` works for
 every name of ``__all__``.
 """
 
-import importlib
-
 # Public name -> private module that defines it.
 _LAZY = {
     "NextEventSamples": ".histories._eventlog",
@@ -58,7 +56,11 @@ def __getattr__(name):
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
+    # Imported here, not at the top: a module-level import would be a name of the
+    # package (dir(sklearn_seqlstm) would list importlib).
+    from importlib import import_module
+
+    value = getattr(import_module(module, __name__), name)
     globals()[name] = value  # the next access is a plain attribute lookup
     return value
 

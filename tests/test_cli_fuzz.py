@@ -526,3 +526,138 @@ def test_fit_and_recommend_fuzz(text, model, save_kind, options, k, output_kind,
         assert present.all() or "--exclude-seen" in argv, table
         assert table.loc[present, "probability"].between(0, 1).all(), table
         assert table.loc[~present, "probability"].isna().all(), table
+
+
+# --- seqlstm fit / recommend with times, attributes, weights and separators --------------
+
+ATTRIBUTE_COLUMNS = [*COLUMNS, "resource", "segment", "rating"]
+ratings = st.one_of(
+    st.integers(0, 5),
+    st.sampled_from([-1, 2.5, "", None, "x", "nan", "inf", 1e308]),
+)
+
+
+@st.composite
+def attributed_logs(draw):
+    """The text and file name of a log with time, attribute and rating columns.
+
+    Written as CSV, as a RecBole ``.inter`` file (typed header, tabs), or as a
+    ``.txt`` file with semicolons (read only with ``--sep ';'``); the rows hold
+    the odd values of :func:`event_logs`, and a rating.
+    """
+    form = draw(st.sampled_from(["csv", "inter", "txt"]))
+    regular = draw(st.booleans())
+    header = ATTRIBUTE_COLUMNS
+    if not regular and draw(st.booleans()):
+        header = draw(st.permutations(ATTRIBUTE_COLUMNS))
+    rows = []
+    if regular:
+        for user in range(6):
+            for time in range(2 + user % 3):
+                page = "ABCD"[(user + time) % 4]
+                rows.append([f"u{user}", time * 60, page, f"r{time % 2}", f"s{user % 2}", 1 + time])
+    else:
+        rows = draw(
+            st.lists(
+                st.tuples(keys, orders, events, events, st.sampled_from(["s1", "s2"]), ratings),
+                max_size=16,
+            )
+        )
+    if form == "inter":
+        types = {"timestamp": "float", "rating": "float"}
+        header = [f"{name}:{types.get(name, 'token')}" for name in header]
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter={"csv": ",", "inter": "\t", "txt": ";"}[form])
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(row)
+    return text.getvalue(), f"events.{form}"
+
+
+column_names = st.sampled_from([*ATTRIBUTE_COLUMNS, "nope", ""])
+LOG_OPTIONS = {
+    "--time-col": st.sampled_from(["timestamp"] * 3 + ["resource", "page", "nope"]),
+    "--event-attributes": st.lists(column_names, min_size=1, max_size=2),
+    "--sequence-attributes": st.lists(column_names, min_size=1, max_size=2),
+    "--end-event": st.sampled_from(["END", "A", "", "1", "-1"]),
+    "--weight-col": st.sampled_from(["rating"] * 3 + ["page", "nope"]),
+    "--min-weight": numbers,
+    "--sep": st.sampled_from([";", ",", "\\t", "tab", "ab", "", '"']),
+}
+FIT_ONLY = {
+    "--target": st.sampled_from(["next_event", "time_to_next", "remaining_time", "bogus"]),
+    "--loss": st.sampled_from(["squared_error", "absolute_error", "huber", "bogus"]),
+    "--early-stopping": st.sampled_from(["auto", "on", "off", "true", "False", "maybe", ""]),
+}
+
+
+def draw_options(draw, options):
+    argv = []
+    for flag in draw(st.lists(st.sampled_from(sorted(options)), max_size=3, unique=True)):
+        value = draw(options[flag])
+        argv += [flag, *value] if isinstance(value, list) else [flag, value]
+    return argv
+
+
+@given(
+    log=attributed_logs(),
+    model=st.sampled_from(["lstm", "lstm", "markov1", "popularity"]),
+    data=st.data(),
+)
+@example(  # Always run: a model with time and attributes, fitted then served.
+    log=("user,timestamp,page,resource,segment,rating\n" + "".join(
+        f"u{u},{t * 60},{'ABCD'[(u + t) % 4]},r{t % 2},s{u % 2},{1 + t}\n"
+        for u in range(6) for t in range(2 + u % 3)
+    ), "events.csv"),
+    model="lstm",
+    data=None,
+)  # fmt: skip
+@counted
+def test_fit_and_recommend_options_fuzz(log, model, data):
+    """fit and recommend with generated log options: exit 0, or one error line.
+
+    An error leaves every file as it was; a success writes the model (or the
+    CSV) and nothing else.
+    """
+    text, name = log
+    if data is None:  # the explicit example
+        fit_options = ["--time-col", "timestamp", "--event-attributes", "resource"]
+        fit_options += ["--sequence-attributes", "segment", "--end-event", "END"]
+        recommend_options = ["--time-col", "timestamp", "--end-event", "END"]
+    else:
+        fit_options = draw_options(data.draw, {**LOG_OPTIONS, **FIT_ONLY})
+        recommend_options = draw_options(data.draw, LOG_OPTIONS)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / name).write_text(text, encoding="utf-8")
+        argv = ["fit", name, *LSTM_ARGV[:6], "--model", model, "--save", "model.seqlstm"]
+        argv += [*fit_options, *TINY_LSTM, "--no-progress"]
+        before = snapshot(root)
+        with working_folder(root):
+            status, _, err = run_main(argv)
+        after = snapshot(root)
+        check_outcome(status, err, argv)
+        event(f"options fit: exit status {status}")
+        if status != 0:
+            assert after == before, argv
+            return
+        check_untouched(before, after, "model.seqlstm")
+
+        argv = ["recommend", "model.seqlstm", name, *LSTM_ARGV[:6], "--k", "2"]
+        argv += [*recommend_options, "-o", "top.csv"]
+        before = snapshot(root)
+        with working_folder(root):
+            status, _, err = run_main(argv)
+        after = snapshot(root)
+        check_outcome(status, err, argv)
+        event(f"options recommend: exit status {status}")
+        if status != 0:
+            assert after == before, argv
+            return
+        check_untouched(before, after, "top.csv")
+        table = pd.read_csv(root / "top.csv")
+        assert table.columns.tolist() == ["user", "rank", "event", "probability"]
+        assert table["probability"].dropna().between(0, 1).all(), table
+        if "--end-event" in recommend_options:
+            end = recommend_options[recommend_options.index("--end-event") + 1]
+            assert end not in table["event"].astype(str).tolist(), table

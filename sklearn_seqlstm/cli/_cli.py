@@ -22,8 +22,10 @@ and renamed. The errors and option types they share live in :mod:`._cli_common`,
 which imports nothing heavy, so that ``seqlstm --help`` loads no torch.
 """
 
+import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from ._cli_common import (
@@ -39,7 +41,7 @@ from ._cli_serving import LazySubParsers, add_serving_commands
 from ._files import replacing
 
 # pandas, scikit-learn, torch and the models are imported inside the functions that
-# use them, so that `seqlstm --help` starts in a fraction of a second (issue 11).
+# use them, so that `seqlstm --help` starts in a fraction of a second.
 
 __all__ = ["build_parser", "main"]
 
@@ -185,6 +187,13 @@ def main(argv=None):
         The exit status: 0 on success, 1 for a failure after start-up, 2 for a
         bad option found before any work.
 
+    Notes
+    -----
+    Warnings raised during a successful run (unknown events, a library's
+    advice) print after it, once each, as one line ``warning: ...`` on stderr;
+    warnings about how the package calls its libraries (deprecations) do not.
+    A failed run prints its one error line only.
+
     Raises
     ------
     SystemExit
@@ -192,14 +201,68 @@ def main(argv=None):
         command line (after printing one line ``error: ...``).
     """
     args = build_parser().parse_args(argv)
+    caught = _Warnings()
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        for category in _QUIET_WARNINGS:
+            warnings.simplefilter("ignore", category)
+        warnings.showwarning = caught.keep
+        try:
+            status = args.run(args)
+        except CommandError as exc:
+            return _error(exc, exc.status)
+        except BrokenPipeError:
+            # The reader of the output left (seqlstm recommend ... | head): nothing to
+            # say to it. Python would complain again when it flushes stdout at exit.
+            _silence_stdout()
+            return 1
+        except OSError as exc:
+            # A file that cannot be read or written after start-up (a full disk, a
+            # file removed meanwhile): the system's message; not a bug to trace.
+            return _error(exc, 1)
+    # After the run, one line each: Python's format (file, line, source) speaks to the
+    # package's developers, not to the user of the command. A failed run prints its
+    # error only, as one line.
+    caught.print()
+    return status
+
+
+class _Warnings:
+    """The distinct warnings of a run, as one-line messages; a bounded number of them."""
+
+    limit = 20
+
+    def __init__(self):
+        self.messages = {}
+        self.n_more = 0
+
+    def keep(self, message, category, filename, lineno, file=None, line=None):
+        text = one_line(message)
+        if text in self.messages:
+            return
+        if len(self.messages) < self.limit:
+            self.messages[text] = None
+        else:  # a warning per item of a loop must not grow without bound
+            self.n_more += 1
+
+    def print(self):
+        for text in self.messages:
+            print(f"warning: {text}", file=sys.stderr)
+        if self.n_more:
+            print(f"warning: and {self.n_more:,} more warnings", file=sys.stderr)
+
+
+# Warnings about how the package calls its libraries, not about the user's data.
+_QUIET_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning, ImportWarning)
+_QUIET_WARNINGS += (ResourceWarning,)
+
+
+def _silence_stdout():
     try:
-        return args.run(args)
-    except CommandError as exc:
-        return _error(exc, exc.status)
-    except OSError as exc:
-        # A file that cannot be read or written after start-up (a full disk, a
-        # file removed meanwhile): the system's message; not a bug to trace.
-        return _error(exc, 1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a file (a test's StringIO)
+        pass
 
 
 def _error(exc, status):

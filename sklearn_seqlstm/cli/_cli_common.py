@@ -1,8 +1,9 @@
-"""What every ``seqlstm`` command shares: its errors, option types and output checks.
+"""What every ``seqlstm`` command shares: its errors, option types and output checks,
+and the LSTM's settings on the command line (:func:`add_lstm_arguments`).
 
 Imported when ``seqlstm`` starts, so it imports nothing heavy (no torch,
-scikit-learn or pandas): ``seqlstm --help`` must stay fast (issue 11). The
-convention of issue 9 holds for every command: a user error is one line
+scikit-learn or pandas): ``seqlstm --help`` must stay fast. One convention
+holds for every command: a user error is one line
 ``error: ...`` on stderr, never a traceback, with exit status 2 for a bad
 command line or option found before any work (argparse's errors, through
 :class:`OneLineParser`, or a :class:`UsageError`) and 1 for a failure after
@@ -19,10 +20,14 @@ __all__ = [
     "CommandError",
     "OneLineParser",
     "UsageError",
+    "EARLY_STOPPING",
+    "add_lstm_arguments",
     "add_overwrite_argument",
     "check_output_file",
     "check_output_files",
+    "early_stopping",
     "int_between",
+    "lstm_settings",
     "one_line",
 ]
 
@@ -175,3 +180,121 @@ def check_output_file(path, *, overwrite, inputs=(), flag):
     except OSError as exc:
         raise UsageError(f"{flag}: {exc}") from None
     return path
+
+
+# --early-stopping: the words of the command line -> NextEventClassifier's early_stopping.
+# The Python parameter takes "auto", True or False; the command line takes their
+# spellings (auto, true, false) and on / off for the two booleans, nothing else.
+EARLY_STOPPING = {"auto": "auto", "true": True, "on": True, "false": False, "off": False}
+
+
+def early_stopping(text):
+    """An argparse type for ``--early-stopping``: auto, true/on or false/off (any case)."""
+    value = EARLY_STOPPING.get(str(text).strip().lower())
+    if value is None:
+        raise argparse.ArgumentTypeError(
+            f"expected auto, true (or on) or false (or off), got {text!r}"
+        )
+    return value
+
+
+early_stopping.__name__ = "early_stopping"
+
+# The LSTM's settings on the command line: flag -> (parameter, type, help).
+_LSTM_OPTIONS = {
+    "--max-epochs": ("max_epochs", int, "passes over the training data"),
+    "--hidden-size": ("hidden_size", int, "size of the LSTM's hidden state"),
+    "--embedding-dim": ("embedding_dim", int, "size of each event's vector"),
+    "--num-layers": ("num_layers", int, "number of stacked LSTM layers"),
+    "--dropout": ("dropout", float, "dropout on the LSTM output"),
+    "--lr": ("lr", float, "learning rate of Adam"),
+    "--batch-size": ("batch_size", int, "sequences (chains) per gradient step"),
+    "--n-iter-no-change": ("n_iter_no_change", int, "patience of early stopping, in epochs"),
+    "--device": ("device", str, "torch device: auto, cpu, cuda, ..."),
+}
+
+
+def add_lstm_arguments(parser):
+    """Add the LSTM's settings to ``parser``; :func:`lstm_settings` reads them back.
+
+    Each value is checked as it is parsed by NextEventClassifier's own
+    validation, so that a value the model would refuse is a usage error
+    before any data is read, in the model's words. Imports the classifier (and
+    so torch): call it only once the command is chosen.
+    """
+    from ..neural._classifier import NextEventClassifier
+
+    lstm = parser.add_argument_group("LSTM settings (default: the model's own defaults)")
+    defaults = NextEventClassifier().get_params()
+    for flag, (name, kind, text) in _LSTM_OPTIONS.items():
+        lstm.add_argument(
+            flag,
+            dest=f"lstm_{name}",
+            type=_lstm_option(name, kind),
+            default=None,
+            metavar={int: "N", float: "X"}.get(kind, "NAME"),
+            help=f"{text} (default: {defaults[name]})",
+        )
+    lstm.add_argument(
+        "--early-stopping",
+        dest="lstm_early_stopping",
+        type=early_stopping,
+        default=None,
+        metavar="{auto,true,false}",
+        help="hold out a fraction of the training sequences and stop when their loss stalls: "
+        "the model's early_stopping='auto' (on from enough sequences), True or False; on and "
+        f"off mean true and false (default: {defaults['early_stopping']})",
+    )
+    lstm.add_argument(
+        "--no-copy-from-history",
+        dest="lstm_copy_from_history",
+        action="store_const",
+        const=False,
+        default=None,
+        help="turn off the copy from the history (faster where events never repeat; "
+        "next-event classifier only)",
+    )
+    lstm.add_argument(
+        "--verbose",
+        dest="lstm_verbose",
+        action="store_const",
+        const=1,
+        default=None,
+        help="print the LSTM's loss at each epoch",
+    )
+    return parser
+
+
+def lstm_settings(args):
+    """The LSTM parameters given on the command line, by name (the others keep defaults)."""
+    names = [name for name, _, _ in _LSTM_OPTIONS.values()]
+    settings = {}
+    for name in [*names, "copy_from_history", "verbose", "early_stopping"]:
+        value = getattr(args, f"lstm_{name}", None)
+        if value is not None:
+            settings[name] = value
+    return settings
+
+
+def _lstm_option(name, kind):
+    """An argparse type for the LSTM parameter ``name``, checked by the classifier."""
+
+    def parse(text):
+        from ..neural._classifier import NextEventClassifier
+        from ..neural._torch import check_device
+
+        try:
+            value = kind(text)
+        except ValueError:
+            expected = {int: "an integer", float: "a number"}[kind]
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        try:
+            NextEventClassifier(**{name: value})._validate_params()
+            if name == "device":
+                check_device(value)
+        except ValueError as exc:  # sklearn's InvalidParameterError is a ValueError
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return value
+
+    parse.__name__ = name
+    return parse
