@@ -1,0 +1,203 @@
+"""Fitting and scoring the models of ``seqlstm evaluate`` on each split."""
+
+import time
+import warnings
+from functools import partial
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from ..histories._attributed import AttributedHistories
+from ..metrics._scoring import _true_event_ranks, k_retrieval_curve, reciprocal_rank, top_k_accuracy
+from ._evaluate_load import EvaluateInputError
+from ._evaluate_options import _CHART_MAX_K, _NEED_TWO_EVENTS, REGRESSORS, _make_model
+
+# Fitting and scoring ------------------------------------------------------------------
+
+
+def _check_distinct_events(splits, models):
+    """Refuse, before fitting anything, training targets the chosen models cannot fit.
+
+    The LSTM and the logistic regression need two distinct events to learn from;
+    the Markov chains and popularity fit a log of one event.
+    """
+    needy = [name for name, (key, _) in models.items() if key in _NEED_TWO_EVENTS]
+    if not needy:
+        return
+    for split, train, _ in splits:
+        events = pd.unique(train.y)
+        if len(events) == 1:
+            where = f" ({split})" if split.startswith("fold") else ""
+            event = events[0].item() if isinstance(events[0], np.generic) else events[0]
+            one = len(needy) == 1
+            raise EvaluateInputError(
+                f"the training samples{where} hold one distinct event only ({event!r}): "
+                f"{' and '.join(needy)} {'needs' if one else 'need'} at least two. Leave "
+                f"{'it' if one else 'them'} out of --models, or give a log with more distinct "
+                "events."
+            )
+
+
+def _fit_and_score(splits, models, lstm, seed, step, fitted=None, per_sample=None):
+    """Fit every model on each split's training samples; score it on the split's test ones.
+
+    Returns the results (one row per split and model) and the k-retrieval curves
+    (one row per model and k, over the test samples: pooled over the folds).
+    ``fitted``, when given, receives the fitted models: {id(train): {name: (model,
+    fit seconds)}}. ``per_sample``, when given, receives each model's score of
+    every test sample (pooled over the folds) and the sample's sequence:
+    {name: {"groups": [...], metric: [...]}}, for the intervals.
+    """
+    rows, curve_hits = [], {}
+    per_sample = {} if per_sample is None else per_sample
+    max_k = min(_CHART_MAX_K, len(pd.unique(np.concatenate([s[1].y for s in splits]))))
+    # leave-last-out: one fit serves the validation and the test samples
+    fitted = {} if fitted is None else fitted
+    for split, train, test in splits:
+        for name, (key, variant) in models.items():
+            model, fit_seconds = _fitted(
+                fitted, split, train, name, partial(_make_model, key, variant, lstm, seed), step
+            )
+            begin = time.perf_counter()
+            proba = model.predict_proba(test.X)
+            predict_seconds = time.perf_counter() - begin
+            classes = model.classes_
+            with warnings.catch_warnings():
+                # k >= the number of classes: run_evaluate says so once, in one line.
+                warnings.filterwarnings("ignore", "k=.* is at least the number of classes")
+                top_k = {
+                    f"top_{k}": top_k_accuracy(test.y, proba, classes=classes, k=k)
+                    for k in (1, 5, 10)
+                }
+            row = {
+                "split": split,
+                "model": name,
+                "n_train": len(train.y),
+                "n_test": len(test.y),
+                **top_k,
+                "mrr_10": reciprocal_rank(test.y, proba, classes=classes, k=10),
+                "fit_seconds": fit_seconds,
+                "predict_seconds": predict_seconds,
+            }
+            rows.append(row)
+            if split != "valid":
+                ranks, _ = _true_event_ranks(test.y, proba, classes)
+                scores = per_sample.setdefault(name, {"groups": []})
+                scores["groups"].append(np.asarray(test.groups))
+                for k in (1, 5, 10):
+                    scores.setdefault(f"top_{k}", []).append((ranks <= k).astype(float))
+                scores.setdefault("mrr_10", []).append(np.where(ranks <= 10, 1.0 / ranks, 0.0))
+                _, accuracies = k_retrieval_curve(test.y, proba, classes=classes, max_k=max_k)
+                hits = curve_hits.setdefault(name, [np.zeros(max_k), 0])
+                hits[0] += accuracies * len(test.y)
+                hits[1] += len(test.y)
+    results = pd.DataFrame(rows)
+    curves = pd.DataFrame(
+        [
+            {"model": name, "k": k, "top_k_accuracy": hits / n}
+            for name, (all_hits, n) in curve_hits.items()
+            for k, hits in zip(range(1, max_k + 1), all_hits, strict=True)
+        ]
+    )
+    return results, curves
+
+
+# Time targets: regression -------------------------------------------------------------
+
+#: Units of the mean absolute error with datetimes: name -> seconds, largest first.
+_TIME_UNITS = {"days": 86400.0, "hours": 3600.0, "minutes": 60.0, "seconds": 1.0}
+#: The unit of numeric times: their own.
+TIME_UNITS = "time units"
+
+
+def _time_unit(splits, time_kind):
+    """(name, seconds per unit) of the unit in which to report durations.
+
+    With datetimes, the largest unit of which the median test target (pooled over
+    the folds) holds at least one: days when it is over a day. The test targets are
+    those the errors are about; with leave-last-out they are the last gap of each
+    sequence, often longer than the training targets. With numeric times, their
+    own unit.
+    """
+    if time_kind != "datetime":
+        return TIME_UNITS, 1.0
+    targets = np.concatenate([test.y for split, _, test in splits if split != "valid"])
+    typical = float(np.median(targets))
+    if typical <= 0:  # most events at the same time as the one before
+        typical = float(np.mean(targets))
+    for name, seconds in _TIME_UNITS.items():
+        if typical >= seconds:
+            return name, seconds
+    return "seconds", 1.0
+
+
+def _make_regressor(key, lstm, seed, attributes):
+    """A fresh regressor of ``--models`` ``key``; the trees read the attributes if given."""
+    model = clone(REGRESSORS[key][1](lstm, seed))
+    if key == "trees":
+        model.set_params(sequencefeaturizer__attributes=attributes)
+    return model
+
+
+def _fit_and_score_regression(splits, models, lstm, seed, step, unit, fitted, per_sample):
+    """Fit every regressor on each split's training samples; its MAE on the test ones.
+
+    As :func:`_fit_and_score`, for a time target: one row per split and model,
+    with the mean absolute error in ``unit`` (name, seconds per unit); ``fitted``
+    receives the fitted models and ``per_sample`` each model's absolute error on
+    every test sample (pooled over the folds) with the sample's sequence.
+    """
+    name_of_unit, seconds = unit
+    rows = []
+    for split, train, test in splits:
+        attributes = bool(
+            isinstance(train.X, AttributedHistories)
+            and (train.X.event_attribute_names or train.X.sequence_attribute_names)
+        )
+        for name, (key, _) in models.items():
+            model, fit_seconds = _fitted(
+                fitted,
+                split,
+                train,
+                name,
+                partial(_make_regressor, key, lstm, seed, attributes),
+                step,
+            )
+            begin = time.perf_counter()
+            predicted = model.predict(test.X)
+            predict_seconds = time.perf_counter() - begin
+            errors = np.abs(np.asarray(predicted, dtype=np.float64) - test.y) / seconds
+            rows.append(
+                {
+                    "split": split,
+                    "model": name,
+                    "n_train": len(train.y),
+                    "n_test": len(test.y),
+                    "mae": float(errors.mean()),
+                    "unit": name_of_unit,
+                    "fit_seconds": fit_seconds,
+                    "predict_seconds": predict_seconds,
+                }
+            )
+            if split != "valid":
+                scores = per_sample.setdefault(name, {"groups": [], "mae": []})
+                scores["groups"].append(np.asarray(test.groups))
+                scores["mae"].append(errors)
+    return pd.DataFrame(rows)
+
+
+def _fitted(fitted, split, train, name, make, step):
+    """``(model, fit seconds)`` of ``name`` on ``train``: made and fitted once, then reused.
+
+    ``fitted`` maps ``id(train)`` to the models fitted on it, so that leave-last-out's
+    one fit serves both its validation and its test samples.
+    """
+    if id(train) in fitted and name in fitted[id(train)]:
+        return fitted[id(train)][name]
+    step(f"fitting {name} ({split})" if split.startswith("fold") else f"fitting {name}")
+    model = make()
+    begin = time.perf_counter()
+    model.fit(train.X, train.y)
+    fitted.setdefault(id(train), {})[name] = (model, time.perf_counter() - begin)
+    return fitted[id(train)][name]
