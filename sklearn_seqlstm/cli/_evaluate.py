@@ -7,15 +7,26 @@ popularity) on the same training samples, and scores them on the same test
 samples: top-1, top-5 and top-10 accuracy and MRR@10 (DESIGN.md, section 3:
 every accuracy claim is paired with the best baseline on the same split).
 
-Two protocols:
+Three protocols, and a split of the user's own:
 
 - ``leave-last-out`` (default): per sequence, the last event is the test target
   and the second-to-last the validation target; models train on the earlier
   targets only. Scores are given on both the validation and the test samples;
-  the table and the chart show the test samples.
+  the table and the chart show the test samples. It suits logs whose last event
+  is like any other (the last film a user watched).
+- ``time``: whole sequences in order of their first event; the latest
+  ``--test-size`` of them are tested on every event, the others train, as the
+  process-mining benchmarks split. It suits process logs, whose cases end with
+  activities of their own (closed, declined) that leave-last-out tests and never
+  trains on.
 - ``groupkfold``: every sample of the log, in :class:`~sklearn.model_selection.GroupKFold`
   folds by sequence, so that no sequence is on both sides of a fold. The table
   shows the mean over folds; the chart pools the folds.
+- ``--test-file``: the models train on every event of the main log and are tested
+  on every event of the second.
+
+A warning says when most test targets are events absent or rare among the training
+targets: the scores then rank the models by a task none was trained on.
 
 With ``--time-col``, ``--event-attributes`` or ``--sequence-attributes`` the
 histories carry those columns (:class:`~sklearn_seqlstm.AttributedHistories`),
@@ -34,7 +45,7 @@ median (:class:`~sklearn.dummy.DummyRegressor`), gradient-boosted trees on
 attributes, when given) and :class:`~sklearn_seqlstm.NextValueRegressor`, the
 last two with the absolute error as their loss. Each is scored by its mean
 absolute error, in seconds, minutes, hours or days as the test targets'
-median suggests (in the column's own units when the times are numbers), with a
+median and the errors suggest (in the column's own units when the times are numbers), with a
 95% bootstrap interval over the test sequences, and the LSTM is compared with the
 best baseline by the paired difference of the absolute errors.
 
@@ -42,6 +53,11 @@ best baseline by the paired difference of the absolute errors.
 (sub)parser and :func:`run_evaluate` runs it on the parsed arguments. User errors
 are raised as :class:`CommandError`, which ``seqlstm``'s ``main`` prints as one
 line.
+
+The command's jobs live in modules of their own: the options and their checks
+(:mod:`._evaluate_options`), reading the log (:mod:`._evaluate_load`), the
+protocols (:mod:`._evaluate_split`), fitting and scoring (:mod:`._evaluate_fit`)
+and the report (:mod:`._evaluate_report`).
 """
 
 import sys
@@ -61,6 +77,7 @@ from ._evaluate_fit import (
     _check_distinct_events,
     _fit_and_score,
     _fit_and_score_regression,
+    _in_unit,
     _time_unit,
 )
 from ._evaluate_load import EvaluateInputError, _parse_order_column, read_event_log  # noqa: F401
@@ -73,14 +90,18 @@ from ._evaluate_options import (
     OUTPUT_FILES,
     REGRESSION_FILES,
     REGRESSORS,
+    TIME_ORDERED,
     TIME_TARGETS,
     _check_attribute_columns,
     _check_attribute_options,
     _check_save_model,
     _check_target_options,
+    _fraction,
+    _inputs,
     _lstm_settings,
     _main_lstm,
     _models,
+    _resolve_protocol,
     add_event_log_arguments,
     add_lstm_arguments,
 )
@@ -148,11 +169,32 @@ def add_evaluate_arguments(parser):
     protocol = parser.add_argument_group("protocol")
     protocol.add_argument(
         "--protocol",
-        choices=[LEAVE_LAST_OUT, GROUP_K_FOLD],
-        default=LEAVE_LAST_OUT,
-        help="leave-last-out: per sequence, last event for test, second-to-last for "
-        "validation; groupkfold: cross-validation with sequences kept whole "
+        choices=[LEAVE_LAST_OUT, TIME_ORDERED, GROUP_K_FOLD],
+        default=None,
+        help="leave-last-out (default): per sequence, the last event is tested and the "
+        "second-to-last validated; it suits logs whose last event is like any other (the "
+        "last film a user watched). time: whole sequences in order of their first event, "
+        "the earliest train and the latest --test-size test, on every event; it suits "
+        "process logs, whose cases end with their own activities (closed, declined), which "
+        "leave-last-out never shows in training, and it is how process-mining benchmarks "
+        "split. groupkfold: cross-validation with sequences kept whole, for small logs",
+    )
+    protocol.add_argument(
+        "--test-size",
+        type=_fraction,
+        default=0.2,
+        metavar="X",
+        help="share of the sequences, the latest by start, tested by --protocol time "
         "(default: %(default)s)",
+    )
+    protocol.add_argument(
+        "--test-file",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="a split you already have: an event log with the same columns whose sequences "
+        "are tested on every event; the models train on every event of EVENTS (instead of "
+        "--protocol)",
     )
     protocol.add_argument(
         "--n-splits",
@@ -267,38 +309,41 @@ def run_evaluate(args):
         sequences or events), with a message that names the row or column
         (exit status 1).
     """
-    start = time.perf_counter()
+    start = getattr(args, "started", None) or time.perf_counter()
+    args = _resolve_protocol(args)
     output = args.output
     regression = args.target != NEXT_EVENT
     _check_target_options(args)
     _check_attribute_options(args)
     files = REGRESSION_FILES if regression else OUTPUT_FILES
-    check_output_files(output, files, overwrite=args.overwrite, inputs=[args.events])
+    check_output_files(output, files, overwrite=args.overwrite, inputs=_inputs(args))
     models = _models(args)
     _check_save_model(args, models)
-    n_fits = len(models) * (1 if args.protocol == LEAVE_LAST_OUT else args.n_splits)
-    with _progress(2 + n_fits, enabled=args.progress) as step:
-        step(f"loading {args.events.name}")
-        frame = read_event_log(args.events)
-        _check_attribute_columns(frame, args)
-        frame = _parse_order_column(frame, args.order_col, args.events)
+    n_fits = len(models) * (args.n_splits if args.protocol == GROUP_K_FOLD else 1)
+    n_logs = 1 if args.test_file is None else 2
+    with _progress(1 + n_logs + n_fits, enabled=args.progress) as step:
+        frame = _read_log(args.events, args, step)
+        test_frame = _read_log(args.test_file, args, step)
         step("encoding histories")
-        splits, notes, time_kind = _splits(frame, args)
+        splits, notes, time_kind = _splits(frame, args, test_frame)
         lstm = _lstm_settings(args)
         fitted, per_sample = {}, {}
         if regression:
-            unit = _time_unit(splits, time_kind)
+            # Errors in seconds first: the unit that reads best depends on them too.
+            seconds = ("seconds", 1.0)
             results = _fit_and_score_regression(
-                splits, models, lstm, args.random_state, step, unit, fitted, per_sample
+                splits, models, lstm, args.random_state, step, seconds, fitted, per_sample
             )
+            unit = _time_unit(splits, time_kind, results)
+            _in_unit(results, per_sample, unit)
         else:
             _check_distinct_events(splits, models)
             results, curves = _fit_and_score(
                 splits, models, lstm, args.random_state, step, fitted, per_sample
             )
-    elapsed = time.perf_counter() - start
     if args.save_model is not None:
-        # Leave-last-out fits once for the validation and the test samples. save()
+        # Every protocol but groupkfold fits once (leave-last-out's one fit serves its
+        # validation and its test samples). save()
         # writes through a temporary file itself; its folder may not exist yet.
         (by_name,) = fitted.values()
         args.save_model.parent.mkdir(parents=True, exist_ok=True)
@@ -310,7 +355,7 @@ def run_evaluate(args):
     if regression:
         _report_regression(args, frame, splits, notes, results, per_sample, models, unit)
         print(f"\nWrote results.csv to {output}/")
-        print(f"Total elapsed: {elapsed:.1f} s")
+        print(f"Total elapsed: {time.perf_counter() - start:.1f} s")
         return 0
     with replacing(output / "k_retrieval.csv") as path:
         curves.to_csv(path, index=False)
@@ -331,8 +376,18 @@ def run_evaluate(args):
     if skipped:
         print(f"\nChart skipped: {skipped}")
     print(f"\nWrote {', '.join(written)} to {output}/")
-    print(f"Total elapsed: {elapsed:.1f} s")
+    print(f"Total elapsed: {time.perf_counter() - start:.1f} s")
     return 0
+
+
+def _read_log(path, args, step):
+    """The event log at ``path``, checked and with its order column parsed; None for None."""
+    if path is None:
+        return None
+    step(f"loading {path.name}")
+    frame = read_event_log(path)
+    _check_attribute_columns(frame, args, path)
+    return _parse_order_column(frame, args.order_col, path)
 
 
 @contextmanager

@@ -28,7 +28,18 @@ from ._cli_common import (
 )
 
 LEAVE_LAST_OUT = "leave-last-out"
+TIME_ORDERED = "time"
 GROUP_K_FOLD = "groupkfold"
+#: The protocol of ``--test-file``: not a ``--protocol`` choice, the file gives the split.
+TEST_FILE = "test-file"
+
+#: Where each protocol's scores come from, for the table's heading.
+PROTOCOL_SCORES = {
+    LEAVE_LAST_OUT: "on the test samples (the last event of each sequence)",
+    TIME_ORDERED: "on the test samples (every event of the latest sequences by start)",
+    TEST_FILE: "on the test samples (every event of the --test-file sequences)",
+    GROUP_K_FOLD: "mean over the folds",
+}
 
 #: The models of ``--models``: command-line name -> (display name, factory(lstm, seed)).
 MODELS = {
@@ -255,19 +266,51 @@ def _check_save_model(args, models):
     path = args.save_model
     if path is None:
         return
-    if args.protocol != LEAVE_LAST_OUT:
+    if args.protocol == GROUP_K_FOLD:
         raise UsageError(
-            "--save-model needs --protocol leave-last-out (groupkfold fits one model per "
-            "fold); to train on the whole log, use seqlstm fit."
+            "--save-model needs --protocol leave-last-out or time, or --test-file (groupkfold "
+            "fits one model per fold); to train on the whole log, use seqlstm fit."
         )
     if _main_lstm(models) is None:
         raise UsageError("--save-model saves the LSTM: add lstm to --models.")
-    check_output_file(path, overwrite=args.overwrite, inputs=[args.events], flag="--save-model")
+    check_output_file(path, overwrite=args.overwrite, inputs=_inputs(args), flag="--save-model")
     if any(path.resolve() == (args.output / name).resolve() for name in OUTPUT_FILES):
         raise UsageError(
             f"--save-model {path} is one of the files the command writes to the output "
             "folder; give the model another name."
         )
+
+
+def _inputs(args):
+    """The files the command reads: never to be written over."""
+    return [args.events] + ([args.test_file] if getattr(args, "test_file", None) else [])
+
+
+def _fraction(text):
+    """An argparse type: a number strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {text}")
+    return value
+
+
+def _resolve_protocol(args):
+    """A copy of ``args`` whose ``protocol`` is set: ``--test-file``'s own, or the default.
+
+    ``--protocol`` defaults to None on the command line, so that a protocol given
+    with ``--test-file`` (which gives the split itself) is refused rather than ignored.
+    """
+    protocol = args.protocol
+    if getattr(args, "test_file", None) is not None:
+        if protocol is not None:
+            raise UsageError(
+                f"--test-file gives the test samples itself; leave out --protocol {protocol}."
+            )
+        protocol = TEST_FILE
+    return argparse.Namespace(**{**vars(args), "protocol": protocol or LEAVE_LAST_OUT})
 
 
 # Attributes ---------------------------------------------------------------------------
@@ -328,13 +371,16 @@ def _check_attribute_options(args):
         )
 
 
-def _check_attribute_columns(frame, args):
-    """Refuse time and attribute columns that the event log lacks (UsageError, no work done)."""
+def _check_attribute_columns(frame, args, path=None):
+    """Refuse time and attribute columns that the event log lacks (UsageError, no work done).
+
+    ``path`` is the file of ``frame``: ``args.events`` by default."""
+    path = args.events if path is None else path
     for option, name in _attribute_names(args):
         if name not in frame.columns:
             available = ", ".join(map(repr, frame.columns.tolist())) or "none"
             raise UsageError(
-                f"{option}: the event log {args.events.name} has no column {name!r}. Available "
+                f"{option}: the event log {path.name} has no column {name!r}. Available "
                 f"columns: {available}."
             )
 

@@ -81,6 +81,8 @@ class LossCurveDisplay:
             The display, with the lines, ``ax_`` and ``figure_`` set.
         """
         self.ax_, self.figure_ = _axes(f"{type(self).__name__}.plot", ax)
+        from matplotlib.ticker import MaxNLocator
+
         epochs = np.asarray(self.epochs)
         (self.train_line_,) = self.ax_.plot(
             epochs, np.asarray(self.train_loss, dtype=float), marker="o", label="training"
@@ -95,6 +97,8 @@ class LossCurveDisplay:
             )
         title = "loss per epoch" if self.name is None else f"{self.name}: loss per epoch"
         self.ax_.set(xlabel="epoch", ylabel="loss (cross-entropy)", title=title)
+        # Epochs are whole numbers: the default locator put ticks at 2.5 on short runs.
+        self.ax_.xaxis.set_major_locator(MaxNLocator(integer=True))
         if despine:
             _despine(self.ax_)
         self.ax_.legend(loc="upper right")
