@@ -316,3 +316,156 @@ def test_loss_curve_ticks_are_whole_epochs():
         ticks = [tick for tick in ax.get_xticks() if low <= tick <= high]
         assert len(ticks) >= 2
         assert all(float(tick).is_integer() for tick in ticks), ticks
+
+
+# Every model finishes: bounds on the baselines, progress with a time estimate -------
+
+
+@pytest.fixture
+def chain_csv(tmp_path):
+    from test_evaluate import event_log
+
+    path = tmp_path / "chains.csv"
+    event_log(n_sequences=40).to_csv(path, index=False)
+    return path
+
+
+def _leave_last_out_train(path):
+    from sklearn_seqlstm import leave_last_out_split
+
+    train, _, _ = leave_last_out_split(pd.read_csv(path), **KEYS)
+    return train
+
+
+def test_a_logistic_regression_too_large_to_fit_is_skipped_with_its_reason(
+    chain_csv, tmp_path, capsys, monkeypatch
+):
+    from sklearn_seqlstm import SequenceFeaturizer
+    from sklearn_seqlstm.cli import _evaluate_budget
+
+    train = _leave_last_out_train(chain_csv)
+    n_classes = len(set(train.y))
+    n_features = len(SequenceFeaturizer().fit(train.X).get_feature_names_out())
+    monkeypatch.setattr(_evaluate_budget, "MAX_COEFFICIENTS", n_classes * n_features - 1)
+    argv = [chain_csv, *COLUMNS, "--models", "logistic", "markov1"]
+    status, out, err = evaluate(*argv, "-o", tmp_path / "out", capsys=capsys)
+    assert status == 0, err
+    (line,) = [line for line in out.splitlines() if line.startswith("Skipped Logistic")]
+    assert f"{n_classes:,} classes x {n_features:,} features" in line
+    results = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert set(results["model"]) == {"Markov (order 1)"}
+
+    # One coefficient more in the budget, and it is fitted on every sample.
+    monkeypatch.setattr(_evaluate_budget, "MAX_COEFFICIENTS", n_classes * n_features)
+    status, out, _ = evaluate(*argv, "-o", tmp_path / "out", "--overwrite", capsys=capsys)
+    assert status == 0 and "Skipped" not in out
+    results = pd.read_csv(tmp_path / "out" / "results.csv").set_index("model")
+    assert (results.loc["Logistic regression", "n_train"] == len(train.y)).all()
+
+
+def test_when_every_model_is_skipped_the_error_says_why(chain_csv, tmp_path, capsys, monkeypatch):
+    from sklearn_seqlstm.cli import _evaluate_budget
+
+    monkeypatch.setattr(_evaluate_budget, "MAX_COEFFICIENTS", 1)
+    argv = [chain_csv, *COLUMNS, "--models", "logistic"]
+    status, _, err = evaluate(*argv, "-o", tmp_path / "out", capsys=capsys)
+    assert status == 1
+    assert err.startswith("error: Skipped Logistic regression") and len(err.splitlines()) == 1
+    assert not (tmp_path / "out" / "results.csv").exists()
+
+
+def test_a_logistic_regression_with_too_many_scores_is_fitted_on_a_sample(
+    chain_csv, tmp_path, capsys, monkeypatch
+):
+    from sklearn_seqlstm.cli import _evaluate_budget
+
+    train = _leave_last_out_train(chain_csv)
+    n_classes = len(set(train.y))
+    largest = len(train.y) // 3
+    monkeypatch.setattr(_evaluate_budget, "MAX_SCORES", largest * n_classes)
+    argv = [chain_csv, *COLUMNS, "--models", "logistic", "markov1", "-o", tmp_path / "out"]
+    status, out, err = evaluate(*argv, capsys=capsys)
+    assert status == 0, err
+    assert f"a random sample of {largest:,} of the {len(train.y):,} training samples" in out
+    results = pd.read_csv(tmp_path / "out" / "results.csv").set_index("model")
+    assert (results.loc["Logistic regression", "n_train"] == largest).all()
+    assert (results.loc["Markov (order 1)", "n_train"] == len(train.y)).all()
+    first = results.loc["Logistic regression", "top_1"].to_numpy()
+
+    # The sample is drawn from --random-state: the same seed, the same scores.
+    status, again, _ = evaluate(*argv, "--overwrite", capsys=capsys)
+    assert status == 0
+    results = pd.read_csv(tmp_path / "out" / "results.csv").set_index("model")
+    np.testing.assert_array_equal(results.loc["Logistic regression", "top_1"].to_numpy(), first)
+
+
+def test_trees_on_too_many_dense_features_are_fitted_on_a_sample(tmp_path, capsys, monkeypatch):
+    from test_evaluate import time_log
+
+    from sklearn_seqlstm import SequenceFeaturizer, leave_last_out_split
+    from sklearn_seqlstm.cli import _evaluate_budget
+
+    path = tmp_path / "log.csv"
+    time_log().to_csv(path, index=False)
+    train, _, _ = leave_last_out_split(
+        pd.read_csv(path), **KEYS, time_col="timestamp", target="time_to_next"
+    )
+    featurizer = SequenceFeaturizer(time_features=True, sparse_output=False).fit(train.X)
+    n_features = len(featurizer.get_feature_names_out())
+    largest = len(train.y) // 2
+    monkeypatch.setattr(_evaluate_budget, "MAX_DENSE_CELLS", largest * n_features)
+    argv = [path, *COLUMNS, "--time-col", "timestamp", "--target", "time_to_next"]
+    status, out, err = evaluate(*argv, "--models", "trees", "median", "-o", tmp_path, capsys=capsys)
+    assert status == 0, err
+    assert f"{n_features:,} dense features" in out
+    results = pd.read_csv(tmp_path / "results.csv").set_index("model")
+    assert (results.loc["Gradient-boosted trees", "n_train"] == largest).all()
+    assert (results.loc["Training median", "n_train"] == len(train.y)).all()
+
+
+def test_duration_reads_as_people_read_it():
+    from sklearn_seqlstm.cli._evaluate_budget import duration
+
+    assert duration(4.2) == "4 s"
+    assert duration(89) == "89 s"
+    assert duration(150) == "2.5 min"
+    assert duration(2 * 3600) == "2.0 h"
+
+
+class RecordingBar:
+    """A stand-in for the progress bar that keeps what the command shows."""
+
+    def __init__(self):
+        self.shown = []
+
+    def update(self, n=1):
+        pass
+
+    def set_description(self, desc=None, refresh=True):
+        self.shown.append(("stage", desc))
+
+    def set_postfix_str(self, s="", refresh=True):
+        self.shown.append(("detail", s))
+
+    def close(self):
+        pass
+
+
+def test_the_lstm_shows_its_epochs_and_the_time_left(chain_csv, tmp_path, capsys, monkeypatch):
+    from test_evaluate import TINY_LSTM
+
+    from sklearn_seqlstm.cli import _evaluate
+
+    bar = RecordingBar()
+    monkeypatch.setattr(_evaluate, "progress_bar", lambda total, **kwargs: bar)
+    argv = [chain_csv, *COLUMNS, *TINY_LSTM, "--early-stopping", "off", "--models", "lstm"]
+    assert run(*argv, "-o", tmp_path / "out", "--save-model", tmp_path / "model.zip") == 0
+    details = [text for kind, text in bar.shown if kind == "detail" and text]
+    assert [text.split(",")[0] for text in details] == ["epoch 1/2", "epoch 2/2"]
+    assert re.fullmatch(r"epoch 2/2, at most 0 s left", details[-1])
+    assert ("stage", "fitting LSTM") in bar.shown
+
+    # The saved model holds no callback of the command's.
+    from sklearn_seqlstm import load
+
+    assert load(tmp_path / "model.zip").callbacks is None

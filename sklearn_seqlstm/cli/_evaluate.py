@@ -80,7 +80,7 @@ from ._evaluate_fit import (
     _in_unit,
     _time_unit,
 )
-from ._evaluate_load import EvaluateInputError, _parse_order_column, read_event_log  # noqa: F401
+from ._evaluate_load import EvaluateInputError, _parse_order_column, read_event_log
 from ._evaluate_options import (
     GROUP_K_FOLD,
     LEAVE_LAST_OUT,
@@ -327,20 +327,23 @@ def run_evaluate(args):
         step("encoding histories")
         splits, notes, time_kind = _splits(frame, args, test_frame)
         lstm = _lstm_settings(args)
-        fitted, per_sample = {}, {}
+        # bounds: a line for each model skipped or fitted on a sample, for the header.
+        fitted, per_sample, bounds = {}, {}, []
         if regression:
             # Errors in seconds first: the unit that reads best depends on them too.
             seconds = ("seconds", 1.0)
             results = _fit_and_score_regression(
-                splits, models, lstm, args.random_state, step, seconds, fitted, per_sample
+                splits, models, lstm, args.random_state, step, seconds, fitted, per_sample, bounds
             )
+            _check_some_model_fitted(results, bounds)
             unit = _time_unit(splits, time_kind, results)
             _in_unit(results, per_sample, unit)
         else:
             _check_distinct_events(splits, models)
             results, curves = _fit_and_score(
-                splits, models, lstm, args.random_state, step, fitted, per_sample
+                splits, models, lstm, args.random_state, step, fitted, per_sample, bounds
             )
+            _check_some_model_fitted(results, bounds)
     if args.save_model is not None:
         # Every protocol but groupkfold fits once (leave-last-out's one fit serves its
         # validation and its test samples). save()
@@ -353,7 +356,7 @@ def run_evaluate(args):
     with replacing(output / "results.csv") as path:
         results.to_csv(path, index=False)
     if regression:
-        _report_regression(args, frame, splits, notes, results, per_sample, models, unit)
+        _report_regression(args, frame, splits, notes + bounds, results, per_sample, models, unit)
         print(f"\nWrote results.csv to {output}/")
         print(f"Total elapsed: {time.perf_counter() - start:.1f} s")
         return 0
@@ -364,7 +367,7 @@ def run_evaluate(args):
     if chart:
         written.append(chart)
 
-    print(_header(args, frame, splits, notes))
+    print(_header(args, frame, splits, notes + bounds))
     print()
     print(_table(results, args.protocol))
     print()
@@ -378,6 +381,12 @@ def run_evaluate(args):
     print(f"\nWrote {', '.join(written)} to {output}/")
     print(f"Total elapsed: {time.perf_counter() - start:.1f} s")
     return 0
+
+
+def _check_some_model_fitted(results, bounds):
+    """Refuse a run whose every model was skipped (EvaluateInputError): no table to show."""
+    if results.empty:
+        raise EvaluateInputError(" ".join(bounds) or "no model was fitted.")
 
 
 def _read_log(path, args, step):
@@ -408,6 +417,11 @@ def _progress(total, *, enabled):
                 bar.update(1)
             self.started = True
             bar.set_description(description)
+            bar.set_postfix_str("")
+
+        def detail(self, text):
+            """Show ``text`` after the stage: how far the stage has got."""
+            bar.set_postfix_str(text)
 
         def close(self):
             bar.close()

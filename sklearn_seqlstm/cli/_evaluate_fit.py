@@ -10,6 +10,7 @@ from sklearn.base import clone
 
 from ..histories._attributed import AttributedHistories
 from ..metrics._scoring import _true_event_ranks, k_retrieval_curve, reciprocal_rank, top_k_accuracy
+from ._evaluate_budget import EpochProgress, bounded_training
 from ._evaluate_load import EvaluateInputError
 from ._evaluate_options import _CHART_MAX_K, _NEED_TWO_EVENTS, REGRESSORS, _make_model
 
@@ -39,7 +40,7 @@ def _check_distinct_events(splits, models):
             )
 
 
-def _fit_and_score(splits, models, lstm, seed, step, fitted=None, per_sample=None):
+def _fit_and_score(splits, models, lstm, seed, step, fitted=None, per_sample=None, notes=None):
     """Fit every model on each split's training samples; score it on the split's test ones.
 
     Returns the results (one row per split and model) and the k-retrieval curves
@@ -47,18 +48,23 @@ def _fit_and_score(splits, models, lstm, seed, step, fitted=None, per_sample=Non
     ``fitted``, when given, receives the fitted models: {id(train): {name: (model,
     fit seconds)}}. ``per_sample``, when given, receives each model's score of
     every test sample (pooled over the folds) and the sample's sequence:
-    {name: {"groups": [...], metric: [...]}}, for the intervals.
+    {name: {"groups": [...], metric: [...]}}, for the intervals. ``notes``, when
+    given, receives a line for each model skipped or fitted on a sample (see
+    :func:`bounded_training`); a skipped model has no row.
     """
     rows, curve_hits = [], {}
     per_sample = {} if per_sample is None else per_sample
+    notes = [] if notes is None else notes
     max_k = min(_CHART_MAX_K, len(pd.unique(np.concatenate([s[1].y for s in splits]))))
     # leave-last-out: one fit serves the validation and the test samples
     fitted = {} if fitted is None else fitted
+    fit = partial(_fitted, fitted, step=step, seed=seed, notes=notes)
     for split, train, test in splits:
         for name, (key, variant) in models.items():
-            model, fit_seconds = _fitted(
-                fitted, split, train, name, partial(_make_model, key, variant, lstm, seed), step
-            )
+            make = partial(_make_model, key, variant, lstm, seed)
+            model, fit_seconds, n_fit = fit(split, train, name, key, make)
+            if model is None:
+                continue
             begin = time.perf_counter()
             proba = model.predict_proba(test.X)
             predict_seconds = time.perf_counter() - begin
@@ -73,7 +79,7 @@ def _fit_and_score(splits, models, lstm, seed, step, fitted=None, per_sample=Non
             row = {
                 "split": split,
                 "model": name,
-                "n_train": len(train.y),
+                "n_train": n_fit,
                 "n_test": len(test.y),
                 **top_k,
                 "mrr_10": reciprocal_rank(test.y, proba, classes=classes, k=10),
@@ -154,7 +160,9 @@ def _make_regressor(key, lstm, seed, attributes):
     return model
 
 
-def _fit_and_score_regression(splits, models, lstm, seed, step, unit, fitted, per_sample):
+def _fit_and_score_regression(
+    splits, models, lstm, seed, step, unit, fitted, per_sample, notes=None
+):
     """Fit every regressor on each split's training samples; its MAE on the test ones.
 
     As :func:`_fit_and_score`, for a time target: one row per split and model,
@@ -164,20 +172,18 @@ def _fit_and_score_regression(splits, models, lstm, seed, step, unit, fitted, pe
     """
     name_of_unit, seconds = unit
     rows = []
+    notes = [] if notes is None else notes
+    fit = partial(_fitted, fitted, step=step, seed=seed, notes=notes)
     for split, train, test in splits:
         attributes = bool(
             isinstance(train.X, AttributedHistories)
             and (train.X.event_attribute_names or train.X.sequence_attribute_names)
         )
         for name, (key, _) in models.items():
-            model, fit_seconds = _fitted(
-                fitted,
-                split,
-                train,
-                name,
-                partial(_make_regressor, key, lstm, seed, attributes),
-                step,
-            )
+            make = partial(_make_regressor, key, lstm, seed, attributes)
+            model, fit_seconds, n_fit = fit(split, train, name, key, make)
+            if model is None:
+                continue
             begin = time.perf_counter()
             predicted = model.predict(test.X)
             predict_seconds = time.perf_counter() - begin
@@ -186,7 +192,7 @@ def _fit_and_score_regression(splits, models, lstm, seed, step, unit, fitted, pe
                 {
                     "split": split,
                     "model": name,
-                    "n_train": len(train.y),
+                    "n_train": n_fit,
                     "n_test": len(test.y),
                     "mae": float(errors.mean()),
                     "unit": name_of_unit,
@@ -201,17 +207,36 @@ def _fit_and_score_regression(splits, models, lstm, seed, step, unit, fitted, pe
     return pd.DataFrame(rows)
 
 
-def _fitted(fitted, split, train, name, make, step):
-    """``(model, fit seconds)`` of ``name`` on ``train``: made and fitted once, then reused.
+def _fitted(fitted, split, train, name, key, make, step, seed, notes):
+    """``(model, fit seconds, samples fitted)`` of ``name`` on ``train``: made and fitted
+    once, then reused; ``(None, 0, 0)`` when the model is skipped.
 
     ``fitted`` maps ``id(train)`` to the models fitted on it, so that leave-last-out's
-    one fit serves both its validation and its test samples.
+    one fit serves both its validation and its test samples. The model is fitted
+    within the bounds of :func:`bounded_training`: ``notes`` receives the line that
+    says why it was skipped or fitted on a sample. An LSTM shows its epochs and the
+    time left in the progress bar.
     """
     if id(train) in fitted and name in fitted[id(train)]:
         return fitted[id(train)][name]
-    step(f"fitting {name} ({split})" if split.startswith("fold") else f"fitting {name}")
+    where = f" ({split})" if split.startswith("fold") else ""
+    step(f"fitting {name}{where}")
     model = make()
+    samples, note = bounded_training(key, model, train, seed)
+    if samples is None:
+        notes.append(f"Skipped {name}: {note}; leave it out of --models, or fit it in Python.")
+        fitted.setdefault(id(train), {})[name] = (None, 0.0, 0)
+        return fitted[id(train)][name]
+    if note is not None:
+        notes.append(f"{name}{where}: {note}.")
+    if key == "lstm":
+        # A plain function: the classifier deep-copies its callbacks, and a bound
+        # method would take a copy of its object along.
+        model.set_params(callbacks=[EpochProgress(lambda text: step.detail(text))])
     begin = time.perf_counter()
-    model.fit(train.X, train.y)
-    fitted.setdefault(id(train), {})[name] = (model, time.perf_counter() - begin)
+    model.fit(samples.X, samples.y)
+    seconds = time.perf_counter() - begin
+    if key == "lstm":
+        model.set_params(callbacks=None)  # the bar is gone; the model is kept, maybe saved
+    fitted.setdefault(id(train), {})[name] = (model, seconds, len(samples.y))
     return fitted[id(train)][name]
