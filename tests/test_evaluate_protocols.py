@@ -10,7 +10,12 @@ import pandas as pd
 import pytest
 from test_evaluate import COLUMNS, run
 
-from sklearn_seqlstm import MarkovChainClassifier, samples_from_log, top_k_accuracy
+from sklearn_seqlstm import (
+    MarkovChainClassifier,
+    reciprocal_rank,
+    samples_from_log,
+    top_k_accuracy,
+)
 from sklearn_seqlstm.cli import _cli
 
 KEYS = {"sequence_col": "user", "order_col": "timestamp", "event_col": "page"}
@@ -49,12 +54,19 @@ def evaluate(*argv, capsys):
     return status, captured.out, captured.err
 
 
-def markov_top_1(train_frame, test_frame):
-    """Markov order 1's top-1 accuracy on every sample of ``test_frame``, computed here."""
+def markov_scores(train_frame, test_frame):
+    """Markov order 1's scores on every sample of ``test_frame``, computed here in one
+    call of predict_proba and the public metrics: {results.csv column: score}."""
     train = samples_from_log(train_frame, **KEYS)
     test = samples_from_log(test_frame, **KEYS)
     model = MarkovChainClassifier(order=1).fit(train.X, train.y)
-    return top_k_accuracy(test.y, model.predict_proba(test.X), classes=model.classes_, k=1)
+    proba, classes = model.predict_proba(test.X), model.classes_
+    scores = {f"top_{k}": top_k_accuracy(test.y, proba, classes=classes, k=k) for k in (1, 5)}
+    return {**scores, "mrr_10": reciprocal_rank(test.y, proba, classes=classes, k=10)}
+
+
+def markov_top_1(train_frame, test_frame):
+    return markov_scores(train_frame, test_frame)["top_1"]
 
 
 # --protocol time ----------------------------------------------------------------------
@@ -155,8 +167,9 @@ def test_test_file_trains_on_the_main_log_and_tests_every_event_of_the_other(tmp
     n_cases = train_frame["user"].nunique(), test_frame["user"].nunique()
     assert (results["n_train"] == len(train_frame) - n_cases[0]).all()
     assert (results["n_test"] == len(test_frame) - n_cases[1]).all()
-    expected = markov_top_1(train_frame, test_frame)
-    assert results.loc["Markov (order 1)", "top_1"] == pytest.approx(expected)
+    # Scored in chunks of the shortest histories first: the same as in one call.
+    for column, expected in markov_scores(train_frame, test_frame).items():
+        assert results.loc["Markov (order 1)", column] == pytest.approx(expected)
     assert "those of --test-file test.csv" in out
     assert "every event of the --test-file sequences" in out
 
@@ -469,3 +482,22 @@ def test_the_lstm_shows_its_epochs_and_the_time_left(chain_csv, tmp_path, capsys
     from sklearn_seqlstm import load
 
     assert load(tmp_path / "model.zip").callbacks is None
+
+
+def test_predictions_are_made_in_bounded_chunks(process_csv, tmp_path, capsys, monkeypatch):
+    from sklearn_seqlstm.cli import _evaluate_fit
+
+    sizes = []
+    predict_proba = MarkovChainClassifier.predict_proba
+
+    def recording(self, X):
+        sizes.append(len(X))
+        return predict_proba(self, X)
+
+    monkeypatch.setattr(MarkovChainClassifier, "predict_proba", recording)
+    monkeypatch.setattr(_evaluate_fit, "_PREDICT_CHUNK", 7)
+    argv = [process_csv, *COLUMNS, "--protocol", "time", "--models", "markov1"]
+    status, _, _ = evaluate(*argv, "-o", tmp_path, capsys=capsys)
+    assert status == 0
+    n_test = pd.read_csv(tmp_path / "results.csv")["n_test"].item()
+    assert n_test > 7 and max(sizes) == 7 and sum(sizes) == n_test

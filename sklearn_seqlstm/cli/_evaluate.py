@@ -233,7 +233,9 @@ def add_evaluate_arguments(parser):
         default=None,
         metavar="MODEL",
         help=f"models to compare: for the next event, among {', '.join(MODELS)}; for a time "
-        f"target, among {', '.join(REGRESSORS)} (default: all of the target's)",
+        f"target, among {', '.join(REGRESSORS)} (default: all of the target's). On a large "
+        "catalogue the logistic regression and the trees are fitted on a sample of the "
+        "training samples, or skipped, as the report says",
     )
 
     add_lstm_arguments(parser)
@@ -270,7 +272,7 @@ def add_evaluate_arguments(parser):
         type=Path,
         default=None,
         metavar="PATH",
-        help="save the LSTM fitted for the test samples to PATH (leave-last-out only), "
+        help="save the LSTM fitted for the test samples to PATH (not with groupkfold), "
         "for seqlstm recommend or sklearn_seqlstm.load (a NextValueRegressor with a time "
         "target, for sklearn_seqlstm.load)",
     )
