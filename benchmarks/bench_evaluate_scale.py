@@ -116,7 +116,8 @@ def main(argv=None):
         for run in args.runs:
             models = None if run == "default" else [run]
             status, wall, cpu, peak, lines = run_evaluate(path, models, Path(folder) / run)
-            bounded = [line for line in lines if line.startswith(("Skipped ", "Logistic"))]
+            shown = ("Skipped ", "Logistic", "error: ")
+            bounded = [line for line in lines if line.startswith(shown)]
             rows.append(
                 {
                     "models": "default (all six)" if models is None else run,

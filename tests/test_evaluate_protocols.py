@@ -501,3 +501,15 @@ def test_predictions_are_made_in_bounded_chunks(process_csv, tmp_path, capsys, m
     assert status == 0
     n_test = pd.read_csv(tmp_path / "results.csv")["n_test"].item()
     assert n_test > 7 and max(sizes) == 7 and sum(sizes) == n_test
+
+
+def test_time_protocol_saves_the_lstm_it_scored(process_csv, tmp_path, capsys):
+    from test_evaluate import TINY_LSTM
+
+    from sklearn_seqlstm import load
+
+    argv = [process_csv, *COLUMNS, *TINY_LSTM, "--protocol", "time", "--models", "lstm"]
+    model = tmp_path / "model.zip"
+    status, _, err = evaluate(*argv, "-o", tmp_path / "out", "--save-model", model, capsys=capsys)
+    assert status == 0, err
+    assert "closed" in set(load(model).classes_)  # trained on the cases' last activity
