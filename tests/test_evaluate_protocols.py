@@ -513,3 +513,14 @@ def test_time_protocol_saves_the_lstm_it_scored(process_csv, tmp_path, capsys):
     status, _, err = evaluate(*argv, "-o", tmp_path / "out", "--save-model", model, capsys=capsys)
     assert status == 0, err
     assert "closed" in set(load(model).classes_)  # trained on the cases' last activity
+
+
+def test_a_sequence_too_short_for_a_sample_is_counted_in_good_english(tmp_path, capsys):
+    frame = process_log(30)
+    single = pd.DataFrame({"user": ["lonely"], "timestamp": [1_600_000_000], "page": ["ask"]})
+    path = tmp_path / "log.csv"
+    pd.concat([frame, single]).to_csv(path, index=False)
+    argv = [path, *COLUMNS, "--protocol", "time", "--models", "markov1", "-o", tmp_path / "out"]
+    status, out, _ = evaluate(*argv, capsys=capsys)
+    assert status == 0
+    assert "Skipped 1 of 31 sequences: at most 1 event, too short for a sample." in out
