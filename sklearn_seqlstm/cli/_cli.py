@@ -200,7 +200,10 @@ def main(argv=None):
         From argparse: status 0 after ``--help`` or ``--version``, 2 for a bad
         command line (after printing one line ``error: ...``).
     """
+    # Commands that report their elapsed time count from here: parsing imports torch.
+    started = time.perf_counter()
     args = build_parser().parse_args(argv)
+    args.started = started
     caught = _Warnings()
     with warnings.catch_warnings():
         warnings.simplefilter("always")

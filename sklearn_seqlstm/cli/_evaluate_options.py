@@ -1,0 +1,435 @@
+"""The options of ``seqlstm evaluate``: its models, their settings, and the checks made
+before any work.
+
+The tables here (the models of ``--models`` for each target, the LSTM's settings on
+the command line, the variants fitted with attributes) are read by the parser
+(:mod:`._evaluate`), the fitting (:mod:`._evaluate_fit`) and the report
+(:mod:`._evaluate_report`). The checks raise :class:`UsageError` (exit status 2).
+"""
+
+import argparse
+from pathlib import Path
+
+from sklearn.base import clone
+from sklearn.dummy import DummyRegressor
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from ..baselines._featurizer import SequenceFeaturizer
+from ..baselines._markov import MarkovChainClassifier
+from ..neural._classifier import NextEventClassifier
+from ..neural._regressor import NextValueRegressor
+from ..neural._torch import check_device
+from ._cli_common import (
+    UsageError,
+    check_output_file,
+)
+
+LEAVE_LAST_OUT = "leave-last-out"
+TIME_ORDERED = "time"
+GROUP_K_FOLD = "groupkfold"
+#: The protocol of ``--test-file``: not a ``--protocol`` choice, the file gives the split.
+TEST_FILE = "test-file"
+
+#: Where each protocol's scores come from, for the table's heading.
+PROTOCOL_SCORES = {
+    LEAVE_LAST_OUT: "on the test samples (the last event of each sequence)",
+    TIME_ORDERED: "on the test samples (every event of the latest sequences by start)",
+    TEST_FILE: "on the test samples (every event of the --test-file sequences)",
+    GROUP_K_FOLD: "mean over the folds",
+}
+
+#: The models of ``--models``: command-line name -> (display name, factory(lstm, seed)).
+MODELS = {
+    "lstm": ("LSTM", lambda lstm, seed: NextEventClassifier(**lstm, random_state=seed)),
+    "markov1": ("Markov (order 1)", lambda lstm, seed: MarkovChainClassifier(order=1)),
+    "markov2": ("Markov (order 2)", lambda lstm, seed: MarkovChainClassifier(order=2)),
+    "markov3": ("Markov (order 3)", lambda lstm, seed: MarkovChainClassifier(order=3)),
+    # Scaled, as in `seqlstm demo`: the raw history length slows lbfgs several times.
+    "logistic": (
+        "Logistic regression",
+        lambda lstm, seed: make_pipeline(
+            SequenceFeaturizer(), StandardScaler(with_mean=False), LogisticRegression(max_iter=1000)
+        ),
+    ),
+    "popularity": ("Popularity", lambda lstm, seed: MarkovChainClassifier(order=0)),
+}
+LSTM = MODELS["lstm"][0]
+
+#: ``--target``: the next event (classification), or a duration (regression).
+NEXT_EVENT = "next_event"
+TIME_TARGETS = {
+    "time_to_next": "the time from each history's last event to the next event",
+    "remaining_time": "the time from each history's last event to its sequence's last event",
+}
+
+#: The models of ``--models`` with a time target: name -> (display name, factory(lstm, seed)).
+#: The absolute error is the loss of those that have one: the median minimises the MAE.
+REGRESSORS = {
+    "lstm": (
+        LSTM,
+        lambda lstm, seed: NextValueRegressor(loss="absolute_error", **lstm, random_state=seed),
+    ),
+    "mean": ("Training mean", lambda lstm, seed: DummyRegressor()),
+    "median": ("Training median", lambda lstm, seed: DummyRegressor(strategy="median")),
+    # Dense features: HistGradientBoostingRegressor takes no sparse matrix.
+    "trees": (
+        "Gradient-boosted trees",
+        lambda lstm, seed: make_pipeline(
+            SequenceFeaturizer(time_features=True, sparse_output=False),
+            HistGradientBoostingRegressor(loss="absolute_error", random_state=seed),
+        ),
+    ),
+}
+
+#: Options of the classifier that the regressor lacks: refused with a time target.
+_CLASSIFIER_ONLY = {"lstm_copy_from_history": "--no-copy-from-history"}
+
+#: Settings of each model with the attributes on (``with``) and off (``events``).
+_VARIANT_PARAMS = {
+    "lstm": {
+        "events": {"time_features": False, "attributes": False},
+        "with": {"time_features": True, "attributes": True},
+    },
+    "logistic": {
+        "events": {
+            "sequencefeaturizer__time_features": False,
+            "sequencefeaturizer__attributes": False,
+        },
+        "with": {
+            "sequencefeaturizer__time_features": True,
+            "sequencefeaturizer__attributes": True,
+        },
+    },
+}
+EVENTS_ONLY = "events only"
+
+#: The files written to the output folder (with a time target, results.csv only).
+OUTPUT_FILES = ("results.csv", "k_retrieval.csv", "k_retrieval.png")
+REGRESSION_FILES = ("results.csv",)
+
+#: Models that need at least two distinct events among their training targets.
+_NEED_TWO_EVENTS = ("lstm", "logistic")
+
+#: Metric columns of results.csv -> heading in the printed table.
+METRICS = {"top_1": "top-1", "top_5": "top-5", "top_10": "top-10", "mrr_10": "MRR@10"}
+
+# Largest k of the k-retrieval chart (fewer when there are fewer distinct events).
+_CHART_MAX_K = 20
+
+# NextEventClassifier settings on the command line: flag -> (parameter, type, help).
+_LSTM_OPTIONS = {
+    "--max-epochs": ("max_epochs", int, "passes over the training data"),
+    "--hidden-size": ("hidden_size", int, "size of the LSTM's hidden state"),
+    "--embedding-dim": ("embedding_dim", int, "size of each event's vector"),
+    "--num-layers": ("num_layers", int, "number of stacked LSTM layers"),
+    "--dropout": ("dropout", float, "dropout on the LSTM output"),
+    "--lr": ("lr", float, "learning rate of Adam"),
+    "--batch-size": ("batch_size", int, "sequences (chains) per gradient step"),
+    "--n-iter-no-change": ("n_iter_no_change", int, "patience of early stopping, in epochs"),
+    "--device": ("device", str, "torch device: auto, cpu, cuda, ..."),
+}
+
+
+def add_event_log_arguments(parser):
+    """Add the event log argument and its three column arguments to ``parser``."""
+    parser.add_argument(
+        "events",
+        type=Path,
+        metavar="EVENTS",
+        help="the event log: .csv or .tsv (optionally compressed: .gz, .bz2, .zip, .xz) "
+        "or .parquet (needs pyarrow), one row per event",
+    )
+    columns = parser.add_argument_group("columns of the event log")
+    columns.add_argument(
+        "--sequence-col", required=True, metavar="NAME", help="the sequence key (user, session)"
+    )
+    columns.add_argument(
+        "--order-col",
+        required=True,
+        metavar="NAME",
+        help="the order key within a sequence (timestamp or position; ties keep the row order)",
+    )
+    columns.add_argument(
+        "--event-col", required=True, metavar="NAME", help="the event (page, item, ...)"
+    )
+    return parser
+
+
+def add_lstm_arguments(parser):
+    """Add the NextEventClassifier settings (read back by :func:`_lstm_settings`)."""
+    lstm = parser.add_argument_group(
+        "NextEventClassifier settings (default: the classifier's own defaults)"
+    )
+    defaults = NextEventClassifier().get_params()
+    for flag, (name, kind, text) in _LSTM_OPTIONS.items():
+        lstm.add_argument(
+            flag,
+            dest=f"lstm_{name}",
+            type=_classifier_option(name, kind),
+            default=None,
+            metavar={int: "N", float: "X"}.get(kind, "NAME"),
+            help=f"{text} (default: {defaults[name]})",
+        )
+    lstm.add_argument(
+        "--early-stopping",
+        dest="lstm_early_stopping",
+        choices=["auto", "on", "off"],
+        default=None,
+        help="hold out a fraction of the training sequences and stop when their loss stalls",
+    )
+    lstm.add_argument(
+        "--no-copy-from-history",
+        dest="lstm_copy_from_history",
+        action="store_const",
+        const=False,
+        default=None,
+        help="turn off the copy from the history (faster where events never repeat)",
+    )
+    lstm.add_argument(
+        "--verbose",
+        dest="lstm_verbose",
+        action="store_const",
+        const=1,
+        default=None,
+        help="print the LSTM's loss at each epoch",
+    )
+    return parser
+
+
+def _classifier_option(name, kind):
+    """An argparse type for NextEventClassifier's parameter ``name``, checked by the classifier.
+
+    The classifier's own validation (and ``check_device``) runs as the option is
+    parsed, so that a value it would refuse in ``fit`` is a usage error before any
+    data is read, in the classifier's words, and the two cannot disagree.
+    """
+
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            expected = {int: "an integer", float: "a number"}[kind]
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        try:
+            NextEventClassifier(**{name: value})._validate_params()
+            if name == "device":
+                check_device(value)
+        except ValueError as exc:  # sklearn's InvalidParameterError is a ValueError
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return value
+
+    parse.__name__ = name
+    return parse
+
+
+def _check_target_options(args):
+    """Refuse, before any work, options that a time target cannot use (UsageError)."""
+    if args.target == NEXT_EVENT:
+        if args.models is not None:
+            _check_models(args.models, MODELS, "the next event (--target next_event)")
+        return
+    flag = f"--target {args.target}"
+    if not args.time_col:
+        raise UsageError(
+            f"{flag} needs --time-col: the column of each event's time, from which the "
+            "target is measured."
+        )
+    if args.min_history < 1:
+        raise UsageError(
+            f"{flag} needs --min-history of at least 1: the time is measured from the "
+            f"history's last event, and the empty history has none; got {args.min_history}."
+        )
+    for dest, option in _CLASSIFIER_ONLY.items():
+        if getattr(args, dest, None) is not None:
+            raise UsageError(
+                f"{option} is an option of the next-event classifier; the LSTM of {flag} "
+                "(NextValueRegressor) has no such setting. Leave it out."
+            )
+    if args.models is not None:
+        _check_models(args.models, REGRESSORS, f"a time target ({flag})")
+
+
+def _check_models(chosen, available, target):
+    unknown = [name for name in dict.fromkeys(chosen) if name not in available]
+    if unknown:
+        raise UsageError(
+            f"--models {' '.join(unknown)}: not a model for {target}; choose among "
+            f"{', '.join(available)}."
+        )
+
+
+def _check_save_model(args, models):
+    """Check, before any work, that ``--save-model`` can be honoured; a UsageError if not."""
+    path = args.save_model
+    if path is None:
+        return
+    if args.protocol == GROUP_K_FOLD:
+        raise UsageError(
+            "--save-model needs --protocol leave-last-out or time, or --test-file (groupkfold "
+            "fits one model per fold); to train on the whole log, use seqlstm fit."
+        )
+    if _main_lstm(models) is None:
+        raise UsageError("--save-model saves the LSTM: add lstm to --models.")
+    check_output_file(path, overwrite=args.overwrite, inputs=_inputs(args), flag="--save-model")
+    if any(path.resolve() == (args.output / name).resolve() for name in OUTPUT_FILES):
+        raise UsageError(
+            f"--save-model {path} is one of the files the command writes to the output "
+            "folder; give the model another name."
+        )
+
+
+def _inputs(args):
+    """The files the command reads: never to be written over."""
+    return [args.events] + ([args.test_file] if getattr(args, "test_file", None) else [])
+
+
+def _fraction(text):
+    """An argparse type: a number strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {text}")
+    return value
+
+
+def _resolve_protocol(args):
+    """A copy of ``args`` whose ``protocol`` is set: ``--test-file``'s own, or the default.
+
+    ``--protocol`` defaults to None on the command line, so that a protocol given
+    with ``--test-file`` (which gives the split itself) is refused rather than ignored.
+    """
+    protocol = args.protocol
+    if getattr(args, "test_file", None) is not None:
+        if protocol is not None:
+            raise UsageError(
+                f"--test-file gives the test samples itself; leave out --protocol {protocol}."
+            )
+        protocol = TEST_FILE
+    return argparse.Namespace(**{**vars(args), "protocol": protocol or LEAVE_LAST_OUT})
+
+
+# Attributes ---------------------------------------------------------------------------
+
+
+def _attribute_names(args):
+    """(option, column) of each time and attribute column given, in command-line order."""
+    named = [("--time-col", args.time_col)] if getattr(args, "time_col", None) else []
+    named += [("--event-attributes", name) for name in getattr(args, "event_attributes", [])]
+    named += [("--sequence-attributes", name) for name in getattr(args, "sequence_attributes", [])]
+    return named
+
+
+def _attributes_label(args):
+    """What the models "with" attributes read beyond the events, or None when nothing is."""
+    parts = []
+    if getattr(args, "time_col", None):
+        parts.append("time")
+    if getattr(args, "event_attributes", []) or getattr(args, "sequence_attributes", []):
+        parts.append("attributes")
+    return " and ".join(parts) or None
+
+
+def _check_attribute_options(args):
+    """Refuse, before any work, time and attribute columns that cannot work (UsageError).
+
+    No attribute may be a key column (the time may be the order column: it often
+    is), no column may be given twice, and ``--max-history`` cannot be combined
+    with them (histories with attributes are whole prefixes of their sequences).
+    """
+    named = _attribute_names(args)
+    if not named:
+        return
+    keys = {
+        "--sequence-col": args.sequence_col,
+        "--order-col": args.order_col,
+        "--event-col": args.event_col,
+    }
+    seen = {}
+    for option, name in named:
+        for key_option, key in keys.items():
+            if name == key and not (option == "--time-col" and key_option == "--order-col"):
+                raise UsageError(
+                    f"{option}: column {name!r} is also {key_option}; an attribute must be a "
+                    "column of its own."
+                )
+        if name in seen:
+            where = (
+                "twice in " + option if seen[name] == option else f"in {seen[name]} and {option}"
+            )
+            raise UsageError(f"column {name!r} is given {where}; give each column once.")
+        seen[name] = option
+    if args.max_history is not None:
+        options = ", ".join(dict.fromkeys(option for option, _ in named))
+        raise UsageError(
+            f"--max-history cannot be combined with {options}: "
+            "histories with times or attributes are whole prefixes of their sequences."
+        )
+
+
+def _check_attribute_columns(frame, args, path=None):
+    """Refuse time and attribute columns that the event log lacks (UsageError, no work done).
+
+    ``path`` is the file of ``frame``: ``args.events`` by default."""
+    path = args.events if path is None else path
+    for option, name in _attribute_names(args):
+        if name not in frame.columns:
+            available = ", ".join(map(repr, frame.columns.tolist())) or "none"
+            raise UsageError(
+                f"{option}: the event log {path.name} has no column {name!r}. Available "
+                f"columns: {available}."
+            )
+
+
+def _models(args):
+    """Display name -> (command-line key, variant) of each model to fit.
+
+    The variant is None without time and attribute columns; with them, the LSTM and
+    the logistic regression come twice, ``"events"`` (events only) and ``"with"``
+    (the attributes too), and the other models once, as ``"events"``. With a time
+    target every regressor comes once, with the variant None: the LSTM and the
+    trees read the time and the attributes given.
+    """
+    if args.target != NEXT_EVENT:
+        return {REGRESSORS[key][0]: (key, None) for key in dict.fromkeys(args.models or REGRESSORS)}
+    label = _attributes_label(args)
+    models = {}
+    for key in dict.fromkeys(args.models or MODELS):
+        name = MODELS[key][0]
+        if label is None:
+            models[name] = (key, None)
+            continue
+        models[f"{name}, {EVENTS_ONLY}"] = (key, "events")
+        if key in _VARIANT_PARAMS:
+            models[f"{name}, with {label}"] = (key, "with")
+    return models
+
+
+def _make_model(key, variant, lstm, seed):
+    model = clone(MODELS[key][1](lstm, seed))
+    if variant is not None and key in _VARIANT_PARAMS:
+        model.set_params(**_VARIANT_PARAMS[key][variant])
+    return model
+
+
+def _main_lstm(models):
+    """The display name of the LSTM compared with the baselines: with attributes if fitted."""
+    lstms = {variant: name for name, (key, variant) in models.items() if key == "lstm"}
+    return lstms.get("with", lstms.get("events", lstms.get(None)))
+
+
+def _lstm_settings(args):
+    """NextEventClassifier parameters given on the command line (the others keep defaults)."""
+    settings = {}
+    for name in [*(name for name, _, _ in _LSTM_OPTIONS.values()), "copy_from_history", "verbose"]:
+        value = getattr(args, f"lstm_{name}", None)
+        if value is not None:
+            settings[name] = value
+    early_stopping = getattr(args, "lstm_early_stopping", None)
+    if early_stopping is not None:
+        settings["early_stopping"] = {"auto": "auto", "on": True, "off": False}[early_stopping]
+    return settings
