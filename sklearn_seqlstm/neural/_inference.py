@@ -1,0 +1,74 @@
+"""Predict-time batches of chains: sorted by length, bounded by a budget of elements.
+
+Training batches hold a fixed number of chains, which is right for the gradient
+but not for memory at predict time: one batch of 512 of the longest histories
+of MovieLens-100k (737 events) over its 1,678 classes took 4.7 GB when every
+position was read out. Here a batch takes chains in order of length, as many as
+keep its largest tensors within a budget of elements:
+
+- the LSTM's: chains x padded length x (input size + 5 x hidden size), its input,
+  its gates and its outputs at every step;
+- the read-out's: chains x positions read x (outputs + the shorter of length and
+  outputs), the distributions and the counts of the copy from the history.
+
+Sorting by length keeps the padding small; the results go back to the order of
+the samples, so the batching changes no prediction.
+"""
+
+import numpy as np
+
+__all__ = ["PREDICT_BUDGET", "predict_batches", "step_width"]
+
+# Elements of a batch's largest tensors: 2**22 float32 numbers are 16 MB, and the
+# read-out holds a handful of tensors of that size at once. On MovieLens-100k's 943
+# full histories (benchmarks/bench_movielens.py), a larger budget saved no time and
+# a smaller one added batches whose fixed costs showed.
+PREDICT_BUDGET = 1 << 22
+
+# Chains considered for one batch at a time: bounds the work of choosing a batch.
+_WINDOW = 8192
+
+
+def step_width(module):
+    """Elements that the LSTM keeps per step of a chain: its input, gates and output."""
+    lstm = module.lstm
+    return lstm.input_size + 5 * lstm.hidden_size * lstm.num_layers
+
+
+def predict_batches(chains, n_outputs, width, budget=None):
+    """Chain indices in batches of chains of similar length, each within ``budget``.
+
+    Parameters
+    ----------
+    chains : ChainSet
+    n_outputs : int
+        Numbers read out per position (classes, or 1 for a regression).
+    width : int
+        Elements per step of a chain in the LSTM (see :func:`step_width`).
+    budget : int, default=None
+        Largest number of elements of a batch's tensor; a chain that alone
+        exceeds it is a batch of its own. None is ``PREDICT_BUDGET``.
+
+    Returns
+    -------
+    batches : list of ndarray of int64
+        Every chain once, shortest chains first.
+    """
+    if budget is None:
+        budget = PREDICT_BUDGET
+    lengths = chains.chain_lengths
+    positions = chains.n_entries_per_chain
+    order = np.argsort(lengths, kind="stable")
+    batches = []
+    start = 0
+    while start < len(order):
+        window = order[start : start + _WINDOW]
+        length = lengths[window]  # non-decreasing: the padded length of a batch ending here
+        most = np.maximum.accumulate(positions[window])
+        count = np.arange(1, len(window) + 1)
+        read_out = most * (n_outputs + np.minimum(length, n_outputs + 1))
+        cost = count * np.maximum(length * width, read_out)  # non-decreasing
+        size = max(1, int(np.count_nonzero(cost <= budget)))
+        batches.append(window[:size])
+        start += size
+    return batches
