@@ -34,6 +34,8 @@ _LAZY = {
     "EventLogFiles": ".histories._streamed",
     "k_retrieval_curve": ".metrics._scoring",
     "k_retrieval_curve_from_estimator": ".metrics._scoring",
+    "ndcg_at_k": ".metrics._ranking",
+    "ndcg_scorer": ".metrics._ranking",
     "neg_log_loss_scorer": ".metrics._scoring",
     "next_event_scorers": ".metrics._scoring",
     "reciprocal_rank": ".metrics._scoring",

@@ -8,11 +8,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..histories._histories import check_histories, check_labels
 from ..histories._prefixes import PrefixHistories
+from ..metrics._blocks import proba_blocks
 from ..serving._onnx import OnnxExportMixin
 from ..serving._persistence import PersistenceMixin
 from ..serving._stream import StreamMixin, one_history_proba
 from ..utils._base import HistoryClassifierMixin, restore_on_failure
 from ._estimator import HistoryLSTM, fill_shared_docs
+from ._inference import warn_unknown_events
 from ._module import N_RESERVED, LSTMNextEventModule, WeightedEntryLoss
 from ._torch import torch_threads
 
@@ -237,16 +239,54 @@ class NextEventClassifier(
         Parameters
         ----------
         X : list of sequences of events, pandas Series, or 2-D array-like
-            The histories. Events never seen in fit are allowed.
+            The histories. Events never seen in fit are allowed; when they are
+            half of the events or more, a UserWarning says so (and names a type
+            mismatch, such as integers given to a model fitted on strings).
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``; rows sum to 1.
         """
+        histories, proba_of = self._recommend_input(X)
+        return proba_of(histories)
+
+    def predict(self, X):
+        """The most probable class after each history.
+
+        Parameters
+        ----------
+        X : list of sequences of events, pandas Series, or 2-D array-like
+            The histories.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels, taken from ``classes_``; ties go to the first class.
+        """
+        histories, proba_of = self._recommend_input(X)
+        # A block of rows at a time: memory bounded by a block, not by samples x classes.
+        return np.concatenate(
+            [
+                self.classes_[np.argmax(proba, axis=1)]
+                for _, _, proba in proba_blocks(proba_of, histories, len(self.classes_))
+            ]
+        )
+
+    def _recommend_input(self, X):
+        """Checked histories of ``X`` and the function that gives their probabilities.
+
+        ``predict_proba``, ``predict`` and ``recommend`` check ``X`` (and warn of
+        unknown events) once here, then ask for probabilities a block at a time.
+        """
         check_is_fitted(self)
         histories = check_histories(X, estimator=self, reset=False)
         self._check_same_input(histories)
+        warn_unknown_events(self, histories)
+        return histories, self._checked_proba
+
+    def _checked_proba(self, histories):
+        """predict_proba of histories that ``_recommend_input`` checked."""
         module = self.net_.module_
         if (
             len(histories) == 1

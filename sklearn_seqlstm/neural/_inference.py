@@ -13,11 +13,19 @@ keep its largest tensors within a budget of elements:
 
 Sorting by length keeps the padding small; the results go back to the order of
 the samples, so the batching changes no prediction.
+
+:func:`warn_unknown_events` says when most events given were never seen in fit.
 """
+
+import numbers
+import warnings
 
 import numpy as np
 
-__all__ = ["PREDICT_BUDGET", "predict_batches", "step_width"]
+from ..histories._histories import _run_ends
+from ..histories._prefixes import PrefixHistories
+
+__all__ = ["PREDICT_BUDGET", "predict_batches", "step_width", "warn_unknown_events"]
 
 # Elements of a batch's largest tensors: 2**22 float32 numbers are 16 MB, and the
 # read-out holds a handful of tensors of that size at once. On MovieLens-100k's 943
@@ -72,3 +80,60 @@ def predict_batches(chains, n_outputs, width, budget=None):
         batches.append(window[:size])
         start += size
     return batches
+
+
+# From this share of unknown events on, predicting warns: the recommendations are
+# then mostly the model's prior, whatever the histories say.
+UNKNOWN_SHARE_WARNING = 0.5
+
+
+def warn_unknown_events(estimator, histories):
+    """Warn (once, a UserWarning) when most events of ``histories`` were never seen in fit.
+
+    A model loaded from a file and given integers where it was fitted on strings
+    (``65`` against ``"65"``) otherwise answers every history with its prior,
+    confidently and in silence. The share counts the events of each run of
+    histories once (the longest of prefixes listed one after the other).
+    """
+    if isinstance(histories, PrefixHistories):
+        sequences = histories.used_sequences()
+    else:
+        sequences = _run_ends(histories)
+    known = estimator._event_ids
+    n_events = n_unknown = 0
+    unknown_types = {}
+    for sequence in sequences:
+        n_events += len(sequence)
+        for event in sequence:
+            if event not in known:
+                n_unknown += 1
+                unknown_types.setdefault(_type_name(event), event)
+    if not n_events or n_unknown / n_events < UNKNOWN_SHARE_WARNING:
+        return
+    message = (
+        f"{n_unknown} of the {n_events} events of X ({n_unknown / n_events:.0%}) were never "
+        "seen in fit; the model reads them all as one unknown event, so its predictions "
+        "say little about these histories."
+    )
+    model_types = {_type_name(event) for event in estimator.events_}
+    if model_types and not model_types & set(unknown_types):
+        example = next(iter(unknown_types.values()))
+        message += (
+            f" The model's events are of type {' / '.join(sorted(model_types))} and X's "
+            f"unknown ones of type {' / '.join(sorted(unknown_types))} (for example "
+            f"{example!r}): convert X's events to the type of fit."
+        )
+    warnings.warn(message, UserWarning, stacklevel=4)
+
+
+def _type_name(event):
+    """The Python type an event stands for: numpy's int64 and int are one type here."""
+    if isinstance(event, (bool, np.bool_)):
+        return "bool"
+    if isinstance(event, numbers.Integral):
+        return "int"
+    if isinstance(event, numbers.Real):
+        return "float"
+    if isinstance(event, (str, np.str_)):
+        return "str"
+    return type(event).__name__
