@@ -32,8 +32,9 @@ def seen_mask(histories, classes):
 
 def take_rows(X, rows):
     """Rows ``rows`` of any input that ``predict_proba`` takes, in the same form."""
+    rows = np.asarray(rows, dtype=np.int64)
     if isinstance(X, PrefixHistories):
-        return X[np.asarray(rows)]  # a view: no prefix is copied
+        return X[rows]  # a view: no prefix is copied
     return _safe_indexing(X, rows)
 
 
