@@ -196,3 +196,98 @@ def test_counts_at_positions_are_the_running_counts(data):
             upto = classes[b, : positions[b, p] + 1].numpy()
             expected = np.bincount(upto, minlength=n_classes + 1)[1:]
             np.testing.assert_array_equal(counts[b, p], expected)
+
+
+# --- Large catalogues: the sampled softmax -------------------------------------------------
+
+
+def _module(copies, n_negatives=7, n_classes=12):
+    token_class = np.r_[[-1] * 4, np.arange(n_classes)] if copies else None
+    torch.manual_seed(0)
+    module = LSTMNextEventModule(
+        n_tokens=4 + n_classes,
+        n_classes=n_classes,
+        embedding_dim=3,
+        hidden_size=5,
+        num_layers=1,
+        dropout=0.0,
+        token_class=token_class,
+        n_negatives=n_negatives,
+        class_log_q=np.log(np.arange(1, n_classes + 1) / np.arange(1, n_classes + 1).sum()),
+    )
+    tokens = torch.tensor([[2, 4, 5, 9, 4, 6], [2, 7, 7, 0, 0, 0]])
+    positions = torch.tensor([[1, 3, 5], [0, 2, 2]])
+    targets = torch.tensor([[1, 5, 0], [3, 3, 2]])
+    return module, tokens, positions, targets
+
+
+@pytest.mark.parametrize("copies", [True, False])
+def test_sampled_softmax_is_the_softmax_over_target_and_drawn_negatives(copies):
+    """Recomputed by hand from the same draw: logits less log Q, accidental hits left out."""
+    module, tokens, positions, targets = _module(copies)
+    module.train()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(3)
+        got = module(tokens, positions, targets)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(3)
+        negatives = torch.multinomial(module.class_log_q.exp(), 7, replacement=True)
+    with torch.no_grad():
+        hidden = module.hidden_at(tokens, positions)
+        logits = module.output(hidden) - module.class_log_q  # (batch, positions, classes)
+        classes = module.token_class[tokens] + 1 if copies else None
+        if copies:
+            logits = logits + module.repeat_shift(hidden) * module._seen(classes, positions)
+        for b in range(2):
+            for p in range(3):
+                t = int(targets[b, p])
+                kept = [int(n) for n in negatives if int(n) != t]
+                row = torch.cat([logits[b, p, [t]], logits[b, p, kept]])
+                log_p = torch.log_softmax(row, dim=0)[0]
+                if copies:
+                    upto = classes[b, : positions[b, p] + 1]
+                    n_copyable = int((upto > 0).sum())
+                    gate = torch.sigmoid(module.gate(hidden[b, p])) * (n_copyable > 0)
+                    count = int((upto == t + 1).sum())
+                    proba = gate * count / max(n_copyable, 1) + (1 - gate) * log_p.exp()
+                    log_p = torch.log(proba).squeeze()
+                assert float(got[b, p]) == pytest.approx(float(log_p), abs=1e-5)
+
+
+@pytest.mark.parametrize("copies", [True, False])
+def test_predictions_and_validation_use_the_full_softmax(copies):
+    module, tokens, positions, targets = _module(copies)
+    full, *_ = _module(copies, n_negatives=None)
+    full.load_state_dict(module.state_dict())
+    module.eval()
+    full.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(module(tokens, positions), full(tokens, positions))
+        torch.testing.assert_close(
+            module(tokens, positions, targets), full(tokens, positions, targets)
+        )
+
+
+def test_a_sampled_softmax_model_fits_reproducibly_saves_and_beats_popularity(ragged, tmp_path):
+    from sklearn_seqlstm import MarkovChainClassifier, load, top_k_accuracy
+
+    X, y, _ = ragged
+    options = dict(max_epochs=4, hidden_size=16, embedding_dim=8, random_state=0)
+    sampled = NextEventClassifier(n_negatives=3, **options).fit(X, y)
+    again = NextEventClassifier(n_negatives=3, **options).fit(X, y)
+    np.testing.assert_array_equal(sampled.predict_proba(X), again.predict_proba(X))
+    popularity = MarkovChainClassifier(order=0).fit(X, y)
+    assert top_k_accuracy(y, sampled.predict_proba(X), classes=sampled.classes_, k=2) > (
+        top_k_accuracy(y, popularity.predict_proba(X), classes=popularity.classes_, k=2)
+    )
+    sampled.save(tmp_path / "model.seqlstm")
+    loaded = load(tmp_path / "model.seqlstm")
+    assert loaded.n_negatives == 3
+    np.testing.assert_allclose(loaded.predict_proba(X), sampled.predict_proba(X), atol=1e-7)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, "10", True])
+def test_n_negatives_must_be_a_positive_integer(ragged, bad):
+    X, y, _ = ragged
+    with pytest.raises((ValueError, TypeError), match="n_negatives"):
+        NextEventClassifier(n_negatives=bad, **FAST).fit(X, y)

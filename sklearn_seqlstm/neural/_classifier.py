@@ -13,9 +13,11 @@ from ..serving._onnx import OnnxExportMixin
 from ..serving._persistence import PersistenceMixin
 from ..serving._stream import StreamMixin, one_history_proba
 from ..utils._base import HistoryClassifierMixin, restore_on_failure
+from ..utils._validation import integers
 from ._estimator import HistoryLSTM, fill_shared_docs
 from ._inference import warn_unknown_events
 from ._module import N_RESERVED, LSTMNextEventModule, WeightedEntryLoss
+from ._sampled import proposal_log_q
 from ._torch import torch_threads
 
 __all__ = ["NextEventClassifier"]
@@ -50,6 +52,13 @@ class NextEventClassifier(
         rates a film twice); both are learned. It applies to classes that are
         also events, and has no effect when none is (sequence classification
         with labels such as "churned").
+    n_negatives : int or None, default=None
+        None trains with the full softmax over the classes. An int trains with a
+        sampled softmax: each target against this many classes drawn per batch
+        from the training targets' frequencies, with the logQ correction, so an
+        epoch on a catalogue of tens of thousands of items costs a fraction of
+        the full softmax's (``benchmarks/bench_catalog.py``). Predictions and the
+        validation loss of early stopping use the full softmax either way.
     %(inputs_and_runtime)s
 
     Attributes
@@ -104,6 +113,7 @@ class NextEventClassifier(
     _parameter_constraints: dict = {
         **HistoryLSTM._shared_constraints,
         "copy_from_history": ["boolean"],
+        "n_negatives": [None, integers(1)],
     }
     _module = LSTMNextEventModule
     _criterion = WeightedEntryLoss
@@ -125,6 +135,7 @@ class NextEventClassifier(
         n_iter_no_change=5,
         max_history=None,
         copy_from_history=True,
+        n_negatives=None,
         time_features=True,
         attributes=True,
         sequence_context="every_step",
@@ -149,6 +160,7 @@ class NextEventClassifier(
         self.n_iter_no_change = n_iter_no_change
         self.max_history = max_history
         self.copy_from_history = copy_from_history
+        self.n_negatives = n_negatives
         self.time_features = time_features
         self.attributes = attributes
         self.sequence_context = sequence_context
@@ -207,10 +219,14 @@ class NextEventClassifier(
             )
         self.classes_ = encoder.classes_
         if y.dtype == object:
-            return encoder.transform(y)
-        # transform maps string labels one by one through a dict; every label is in
-        # classes_, so a binary search gives the same indices at once.
-        return np.searchsorted(self.classes_, y)
+            targets = encoder.transform(y)
+        else:
+            # transform maps string labels one by one through a dict; every label is
+            # in classes_, so a binary search gives the same indices at once.
+            targets = np.searchsorted(self.classes_, y)
+        if self.n_negatives is not None:  # the sampled softmax's proposal
+            self._class_log_q = proposal_log_q(targets, len(self.classes_), sample_weight)
+        return targets
 
     def _validation_targets(self, y_val, n_samples):
         """Class indices of the validation labels, and which labels are classes at all."""
@@ -221,7 +237,12 @@ class NextEventClassifier(
         return targets, known
 
     def _read_out_kwargs(self):
-        return {"n_classes": len(self.classes_), "token_class": self._token_class()}
+        kwargs = {"n_classes": len(self.classes_), "token_class": self._token_class()}
+        if self.n_negatives is not None:
+            # Only fit draws from the proposal, and sets it; a loaded model has none.
+            kwargs["n_negatives"] = int(self.n_negatives)
+            kwargs["class_log_q"] = getattr(self, "_class_log_q", None)
+        return kwargs
 
     def _token_class(self):
         """Class index of each token (-1: no class), or None when no class is an event."""
