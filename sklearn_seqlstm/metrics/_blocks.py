@@ -53,7 +53,8 @@ def proba_blocks(predict_proba, X, n_classes):
     """
     n_samples = _num_samples(X)
     blocks = row_blocks(n_samples, n_classes)
-    if len(blocks) == 1:
+    if len(blocks) <= 1:  # no rows at all: predict_proba says what is wrong with X
+        blocks = blocks or [range(0)]
         yield blocks[0], X, predict_proba(X)
         return
     for rows in blocks:
