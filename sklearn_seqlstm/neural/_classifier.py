@@ -239,9 +239,12 @@ class NextEventClassifier(
     def _read_out_kwargs(self):
         kwargs = {"n_classes": len(self.classes_), "token_class": self._token_class()}
         if self.n_negatives is not None:
-            # Only fit draws from the proposal, and sets it; a loaded model has none.
+            # Only fit draws from the proposal, and sets it; a loaded model has none,
+            # and one from an earlier fit on other classes is not this fit's (uniform).
+            log_q = getattr(self, "_class_log_q", None)
             kwargs["n_negatives"] = int(self.n_negatives)
-            kwargs["class_log_q"] = getattr(self, "_class_log_q", None)
+            fits = log_q is not None and len(log_q) == len(self.classes_)
+            kwargs["class_log_q"] = log_q if fits else None
         return kwargs
 
     def _token_class(self):
