@@ -160,9 +160,8 @@ def test_batches_take_every_chain_once_in_length_order_within_the_budget(
     for batch in batches:
         longest = chain_lengths[batch].max()
         positions = chains.n_entries_per_chain[batch].max()
-        cost = len(batch) * max(
-            longest * width, positions * (n_outputs + min(longest, n_outputs + 1))
-        )
+        counts = positions * longest if positions <= n_outputs + 1 else longest * (n_outputs + 1)
+        cost = len(batch) * max(longest * width, positions * n_outputs + counts)
         assert len(batch) == 1 or cost <= budget
 
 

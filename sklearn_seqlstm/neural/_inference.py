@@ -8,8 +8,9 @@ keep its largest tensors within a budget of elements:
 
 - the LSTM's: chains x padded length x (input size + 5 x hidden size), its input,
   its gates and its outputs at every step;
-- the read-out's: chains x positions read x (outputs + the shorter of length and
-  outputs), the distributions and the counts of the copy from the history.
+- the read-out's: chains x positions read x outputs, the distributions, and the
+  counts of the copy from the history (chains x positions x length, or chains x
+  length x outputs with more positions than outputs).
 
 Sorting by length keeps the padding small; the results go back to the order of
 the samples, so the batching changes no prediction.
@@ -74,7 +75,10 @@ def predict_batches(chains, n_outputs, width, budget=None):
         length = lengths[window]  # non-decreasing: the padded length of a batch ending here
         most = np.maximum.accumulate(positions[window])
         count = np.arange(1, len(window) + 1)
-        read_out = most * (n_outputs + np.minimum(length, n_outputs + 1))
+        # The counts of the copy from the history: per position, or running (as the
+        # module chooses, see LSTMNextEventModule._counts).
+        counts = np.where(most <= n_outputs + 1, most * length, length * (n_outputs + 1))
+        read_out = most * n_outputs + counts
         cost = count * np.maximum(length * width, read_out)  # non-decreasing
         size = max(1, int(np.count_nonzero(cost <= budget)))
         batches.append(window[:size])
