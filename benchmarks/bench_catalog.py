@@ -133,7 +133,7 @@ def main(argv=None):
     parser.add_argument("--sizes", type=int, nargs="+", default=[5_000, 50_000, 200_000])
     parser.add_argument("--full-up-to", type=int, default=50_000)
     parser.add_argument("--n-negatives", type=int, default=500)
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
