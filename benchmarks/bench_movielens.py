@@ -1,6 +1,12 @@
 """MovieLens-100k with RecBole's protocol: NextEventClassifier against the baselines.
 
-Run with ``OMP_NUM_THREADS=1 python benchmarks/bench_movielens.py``.
+Run with ``OMP_NUM_THREADS=1 python benchmarks/bench_movielens.py``. One run prints
+Hit@10, MRR@10 and NDCG@10 of the LSTM, Markov chains of order 1 to 3 and popularity,
+unmasked and with the items already rated masked, with 95% bootstrap intervals over
+users; then the time and peak memory of ``recommend`` on the 943 full histories
+(batched, one history a call, length-sorted chunks of 64), each variant in a fresh
+process, whose peak resident memory (``ru_maxrss``) sees torch's allocator as
+``tracemalloc`` does not; and the cost of an allow-list and a deny-list.
 
 Data. ``ml-100k.inter`` (100,000 ratings of 1,682 movies by 943 users) ships in the
 recbole 1.2.1 wheel on PyPI. The first run downloads the wheel with
@@ -38,9 +44,12 @@ MRR@10 0.041 (masked: 0.177 and 0.069).
 
 import argparse
 import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -49,7 +58,14 @@ import pandas as pd
 from _wheels import download_wheel
 from skorch.callbacks import LRScheduler
 
-from sklearn_seqlstm import MarkovChainClassifier, NextEventClassifier, leave_last_out_split
+from sklearn_seqlstm import (
+    MarkovChainClassifier,
+    NextEventClassifier,
+    bootstrap_interval,
+    leave_last_out_split,
+    load,
+)
+from sklearn_seqlstm.metrics._blocks import seen_mask
 from sklearn_seqlstm.metrics._scoring import _true_event_ranks
 
 RECBOLE = "recbole==1.2.1"
@@ -120,23 +136,122 @@ def load_ratings(path):
 
 
 def scores(model, samples, *, masked):
-    """Hit@1/5/10, NDCG@10 and MRR@10 of ``model`` on ``samples``."""
+    """Per-user Hit@1/5/10, NDCG@10 and MRR@10 of ``model`` on ``samples``."""
     proba = np.asarray(model.predict_proba(samples.X), dtype=float)
     classes = model.classes_
-    if masked:
-        # Below every probability: the items a user has rated rank last.
-        column = {item: j for j, item in enumerate(classes.tolist())}
-        for i, history in enumerate(samples.X):
-            proba[i, [column[item] for item in set(history) if item in column]] = -1.0
-    ranks, _ = _true_event_ranks(samples.y, proba, classes)
+    # The items a user has rated leave the ranking, for every model alike.
+    exclude = seen_mask(samples.X, classes) if masked else None
+    ranks, _ = _true_event_ranks(samples.y, proba, classes, exclude)
     top10 = ranks <= 10
     return {
-        "Hit@1": np.mean(ranks <= 1),
-        "Hit@5": np.mean(ranks <= 5),
-        "Hit@10": np.mean(top10),
-        "NDCG@10": np.mean(np.where(top10, 1 / np.log2(ranks + 1), 0.0)),
-        "MRR@10": np.mean(np.where(top10, 1 / ranks, 0.0)),
+        "Hit@1": ranks <= 1,
+        "Hit@5": ranks <= 5,
+        "Hit@10": top10,
+        "NDCG@10": np.where(top10, 1 / np.log2(ranks + 1), 0.0),
+        "MRR@10": np.where(top10, 1 / ranks, 0.0),
     }
+
+
+def with_interval(values):
+    """'0.194 [0.169, 0.219]': the mean and its 95% bootstrap interval over users."""
+    interval = bootstrap_interval(np.asarray(values, dtype=float), random_state=0)
+    return f"{interval.estimate:.3f} [{interval.low:.3f}, {interval.high:.3f}]"
+
+
+def full_histories(ratings):
+    """Every rating of each user, in the order of the protocol: the 943 full histories."""
+    ordered = ratings.sort_values(["user_id", "timestamp"], kind="stable")
+    return [list(items) for _, items in ordered.groupby("user_id", sort=True)["item_id"]]
+
+
+VARIANTS = ("batched", "single calls", "chunks of 64")
+
+
+def peak_memory():
+    """Peak resident memory of this process in GiB.
+
+    ``/proc/self/status``'s VmHWM where there is one: it belongs to the process's own
+    address space. ``ru_maxrss`` is the fallback, but Linux carries it over
+    ``exec`` from the process that forked: a child of this benchmark reported the
+    benchmark's own 0.9 GiB before doing anything.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 2**20  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
+
+
+def measure(variant, model_path, cache_dir):
+    """Time and peak memory of recommend(k=10, exclude_seen=True) in this (fresh) process."""
+    histories = full_histories(load_ratings(fetch_ml100k(cache_dir)))
+    model = load(model_path)
+    model.recommend(histories[:2], k=10)  # load torch's kernels before the clock starts
+    before = peak_memory()
+    start = time.perf_counter()
+    if variant == "batched":
+        model.recommend(histories, k=10, exclude_seen=True)
+    elif variant == "single calls":
+        for history in histories:
+            model.recommend([history], k=10, exclude_seen=True)
+    else:
+        order = np.argsort([len(h) for h in histories], kind="stable")
+        for i in range(0, len(order), 64):
+            model.recommend([histories[j] for j in order[i : i + 64]], k=10, exclude_seen=True)
+    seconds = time.perf_counter() - start
+    print(f"{seconds:.3f} {peak_memory():.3f} {before:.3f}")
+
+
+def recommend_costs(model, ratings, cache_dir):
+    """Each variant of measure() in a fresh process, so that each peak is its own."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "lstm.seqlstm"
+        with warnings.catch_warnings():
+            # The cosine schedule callback is not saved; recommend does not need it.
+            warnings.filterwarnings("ignore", message=".*is not saved", category=UserWarning)
+            model.save(path)
+        rows = []
+        for variant in VARIANTS:
+            command = [sys.executable, __file__, "--measure", variant, "--model", str(path)]
+            command += ["--cache-dir", str(cache_dir)]
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            seconds, peak, before = map(float, done.stdout.split()[-3:])
+            rows.append(
+                {
+                    "recommend(k=10, exclude_seen=True)": variant,
+                    "time (s)": seconds,
+                    "peak memory (GiB)": peak,
+                    "after loading (GiB)": before,
+                }
+            )
+    histories = full_histories(ratings)
+    print(
+        f"\nrecommend on the {len(histories)} full histories (mean "
+        f"{np.mean([len(h) for h in histories]):.0f} events, longest "
+        f"{max(len(h) for h in histories)}), each variant in a fresh process:\n"
+    )
+    print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+
+    # The cost of business rules: an allow-list of half the catalogue, a deny-list of
+    # 100 items, and a per-user rule given as a callable.
+    classes = model.classes_
+    half = classes[::2].tolist()
+    banned = classes[:100].tolist()
+    rule = np.random.RandomState(0).rand(len(histories), len(classes)) < 0.5
+    options = {
+        "no rule": {},
+        "candidates=half the catalogue": {"candidates": half},
+        "exclude=100 items": {"exclude": banned},
+        "candidates=callable (per user)": {"candidates": lambda rows: rule[rows]},
+    }
+    print()
+    for name, kwargs in options.items():
+        start = time.perf_counter()
+        model.recommend(histories, k=10, exclude_seen=True, **kwargs)
+        print(f"recommend with {name}: {time.perf_counter() - start:.2f} s")
 
 
 def main(argv=None):
@@ -144,7 +259,11 @@ def main(argv=None):
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--max-epochs", type=int, default=MAX_EPOCHS)
     parser.add_argument("--random-state", type=int, default=0)
+    parser.add_argument("--measure", choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument("--model", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.measure:
+        return measure(args.measure, args.model, args.cache_dir)
 
     ratings = load_ratings(fetch_ml100k(args.cache_dir))
     n_users, n_items = ratings["user_id"].nunique(), ratings["item_id"].nunique()
@@ -159,9 +278,11 @@ def main(argv=None):
     )
 
     models = {
-        "first-order Markov with popularity back-off": MarkovChainClassifier(order=1),
-        "most-popular": MarkovChainClassifier(order=0),
         "NextEventClassifier (LSTM)": make_lstm(args.max_epochs, args.random_state),
+        "Markov order 1": MarkovChainClassifier(order=1),
+        "Markov order 2": MarkovChainClassifier(order=2),
+        "Markov order 3": MarkovChainClassifier(order=3),
+        "most-popular": MarkovChainClassifier(order=0),
     }
     rows = []
     for name, model in models.items():
@@ -169,20 +290,14 @@ def main(argv=None):
         start = time.perf_counter()
         model.fit(train.X, train.y)
         seconds = time.perf_counter() - start
-        rows.append(
-            {
-                "model": name,
-                **scores(model, test, masked=False),
-                "valid Hit@10": scores(model, valid, masked=False)["Hit@10"],
-                "masked Hit@10": (masked := scores(model, test, masked=True))["Hit@10"],
-                "masked MRR@10": masked["MRR@10"],
-                "training": f"{seconds:.1f} s",
-            }
-        )
-    for name, hit10, mrr10, seconds in REFERENCE:
-        rows.append(
-            {"model": f"issue: {name}", "Hit@10": hit10, "MRR@10": mrr10, "training": seconds}
-        )
+        row = {"model": name}
+        for masked in (False, True):
+            values = scores(model, test, masked=masked)
+            for metric in ("Hit@10", "MRR@10", "NDCG@10"):
+                row[f"{'masked ' if masked else ''}{metric}"] = with_interval(values[metric])
+        row["valid Hit@10"] = f"{np.mean(scores(model, valid, masked=False)['Hit@10']):.3f}"
+        row["training"] = f"{seconds:.1f} s"
+        rows.append(row)
 
     table = pd.DataFrame(rows).set_index("model")
     table.index.name = None
@@ -192,11 +307,18 @@ def main(argv=None):
     settings = ", ".join(f"{name}={lstm.get_params()[name]!r}" for name in shown)
     print(
         f"\nMovieLens-100k, RecBole's protocol: {len(test.y)} test users, items ranked over "
-        f"all {n_items}, no masking (masked: the user's rated items left out).\n"
+        f"all {n_items}. Unmasked, then masked (the items a user has rated left out of the "
+        "ranking, for every model alike). Means over users with 95% bootstrap intervals.\n"
         f"LSTM: NextEventClassifier({settings}) with a cosine learning-rate decay, "
         f"{lstm.n_epochs_} epochs.\n"
     )
-    print(table.to_string(float_format=lambda v: f"{v:.3f}", na_rep="-"))
+    with pd.option_context("display.width", 250, "display.max_columns", 20):
+        print(table.T.to_string())
+    print("\nFor comparison (issue figures, Hit@10 / MRR@10 / training time):")
+    for name, hit10, mrr10, seconds in REFERENCE:
+        print(f"  {name}: {hit10:.3f} / {mrr10:.3f} / {seconds}")
+
+    recommend_costs(lstm, ratings, args.cache_dir)
 
 
 if __name__ == "__main__":

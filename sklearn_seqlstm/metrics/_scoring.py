@@ -20,8 +20,18 @@ limit, where ties are common (an event with no transition row spreads equal
 probability over all others): counting ties as misses would put the limit below
 models whose float noise happens to break the tie.
 
+**Seen events can be masked.** With ``exclude_seen=True`` the events that a
+history already holds are left out of the ranking before the true event is
+ranked, as a recommender that never shows a film already rated does (RecBole's
+full-ranking protocol masks them for every model). A true event that the history
+holds is then a miss. The scorers take the same option and mask for every model
+alike, so that a model that learned to avoid seen events and one that did not are
+compared on the same ranking.
+
 Ranks come from vectorised comparisons of each row with its true-class
-probability, not from sorting the rows.
+probability, not from sorting the rows. The scorers ask the estimator for its
+probabilities a block of rows at a time (see :mod:`._blocks`), so that scoring
+many histories over a large catalogue is bounded in memory by a block.
 """
 
 import warnings
@@ -31,17 +41,20 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import _check_sample_weight, check_array, column_or_1d
 
-from ..histories._histories import scaled_to_unit
+from ..histories._histories import check_histories, scaled_to_unit
+from ._blocks import proba_blocks, seen_mask
 
 _K = Interval(Integral, 1, None, closed="left")
 
 
-def _true_event_ranks(y_true, proba, classes):
+def _true_event_ranks(y_true, proba, classes, exclude=None):
     """Validate the inputs and return the rank of each true event.
 
     Returns ``(ranks, proba_true)``: float arrays of shape (n_samples,).
     ``ranks`` is ``inf`` and ``proba_true`` is ``nan`` where the true event is
-    not in ``classes``.
+    not in ``classes``. ``exclude``, a boolean array shaped as ``proba``, marks
+    classes left out of the ranking: they outrank nothing, and a true event
+    among them has an infinite rank.
     """
     proba = check_array(proba, dtype="numeric")
     if (proba < 0).any():
@@ -73,9 +86,66 @@ def _true_event_ranks(y_true, proba, classes):
     proba_true = np.where(known, proba[np.arange(len(columns)), columns], np.nan)
     higher = proba > proba_true[:, None]
     tied_before = (proba == proba_true[:, None]) & (np.arange(proba.shape[1]) < columns[:, None])
+    if exclude is not None:
+        higher &= ~exclude
+        tied_before &= ~exclude
     ranks = 1.0 + higher.sum(axis=1) + tied_before.sum(axis=1)
     ranks[~known] = np.inf
+    if exclude is not None:
+        ranks[known & exclude[np.arange(len(columns)), np.where(known, columns, 0)]] = np.inf
     return ranks, proba_true
+
+
+def _seen_exclusion(exclude_seen, histories, n_samples, classes):
+    """The mask of the classes each history holds, with ``exclude_seen=True``; else None."""
+    if not exclude_seen:
+        if histories is not None:
+            raise ValueError(
+                "histories is used only with exclude_seen=True, to mask the events each "
+                "history holds; pass exclude_seen=True, or leave histories out."
+            )
+        return None
+    if histories is None:
+        raise ValueError(
+            "exclude_seen=True needs histories=: the history of each sample, whose "
+            "events are left out of the ranking."
+        )
+    histories = check_histories(histories)
+    if len(histories) != n_samples:
+        raise ValueError(
+            f"histories has {len(histories)} histories but there are {n_samples} samples."
+        )
+    return seen_mask(histories, classes)
+
+
+def _mean_of(per_sample, y_true, proba, classes, sample_weight, exclude_seen, histories, **kw):
+    """Weighted mean over samples of ``per_sample(ranks, proba_true, **kw)``."""
+    proba = check_array(proba, dtype="numeric")
+    exclude = _seen_exclusion(exclude_seen, histories, proba.shape[0], np.asarray(classes))
+    ranks, proba_true = _true_event_ranks(y_true, proba, classes, exclude)
+    sample_weight = check_weights(sample_weight, ranks)
+    return float(np.average(per_sample(ranks, proba_true, **kw), weights=sample_weight))
+
+
+def _hits(ranks, proba_true, k):
+    return ranks <= k
+
+
+def _reciprocal_ranks(ranks, proba_true, k):
+    if k is not None:
+        ranks = np.where(ranks <= k, ranks, np.inf)
+    return 1.0 / ranks
+
+
+def _discounted_gains(ranks, proba_true, k):
+    # One relevant event per sample: the ideal DCG is 1, so NDCG is the DCG.
+    if k is not None:
+        ranks = np.where(ranks <= k, ranks, np.inf)
+    return 1.0 / np.log2(ranks + 1.0)
+
+
+def _neg_log_proba(ranks, proba_true, eps):
+    return -np.log(np.clip(np.nan_to_num(proba_true, nan=eps), eps, 1.0))
 
 
 def check_weights(sample_weight, samples):
@@ -97,14 +167,20 @@ def check_weights(sample_weight, samples):
         "classes": ["array-like"],
         "k": [_K],
         "sample_weight": ["array-like", None],
+        "exclude_seen": ["boolean"],
+        "histories": "no_validation",
     },
     prefer_skip_nested_validation=True,
 )
-def top_k_accuracy(y_true, proba, *, classes, k=1, sample_weight=None):
-    """Fraction of samples whose true next event is among the k most probable.
+def top_k_accuracy(
+    y_true, proba, *, classes, k=1, sample_weight=None, exclude_seen=False, histories=None
+):
+    """Fraction of samples whose true next event is among the k most probable (Hit@k).
 
-    A true event not in ``classes`` counts as a miss; ties in probability are
-    broken by column order, as in ``predict`` (see the module docstring).
+    Recommender papers call it Hit@k or HR@k (hit ratio), and Recall@k when each
+    sample has one relevant item. A true event not in ``classes`` counts as a
+    miss; ties in probability are broken by column order, as in ``predict`` (see
+    the module docstring).
 
     Parameters
     ----------
@@ -124,6 +200,13 @@ def top_k_accuracy(y_true, proba, *, classes, k=1, sample_weight=None):
 
     sample_weight : array-like of shape (n_samples,), default=None
         Sample weights.
+
+    exclude_seen : bool, default=False
+        Leave the events of each history out of the ranking first (see the
+        module docstring); a true event that its history holds is then a miss.
+
+    histories : list of sequences of events, default=None
+        The history of each sample, required with ``exclude_seen=True``.
 
     Returns
     -------
@@ -145,17 +228,19 @@ def top_k_accuracy(y_true, proba, *, classes, k=1, sample_weight=None):
     >>> top_k_accuracy(y_true, proba, classes=["a", "b", "c"], k=2)
     0.5
     """
-    ranks, _ = _true_event_ranks(y_true, proba, classes)
-    if k >= len(classes):
+    _warn_if_k_says_nothing(k, len(classes), exclude_seen)
+    return _mean_of(_hits, y_true, proba, classes, sample_weight, exclude_seen, histories, k=k)
+
+
+def _warn_if_k_says_nothing(k, n_classes, exclude_seen):
+    if k >= n_classes and not exclude_seen:
         # As scikit-learn's top_k_accuracy_score warns: a perfect score by construction.
         warnings.warn(
-            f"k={k} is at least the number of classes ({len(classes)}): top-k accuracy "
+            f"k={k} is at least the number of classes ({n_classes}): top-k accuracy "
             "is then 1 for every true event among the classes, and says nothing.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
-    sample_weight = check_weights(sample_weight, ranks)
-    return float(np.average(ranks <= k, weights=sample_weight))
 
 
 @validate_params(
@@ -165,10 +250,14 @@ def top_k_accuracy(y_true, proba, *, classes, k=1, sample_weight=None):
         "classes": ["array-like"],
         "k": [_K, None],
         "sample_weight": ["array-like", None],
+        "exclude_seen": ["boolean"],
+        "histories": "no_validation",
     },
     prefer_skip_nested_validation=True,
 )
-def reciprocal_rank(y_true, proba, *, classes, k=None, sample_weight=None):
+def reciprocal_rank(
+    y_true, proba, *, classes, k=None, sample_weight=None, exclude_seen=False, histories=None
+):
     """Mean reciprocal rank (MRR) of the true next event.
 
     Each sample scores ``1 / rank`` of its true event, where rank 1 is the most
@@ -194,6 +283,13 @@ def reciprocal_rank(y_true, proba, *, classes, k=None, sample_weight=None):
     sample_weight : array-like of shape (n_samples,), default=None
         Sample weights.
 
+    exclude_seen : bool, default=False
+        Leave the events of each history out of the ranking first (see the
+        module docstring); a true event that its history holds is then a miss.
+
+    histories : list of sequences of events, default=None
+        The history of each sample, required with ``exclude_seen=True``.
+
     Returns
     -------
     score : float
@@ -215,11 +311,9 @@ def reciprocal_rank(y_true, proba, *, classes, k=None, sample_weight=None):
     >>> reciprocal_rank(y_true, proba, classes=["a", "b", "c"], k=1)
     0.25
     """
-    ranks, _ = _true_event_ranks(y_true, proba, classes)
-    sample_weight = check_weights(sample_weight, ranks)
-    if k is not None:
-        ranks = np.where(ranks <= k, ranks, np.inf)
-    return float(np.average(1.0 / ranks, weights=sample_weight))
+    return _mean_of(
+        _reciprocal_ranks, y_true, proba, classes, sample_weight, exclude_seen, histories, k=k
+    )
 
 
 @validate_params(
@@ -291,13 +385,18 @@ def k_retrieval_curve(y_true, proba, *, classes, max_k=None, sample_weight=None)
     return np.arange(1, max_k + 1), np.cumsum(hits_at[1:]) / sample_weight.sum()
 
 
-def _predict_proba(estimator, X):
-    """Return ``estimator.predict_proba(X)`` and the matching ``classes_``."""
+def _predict_proba(estimator, X, method_only=False):
+    """Return ``estimator.predict_proba(X)`` and the matching ``classes_``.
+
+    With ``method_only=True``, return the bound ``predict_proba`` after checking it exists.
+    """
     if not hasattr(estimator, "predict_proba"):
         raise TypeError(
             f"{type(estimator).__name__} has no predict_proba: next-event metrics rank "
             "the classes by predicted probability. Use a classifier with predict_proba."
         )
+    if method_only:
+        return estimator.predict_proba
     proba = estimator.predict_proba(X)
     if not hasattr(estimator, "classes_"):
         raise TypeError(
@@ -371,34 +470,56 @@ def k_retrieval_curve_from_estimator(estimator, X, y, *, max_k=None, sample_weig
 
 def _log_loss(y_true, proba, *, classes, eps, sample_weight=None):
     """Mean of ``-log(max(proba_true, eps))``; an unseen true event has probability eps."""
-    _, proba_true = _true_event_ranks(y_true, proba, classes)
-    sample_weight = check_weights(sample_weight, proba_true)
-    proba_true = np.clip(np.nan_to_num(proba_true, nan=eps), eps, 1.0)
-    return float(np.average(-np.log(proba_true), weights=sample_weight))
+    return _mean_of(_neg_log_proba, y_true, proba, classes, sample_weight, False, None, eps=eps)
 
 
 class _NextEventScorer:
-    """Scorer ``scorer(estimator, X, y, sample_weight=None)`` from a metric of predict_proba.
+    """Scorer ``scorer(estimator, X, y, sample_weight=None)`` from a per-sample score.
 
-    Made by :func:`top_k_scorer`, :func:`reciprocal_rank_scorer` and
-    :func:`neg_log_loss_scorer`; ``factory`` names the one that made it, for
-    the repr. The score is ``sign * metric(y, proba, classes=classes_, **kwargs)``.
+    Made by :func:`top_k_scorer`, :func:`reciprocal_rank_scorer`,
+    :func:`ndcg_scorer` and :func:`neg_log_loss_scorer`; ``factory`` names the one
+    that made it, for the repr. The score is ``sign`` times the weighted mean of
+    ``per_sample(ranks, proba_true, **kwargs)``, the metric of the same name. The
+    probabilities are asked for a block of rows at a time (:func:`proba_blocks`),
+    so that memory is bounded by a block.
     """
 
-    def __init__(self, factory, metric, sign=1, **kwargs):
+    def __init__(self, factory, per_sample, sign=1, exclude_seen=False, **kwargs):
         self._factory = factory
-        self._metric = metric
+        self._per_sample = per_sample
         self._sign = sign
+        self._exclude_seen = exclude_seen
         self._kwargs = kwargs
 
     def __call__(self, estimator, X, y, sample_weight=None):
-        proba, classes = _predict_proba(estimator, X)
-        score = self._metric(y, proba, classes=classes, sample_weight=sample_weight, **self._kwargs)
-        return self._sign * score
+        predict_proba = _predict_proba(estimator, None, method_only=True)
+        if not hasattr(estimator, "classes_"):
+            _predict_proba(estimator, X)  # raises the error that says what is missing
+        classes = np.asarray(estimator.classes_)
+        if self._per_sample is _hits:
+            _warn_if_k_says_nothing(self._kwargs["k"], len(classes), self._exclude_seen)
+        y = column_or_1d(y)
+        values = np.empty(len(y))
+        for rows, part, proba in proba_blocks(predict_proba, X, len(classes)):
+            if proba.shape[0] != len(rows) or rows.stop > len(y):
+                raise ValueError(f"y has {len(y)} labels but X has more samples.")
+            exclude = None
+            if self._exclude_seen:
+                exclude = seen_mask(check_histories(part), classes)
+            ranks, proba_true = _true_event_ranks(
+                y[rows.start : rows.stop], proba, classes, exclude
+            )
+            values[rows.start : rows.stop] = self._per_sample(ranks, proba_true, **self._kwargs)
+        if rows.stop != len(y):
+            raise ValueError(f"y has {len(y)} labels but X has {rows.stop} samples.")
+        sample_weight = check_weights(sample_weight, values)
+        return self._sign * float(np.average(values, weights=sample_weight))
 
     def __repr__(self):
-        arguments = ", ".join(f"{name}={value!r}" for name, value in self._kwargs.items())
-        return f"{self._factory}({arguments})"
+        arguments = [f"{name}={value!r}" for name, value in self._kwargs.items()]
+        if self._exclude_seen:
+            arguments.append("exclude_seen=True")
+        return f"{self._factory}({', '.join(arguments)})"
 
     def _accept_sample_weight(self):
         # scikit-learn (1.6 to 1.9) asks each scorer of a multi-metric dict this
@@ -406,9 +527,9 @@ class _NextEventScorer:
         return True
 
 
-@validate_params({"k": [_K]}, prefer_skip_nested_validation=True)
-def top_k_scorer(k):
-    """Scorer of top-k accuracy, for ``scoring=`` in model selection.
+@validate_params({"k": [_K], "exclude_seen": ["boolean"]}, prefer_skip_nested_validation=True)
+def top_k_scorer(k, *, exclude_seen=False):
+    """Scorer of top-k accuracy (Hit@k), for ``scoring=`` in model selection.
 
     Works with any fitted estimator (or pipeline) that has ``predict_proba``
     and ``classes_``. A true event the estimator never saw in training counts
@@ -419,6 +540,11 @@ def top_k_scorer(k):
     ----------
     k : int
         Number of most probable events that count as a hit.
+
+    exclude_seen : bool, default=False
+        Leave the events of each history in ``X`` out of the ranking first, for
+        every model alike (see :func:`top_k_accuracy`). ``X`` must then be
+        histories.
 
     Returns
     -------
@@ -445,11 +571,11 @@ def top_k_scorer(k):
     >>> bool(scores.min() > 0.9)
     True
     """
-    return _NextEventScorer("top_k_scorer", top_k_accuracy, k=k)
+    return _NextEventScorer("top_k_scorer", _hits, exclude_seen=exclude_seen, k=k)
 
 
-@validate_params({"k": [_K, None]}, prefer_skip_nested_validation=True)
-def reciprocal_rank_scorer(k=None):
+@validate_params({"k": [_K, None], "exclude_seen": ["boolean"]}, prefer_skip_nested_validation=True)
+def reciprocal_rank_scorer(k=None, *, exclude_seen=False):
     """Scorer of mean reciprocal rank (MRR@k), for ``scoring=`` in model selection.
 
     Works with any fitted estimator (or pipeline) that has ``predict_proba``
@@ -460,6 +586,11 @@ def reciprocal_rank_scorer(k=None):
     ----------
     k : int, default=None
         Ranks beyond ``k`` score 0. None keeps every rank.
+
+    exclude_seen : bool, default=False
+        Leave the events of each history in ``X`` out of the ranking first, for
+        every model alike (see :func:`top_k_accuracy`). ``X`` must then be
+        histories.
 
     Returns
     -------
@@ -485,7 +616,9 @@ def reciprocal_rank_scorer(k=None):
     >>> bool(scorer(clf, X, y) > 0.9)
     True
     """
-    return _NextEventScorer("reciprocal_rank_scorer", reciprocal_rank, k=k)
+    return _NextEventScorer(
+        "reciprocal_rank_scorer", _reciprocal_ranks, exclude_seen=exclude_seen, k=k
+    )
 
 
 @validate_params(
@@ -532,14 +665,20 @@ def neg_log_loss_scorer(eps=1e-15):
     >>> round(scorer(clf, X, y), 1)
     -4.6
     """
-    return _NextEventScorer("neg_log_loss_scorer", _log_loss, sign=-1, eps=eps)
+    return _NextEventScorer("neg_log_loss_scorer", _neg_log_proba, sign=-1, eps=eps)
 
 
 @validate_params(
-    {"ks": ["array-like"], "mrr": ["boolean"], "log_loss": ["boolean"]},
+    {
+        "ks": ["array-like"],
+        "mrr": ["boolean"],
+        "log_loss": ["boolean"],
+        "ndcg": ["boolean"],
+        "exclude_seen": ["boolean"],
+    },
     prefer_skip_nested_validation=False,  # top_k_scorer checks each k
 )
-def next_event_scorers(ks=(1, 3, 5), mrr=True, log_loss=True):
+def next_event_scorers(ks=(1, 3, 5), mrr=True, log_loss=True, *, ndcg=False, exclude_seen=False):
     """Dict of next-event scorers for multi-metric ``scoring=``.
 
     All the scorers tolerate true events unseen in training (see
@@ -557,6 +696,14 @@ def next_event_scorers(ks=(1, 3, 5), mrr=True, log_loss=True):
 
     log_loss : bool, default=True
         Whether to add ``"neg_log_loss"`` (with the default ``eps``).
+
+    ndcg : bool, default=False
+        Whether to add one ``"ndcg_{k}"`` scorer (NDCG@k) per k.
+
+    exclude_seen : bool, default=False
+        Leave the events of each history out of the ranking in the top-k, MRR
+        and NDCG scorers (see :func:`top_k_accuracy`); the log loss is left as
+        it is.
 
     Returns
     -------
@@ -589,9 +736,15 @@ def next_event_scorers(ks=(1, 3, 5), mrr=True, log_loss=True):
     >>> sorted(search.best_params_)
     ['C']
     """
-    scorers = {f"top_{k}": top_k_scorer(k) for k in ks}
+    scorers = {f"top_{k}": top_k_scorer(k, exclude_seen=exclude_seen) for k in ks}
     if mrr:
-        scorers["mrr"] = reciprocal_rank_scorer()
+        scorers["mrr"] = reciprocal_rank_scorer(exclude_seen=exclude_seen)
+    if ndcg:
+        for k in ks:
+            # ndcg_scorer's scorer, built here: its module imports this one.
+            scorers[f"ndcg_{k}"] = _NextEventScorer(
+                "ndcg_scorer", _discounted_gains, exclude_seen=exclude_seen, k=int(k)
+            )
     if log_loss:
         scorers["neg_log_loss"] = neg_log_loss_scorer()
     if not scorers:

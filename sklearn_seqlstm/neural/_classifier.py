@@ -8,12 +8,16 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..histories._histories import check_histories, check_labels
 from ..histories._prefixes import PrefixHistories
+from ..metrics._blocks import proba_blocks
 from ..serving._onnx import OnnxExportMixin
 from ..serving._persistence import PersistenceMixin
 from ..serving._stream import StreamMixin, one_history_proba
 from ..utils._base import HistoryClassifierMixin, restore_on_failure
+from ..utils._validation import integers
 from ._estimator import HistoryLSTM, fill_shared_docs
+from ._inference import warn_unknown_events
 from ._module import N_RESERVED, LSTMNextEventModule, WeightedEntryLoss
+from ._sampled import proposal_log_q
 from ._torch import torch_threads
 
 __all__ = ["NextEventClassifier"]
@@ -48,6 +52,13 @@ class NextEventClassifier(
         rates a film twice); both are learned. It applies to classes that are
         also events, and has no effect when none is (sequence classification
         with labels such as "churned").
+    n_negatives : int or None, default=None
+        None trains with the full softmax over the classes. An int trains with a
+        sampled softmax: each target against this many classes drawn per batch
+        from the training targets' frequencies, with the logQ correction, so an
+        epoch on a catalogue of tens of thousands of items costs a fraction of
+        the full softmax's (``benchmarks/bench_catalog.py``). Predictions and the
+        validation loss of early stopping use the full softmax either way.
     %(inputs_and_runtime)s
 
     Attributes
@@ -102,6 +113,7 @@ class NextEventClassifier(
     _parameter_constraints: dict = {
         **HistoryLSTM._shared_constraints,
         "copy_from_history": ["boolean"],
+        "n_negatives": [None, integers(1)],
     }
     _module = LSTMNextEventModule
     _criterion = WeightedEntryLoss
@@ -123,6 +135,7 @@ class NextEventClassifier(
         n_iter_no_change=5,
         max_history=None,
         copy_from_history=True,
+        n_negatives=None,
         time_features=True,
         attributes=True,
         sequence_context="every_step",
@@ -147,6 +160,7 @@ class NextEventClassifier(
         self.n_iter_no_change = n_iter_no_change
         self.max_history = max_history
         self.copy_from_history = copy_from_history
+        self.n_negatives = n_negatives
         self.time_features = time_features
         self.attributes = attributes
         self.sequence_context = sequence_context
@@ -205,10 +219,14 @@ class NextEventClassifier(
             )
         self.classes_ = encoder.classes_
         if y.dtype == object:
-            return encoder.transform(y)
-        # transform maps string labels one by one through a dict; every label is in
-        # classes_, so a binary search gives the same indices at once.
-        return np.searchsorted(self.classes_, y)
+            targets = encoder.transform(y)
+        else:
+            # transform maps string labels one by one through a dict; every label is
+            # in classes_, so a binary search gives the same indices at once.
+            targets = np.searchsorted(self.classes_, y)
+        if self.n_negatives is not None:  # the sampled softmax's proposal
+            self._class_log_q = proposal_log_q(targets, len(self.classes_), sample_weight)
+        return targets
 
     def _validation_targets(self, y_val, n_samples):
         """Class indices of the validation labels, and which labels are classes at all."""
@@ -219,7 +237,15 @@ class NextEventClassifier(
         return targets, known
 
     def _read_out_kwargs(self):
-        return {"n_classes": len(self.classes_), "token_class": self._token_class()}
+        kwargs = {"n_classes": len(self.classes_), "token_class": self._token_class()}
+        if self.n_negatives is not None:
+            # Only fit draws from the proposal, and sets it; a loaded model has none,
+            # and one from an earlier fit on other classes is not this fit's (uniform).
+            log_q = getattr(self, "_class_log_q", None)
+            kwargs["n_negatives"] = int(self.n_negatives)
+            fits = log_q is not None and len(log_q) == len(self.classes_)
+            kwargs["class_log_q"] = log_q if fits else None
+        return kwargs
 
     def _token_class(self):
         """Class index of each token (-1: no class), or None when no class is an event."""
@@ -237,16 +263,54 @@ class NextEventClassifier(
         Parameters
         ----------
         X : list of sequences of events, pandas Series, or 2-D array-like
-            The histories. Events never seen in fit are allowed.
+            The histories. Events never seen in fit are allowed; when they are
+            half of the events or more, a UserWarning says so (and names a type
+            mismatch, such as integers given to a model fitted on strings).
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``; rows sum to 1.
         """
+        histories, proba_of = self._recommend_input(X)
+        return proba_of(histories)
+
+    def predict(self, X):
+        """The most probable class after each history.
+
+        Parameters
+        ----------
+        X : list of sequences of events, pandas Series, or 2-D array-like
+            The histories.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels, taken from ``classes_``; ties go to the first class.
+        """
+        histories, proba_of = self._recommend_input(X)
+        # A block of rows at a time: memory bounded by a block, not by samples x classes.
+        return np.concatenate(
+            [
+                self.classes_[np.argmax(proba, axis=1)]
+                for _, _, proba in proba_blocks(proba_of, histories, len(self.classes_))
+            ]
+        )
+
+    def _recommend_input(self, X):
+        """Checked histories of ``X`` and the function that gives their probabilities.
+
+        ``predict_proba``, ``predict`` and ``recommend`` check ``X`` (and warn of
+        unknown events) once here, then ask for probabilities a block at a time.
+        """
         check_is_fitted(self)
         histories = check_histories(X, estimator=self, reset=False)
         self._check_same_input(histories)
+        warn_unknown_events(self, histories)
+        return histories, self._checked_proba
+
+    def _checked_proba(self, histories):
+        """predict_proba of histories that ``_recommend_input`` checked."""
         module = self.net_.module_
         if (
             len(histories) == 1

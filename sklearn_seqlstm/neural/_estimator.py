@@ -42,6 +42,7 @@ from ..utils._docs import shared_docs
 from ..utils._validation import integers, reals
 from ._chains import ChainDataset, ChainLoader, chains_from_prefixes, collate, group_into_chains
 from ._distributed import data_parallel, process_shard
+from ._inference import predict_batches, step_width
 from ._module import N_RESERVED, START, TRUNCATED, UNKNOWN
 from ._steps import StepEncoder
 from ._torch import MAX_THREADS, autocast, check_device, torch_threads
@@ -53,10 +54,6 @@ __all__ = ["HistoryLSTM", "fill_shared_docs"]
 # epochs apart; below, holding sequences out costs more than it saves (measured on
 # MovieLens-100k, 943 users: early stopping cost 0.01 to 0.02 of Hit@10).
 AUTO_EARLY_STOPPING_MIN_SEQUENCES = 2_000
-
-# Chains per batch at predict time: larger than for training, since no gradient
-# is kept and bigger batches amortise the per-batch overhead.
-PREDICT_BATCH_SIZE = 512
 
 # The parameters' documentation, shared by the estimators' docstrings (see
 # fill_shared_docs, made with utils.shared_docs).
@@ -498,7 +495,9 @@ class HistoryLSTM(BaseEstimator):
         module = self.net_.module_
         device = next(module.parameters()).device
         chains = self._chains(histories)
-        loader = ChainLoader(ChainDataset(chains), batch_size=PREDICT_BATCH_SIZE)
+        # Length-sorted batches within a budget of elements (see _inference): memory
+        # is bounded by a batch, not by samples x longest history x classes.
+        batches = predict_batches(chains, module.output.out_features, step_width(module))
         if module.training:  # only if the user trained net_ further by hand
             module.eval()
         out = None
@@ -507,7 +506,7 @@ class HistoryLSTM(BaseEstimator):
             torch.inference_mode(),
             autocast(device.type, self.precision),
         ):
-            for batch in loader.batches():
+            for batch in batches:
                 inputs, _ = collate(chains, batch)
                 inputs.pop("targets", None)
                 values = read_out(module(**{k: v.to(device) for k, v in inputs.items()}))

@@ -8,8 +8,12 @@ number. Their parameters keep the same names, so that saved weights of either
 are named alike.
 """
 
+import math
+
 import torch
 from torch import nn
+
+from ._sampled import sampled_target_log_proba
 
 __all__ = [
     "LSTMHistoryEncoder",
@@ -153,6 +157,13 @@ class LSTMNextEventModule(LSTMHistoryEncoder):
     token_class : array-like of int, shape (n_tokens,), default=None
         The class index of each token, -1 for tokens that are no class. None
         turns the copy from the history off.
+    n_negatives : int, default=None
+        Train with a sampled softmax over this many negatives a batch, drawn
+        from ``class_log_q`` with the logQ correction (see :mod:`._sampled`);
+        None trains with the full softmax. Predictions always use the full one.
+    class_log_q : array-like of float, shape (n_classes,), default=None
+        log of the proposal from which negatives are drawn; None is uniform.
+        Not part of the saved weights: only training draws from it.
     """
 
     def __init__(
@@ -166,11 +177,18 @@ class LSTMNextEventModule(LSTMHistoryEncoder):
         token_class=None,
         cat_cardinalities=(),
         n_numeric=0,
+        n_negatives=None,
+        class_log_q=None,
     ):
         super().__init__(
             n_tokens, embedding_dim, hidden_size, num_layers, dropout, cat_cardinalities, n_numeric
         )
         self.output = nn.Linear(hidden_size, n_classes)
+        self.n_negatives = n_negatives
+        if class_log_q is None:
+            class_log_q = torch.full((n_classes,), -math.log(n_classes))
+        # A plain attribute, not a buffer: the saved weights stay those of the full softmax.
+        self.class_log_q = torch.as_tensor(class_log_q, dtype=torch.float32)
         self.copies = token_class is not None
         if self.copies:
             self.register_buffer("token_class", torch.as_tensor(token_class, dtype=torch.int64))
@@ -196,6 +214,8 @@ class LSTMNextEventModule(LSTMHistoryEncoder):
         step attributes of attributed histories, None for plain ones.
         """
         hidden = self.hidden_at(tokens, positions, cats, nums)
+        if targets is not None and self.n_negatives and self.training:
+            return self._sampled(hidden, tokens, positions, targets)
         logits = self.output(hidden)
         if not self.copies:
             log_proba = torch.log_softmax(logits, dim=-1)
@@ -216,6 +236,18 @@ class LSTMNextEventModule(LSTMHistoryEncoder):
         proba = gate * counts / n_copyable.clamp_min(1) + (1 - gate) * log_proba.exp()
         return torch.log(proba.clamp_min(torch.finfo(proba.dtype).tiny))
 
+    def _sampled(self, hidden, tokens, positions, targets):
+        """Log-probability of each target, with the sampled softmax for the LSTM's part."""
+        if not self.copies:
+            return sampled_target_log_proba(self, hidden, None, positions, targets)
+        classes = self.token_class[tokens] + 1
+        log_proba = sampled_target_log_proba(self, hidden, classes, positions, targets)
+        n_copyable = (classes > 0).cumsum(dim=1).gather(1, positions)
+        gate = torch.sigmoid(self.gate(hidden)).squeeze(-1) * (n_copyable > 0)
+        counts = self._target_counts(classes, positions, targets)
+        proba = gate * counts / n_copyable.clamp_min(1) + (1 - gate) * log_proba.exp()
+        return torch.log(proba.clamp_min(torch.finfo(proba.dtype).tiny))
+
     def _seen(self, classes, positions):
         """Whether each class occurs among tokens ``0..t``: (batch, n_positions, n_classes).
 
@@ -229,8 +261,26 @@ class LSTMNextEventModule(LSTMHistoryEncoder):
         return (first.unsqueeze(1) <= positions.unsqueeze(-1)).to(self.output.weight.dtype)
 
     def _counts(self, classes, positions):
-        """How often each class occurs among tokens ``0..t``: (batch, n_positions, n_classes)."""
-        hits = torch.zeros(*classes.shape, self.output.out_features + 1, device=classes.device)
+        """How often each class occurs among tokens ``0..t``: (batch, n_positions, n_classes).
+
+        Only at the requested positions: a running count over the whole chain is a
+        tensor of (batch, length, n_classes), 2.5 GB for 512 histories of up to 737
+        events over 1,678 classes, of which one position per chain is read when
+        recommending. With few positions a chain, the events up to each position
+        are added into its row, (batch, n_positions, length) of work; with more
+        positions than classes the running count is the smaller tensor. Both count
+        exactly (small integers in floating point).
+        """
+        batch, length = classes.shape
+        n_positions, n_slots = positions.size(1), self.output.out_features + 1
+        dtype = self.output.weight.dtype
+        if n_positions <= n_slots:
+            steps = torch.arange(length, device=classes.device)
+            upto = (steps <= positions.unsqueeze(-1)).to(dtype)  # (batch, n_positions, length)
+            counts = torch.zeros(batch, n_positions, n_slots, dtype=dtype, device=classes.device)
+            counts.scatter_add_(-1, classes.unsqueeze(1).expand(-1, n_positions, -1), upto)
+            return counts[..., 1:]
+        hits = torch.zeros(batch, length, n_slots, dtype=dtype, device=classes.device)
         hits.scatter_(-1, classes.unsqueeze(-1), 1.0)
         running = hits[..., 1:].cumsum(dim=1)
         return torch.gather(running, 1, positions.unsqueeze(-1).expand(-1, -1, running.size(-1)))

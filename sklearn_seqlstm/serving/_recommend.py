@@ -11,7 +11,19 @@ import numbers
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["RecommendMixin", "check_k", "seen_mask", "top_k_indices"]
+from ..histories._histories import check_histories
+from ..metrics._blocks import proba_blocks, seen_mask
+
+__all__ = [
+    "CandidateRule",
+    "RecommendMixin",
+    "check_flag",
+    "check_k",
+    "rank_block",
+    "recommend_one",
+    "seen_mask",
+    "top_k_indices",
+]
 
 # Scores ranked per block in top_k_indices.
 _CHUNK = 1 << 20
@@ -88,16 +100,6 @@ def top_k_indices(scores, k):
     return top
 
 
-def seen_mask(histories, classes):
-    """Boolean (n_samples, n_classes): whether each class occurs in each history."""
-    index = {label: i for i, label in enumerate(np.asarray(classes).tolist())}
-    mask = np.zeros((len(histories), len(index)), dtype=bool)
-    for row, history in enumerate(histories):
-        columns = [index[e] for e in set(history) if e in index]
-        mask[row, columns] = True
-    return mask
-
-
 def labels_and_proba(classes, proba, top, return_proba):
     """The labels (and probabilities) at ``top`` from :func:`top_k_indices`.
 
@@ -116,10 +118,123 @@ def labels_and_proba(classes, proba, top, return_proba):
     return labels, probabilities
 
 
+def check_flag(value, name):
+    """``value`` as a bool, or a TypeError naming the flag: "no" is not False."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}.")
+    return bool(value)
+
+
+class CandidateRule:
+    """Which classes may be recommended: an allow-list (or a callable) and a deny-list.
+
+    Parameters
+    ----------
+    classes : ndarray of shape (n_classes,)
+    candidates : None, array-like of labels, or callable
+        None allows every class. Labels allow those classes only, for every row;
+        labels that are no class are ignored (they cannot be recommended). A
+        callable is called with the row indices of a block of ``X`` (an integer
+        array; ``[0]`` for a stream) and returns a boolean array of shape
+        (len(rows), n_classes), True where the class may be recommended: rules
+        per row (the user's region) without an n_samples x n_classes array.
+    exclude : None or array-like of labels
+        Classes never recommended, for every row.
+    """
+
+    def __init__(self, classes, candidates=None, exclude=None):
+        self.n_classes = len(classes)
+        self.allowed = np.ones(self.n_classes, dtype=bool)
+        self.callable = None
+        if callable(candidates):
+            self.callable = candidates
+        elif candidates is not None:
+            self.allowed = _label_mask(classes, candidates, "candidates")
+        if exclude is not None:
+            self.allowed &= ~_label_mask(classes, exclude, "exclude")
+        self.everything = self.callable is None and bool(self.allowed.all())
+
+    def mask(self, rows):
+        """Boolean (len(rows), n_classes) of the classes allowed in ``rows``, or None: all."""
+        if self.everything:
+            return None
+        if self.callable is None:
+            return np.broadcast_to(self.allowed, (len(rows), self.n_classes))
+        allowed = self.callable(np.asarray(rows, dtype=np.int64))
+        if not isinstance(allowed, np.ndarray) or allowed.dtype != bool:
+            raise TypeError(
+                "candidates(rows) must return a boolean numpy array of shape (len(rows), "
+                f"n_classes); got {type(allowed).__name__} of dtype "
+                f"{getattr(allowed, 'dtype', type(allowed).__name__)}."
+            )
+        if allowed.shape != (len(rows), self.n_classes):
+            raise ValueError(
+                "candidates(rows) must return a boolean array of shape (len(rows), n_classes) "
+                f"= {(len(rows), self.n_classes)}; got {allowed.shape}."
+            )
+        return allowed & self.allowed
+
+
+def _label_mask(classes, labels, name):
+    """Boolean (n_classes,): which classes are among ``labels``."""
+    if isinstance(labels, (str, bytes)) or not np.iterable(labels):
+        raise TypeError(
+            f"{name} must be a list of labels (or None"
+            f"{', or a callable' if name == 'candidates' else ''}); got "
+            f"{type(labels).__name__} ({labels!r})."
+        )
+    wanted = set(np.asarray(list(labels), dtype=object).tolist())
+    return np.fromiter((label in wanted for label in classes.tolist()), bool, len(classes))
+
+
+def rank_block(proba, k, keep, renormalize):
+    """Top-k column indices of a block of rows and the probabilities to report.
+
+    ``keep`` (boolean, shaped as ``proba``, or None for all) marks the classes
+    that may be recommended. With ``renormalize``, the probabilities are divided
+    by the total of the kept classes of their row: they are then the model's
+    probabilities given that the next event is one of them.
+    """
+    if keep is None:
+        return top_k_indices(proba, k), proba
+    top = top_k_indices(np.where(keep, proba, -np.inf), k)
+    if renormalize:
+        total = np.where(keep, proba, 0.0).sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            proba = proba / total  # a row with nothing kept has only -1 places: NaN
+    return top, proba
+
+
+def recommend_one(stream, k, exclude_seen, candidates, exclude, renormalize, return_proba):
+    """``HistoryStream.recommend``: the options of ``recommend`` for the stream's one row."""
+    classes = stream._estimator.classes_
+    k = check_k(k, len(classes))
+    exclude_seen = check_flag(exclude_seen, "exclude_seen")
+    renormalize = check_flag(renormalize, "renormalize")
+    return_proba = check_flag(return_proba, "return_proba")
+    keep = CandidateRule(classes, candidates, exclude).mask([0])
+    if exclude_seen:
+        unseen = ~stream.seen_classes()[None, :]
+        keep = unseen if keep is None else keep & unseen
+    top, proba = rank_block(stream.predict_proba()[None, :], k, keep, renormalize)
+    result = labels_and_proba(classes, proba, top, return_proba)
+    return tuple(part[0] for part in result) if return_proba else result[0]
+
+
 class RecommendMixin:
     """``recommend(X, k)``: the k most probable next events, from ``predict_proba``."""
 
-    def recommend(self, X, k=10, *, exclude_seen=False, return_proba=False):
+    def recommend(
+        self,
+        X,
+        k=10,
+        *,
+        exclude_seen=False,
+        candidates=None,
+        exclude=None,
+        renormalize=False,
+        return_proba=False,
+    ):
         """The ``k`` most probable next events after each history, best first.
 
         Parameters
@@ -131,9 +246,23 @@ class RecommendMixin:
             classes. A larger ``k`` is an error (nothing is clipped silently).
         exclude_seen : bool, default=False
             Never recommend an event that the history already holds (films
-            already rated, items already bought). A history that holds all but
-            fewer than ``k`` classes gets None (probability NaN) in the places
-            left over, and the returned labels are then of object dtype.
+            already rated, items already bought).
+        candidates : None, list of labels, or callable, default=None
+            Recommend only these classes (an allow-list: in stock, in the
+            user's region). A list applies to every history; labels that are no
+            class are ignored. A callable is called with the row indices of a
+            block of ``X`` (an integer array) and returns a boolean array of
+            shape (len(rows), n_classes), True where the class of ``classes_``
+            may be recommended to that row.
+        exclude : None or list of labels, default=None
+            Never recommend these classes (a deny-list), for every history.
+        renormalize : bool, default=False
+            With ``exclude_seen``, ``candidates`` or ``exclude``, divide the
+            returned probabilities by the total probability of the classes that
+            could be recommended to the row, so that they are the model's
+            probabilities given that the next event is one of them. By default
+            they are the model's own, as in :meth:`predict_proba`, and do not
+            sum to 1 over what is left.
         return_proba : bool, default=False
             Also return the probability of each recommended event.
 
@@ -142,9 +271,17 @@ class RecommendMixin:
         events : ndarray of shape (n_samples, k)
             Labels from ``classes_``, most probable first. Ties are broken as
             :meth:`predict` breaks them (the class first in ``classes_`` wins),
-            so ``recommend(X, 1)[:, 0]`` equals ``predict(X)``.
+            so ``recommend(X, 1)[:, 0]`` equals ``predict(X)``. Where fewer than
+            ``k`` classes may be recommended, the places left over hold None
+            (probability NaN), and the labels are then of object dtype.
         proba : ndarray of shape (n_samples, k)
             Their probabilities, only with ``return_proba=True``.
+
+        Notes
+        -----
+        The probabilities are computed a block of histories at a time and
+        ranked at once, so memory is bounded by a block, not by the number of
+        histories times the number of classes.
 
         Examples
         --------
@@ -155,18 +292,34 @@ class RecommendMixin:
         [['c', 'a']]
         >>> clf.recommend([["c", "b"]], k=2, exclude_seen=True).tolist()
         [['a', None]]
+        >>> clf.recommend([["x", "b"]], k=2, exclude=["c"]).tolist()
+        [['a', 'b']]
         """
         check_is_fitted(self)
-        k = check_k(k, len(self.classes_))
-        if not isinstance(exclude_seen, (bool, np.bool_)):
-            raise TypeError(f"exclude_seen must be True or False, got {exclude_seen!r}.")
-        proba = self.predict_proba(X)
-        scores = proba
-        if exclude_seen:
-            from ..histories._histories import (
-                check_histories,  # X is valid: predict_proba checked it
-            )
+        classes = self.classes_
+        k = check_k(k, len(classes))
+        exclude_seen = check_flag(exclude_seen, "exclude_seen")
+        renormalize = check_flag(renormalize, "renormalize")
+        return_proba = check_flag(return_proba, "return_proba")
+        rule = CandidateRule(classes, candidates, exclude)
+        histories, predict_proba = self._recommend_input(X)
+        labels, probabilities = [], []
+        for rows, part, proba in proba_blocks(predict_proba, histories, len(classes)):
+            keep = rule.mask(rows)
+            if exclude_seen:
+                unseen = ~seen_mask(part, classes)
+                keep = unseen if keep is None else keep & unseen
+            top, proba = rank_block(proba, k, keep, renormalize)
+            block_labels, block_proba = labels_and_proba(classes, proba, top, True)
+            labels.append(block_labels)
+            probabilities.append(block_proba)
+        labels = labels[0] if len(labels) == 1 else np.concatenate(labels)
+        if not return_proba:
+            return labels
+        return labels, (
+            probabilities[0] if len(probabilities) == 1 else np.concatenate(probabilities)
+        )
 
-            scores = np.where(seen_mask(check_histories(X), self.classes_), -np.inf, proba)
-        top = top_k_indices(scores, k)
-        return labels_and_proba(self.classes_, proba, top, return_proba)
+    def _recommend_input(self, X):
+        """The checked histories of ``X``, and the function that gives their probabilities."""
+        return check_histories(X, estimator=self, reset=False), self.predict_proba

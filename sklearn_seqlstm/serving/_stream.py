@@ -43,7 +43,7 @@ from ..histories._attributed import _seconds
 from ..histories._histories import _hashable
 from ..neural._module import START, TRUNCATED, UNKNOWN
 from ..utils._missing import is_missing
-from ._recommend import check_k, labels_and_proba, top_k_indices
+from ._recommend import recommend_one
 from ._stream_state import checked_state
 
 __all__ = ["HistoryStream", "StreamMixin", "read_out"]
@@ -484,21 +484,21 @@ class HistoryStream:
         """The most probable next event (ties to the first class, as ``predict``)."""
         return self._estimator.classes_[int(np.argmax(self.predict_proba()))]
 
-    def recommend(self, k=10, *, exclude_seen=False, return_proba=False):
+    def recommend(
+        self,
+        k=10,
+        *,
+        exclude_seen=False,
+        candidates=None,
+        exclude=None,
+        renormalize=False,
+        return_proba=False,
+    ):
         """The ``k`` most probable next events, as :meth:`NextEventClassifier.recommend`.
 
-        Returns a 1-D array of ``k`` labels (and their probabilities with
-        ``return_proba=True``).
+        With the same options (a ``candidates`` callable gets ``[0]``); a 1-D array.
         """
-        k = check_k(k, self._n_classes)
-        proba = self.predict_proba()[None, :]
-        scores = proba
-        if exclude_seen:
-            scores = np.where(self.seen_classes()[None, :], -np.inf, proba)
-        result = labels_and_proba(
-            self._estimator.classes_, proba, top_k_indices(scores, k), return_proba
-        )
-        return tuple(part[0] for part in result) if return_proba else result[0]
+        return recommend_one(self, k, exclude_seen, candidates, exclude, renormalize, return_proba)
 
     def seen_classes(self):
         """Boolean (n_classes,): whether each class occurs in the history so far.
