@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..histories._attributed import _seconds
+from ..histories._attributed import _seconds, out_of_range
 from ..histories._histories import _hashable
 from ..neural._module import START, TRUNCATED, UNKNOWN
 from ..utils._missing import is_missing
@@ -428,13 +428,18 @@ class HistoryStream:
                 "the event's time."
             )
         values = [time]
-        if isinstance(time, (datetime.datetime, np.datetime64)):
-            # The same DatetimeIndex that _seconds makes, without parsing: 0.1 ms less.
+        if isinstance(time, (datetime.datetime, np.datetime64, str)):
+            # The same DatetimeIndex that _seconds makes: read here, a time beyond
+            # pandas' nanosecond range can be named as such before _seconds reads it.
             try:
-                values = pd.DatetimeIndex(values)
+                values = pd.DatetimeIndex(
+                    values if not isinstance(time, str) else pd.to_datetime(values, utc=True)
+                )
             except (TypeError, ValueError, OverflowError):
-                pass
+                values = [time]
         try:
+            if isinstance(values, pd.DatetimeIndex) and out_of_range(values).any():
+                raise pd.errors.OutOfBoundsDatetime
             seconds, given = _seconds(values, 0)
         except pd.errors.OutOfBoundsDatetime:
             raise ValueError(
