@@ -117,7 +117,7 @@ class NextEventClassifier(
         lr=0.01,
         lr_schedule="cosine",
         batch_size="auto",
-        max_epochs=20,
+        max_epochs=None,
         early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=5,

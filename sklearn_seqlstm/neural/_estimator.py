@@ -40,7 +40,14 @@ from ..histories._prefixes import PrefixHistories
 from ..histories._streamed import EventLogFiles
 from ..utils._docs import shared_docs
 from ..utils._validation import integers, reals
-from ._chains import ChainDataset, ChainLoader, chains_from_prefixes, collate, group_into_chains
+from ._chains import (
+    ChainDataset,
+    ChainLoader,
+    canonical_chains,
+    chains_from_prefixes,
+    collate,
+    group_into_chains,
+)
 from ._distributed import data_parallel, process_shard
 from ._module import N_RESERVED, START, TRUNCATED, UNKNOWN
 from ._steps import StepEncoder
@@ -53,6 +60,13 @@ __all__ = ["HistoryLSTM", "fill_shared_docs"]
 # epochs apart; below, holding sequences out costs more than it saves (measured on
 # MovieLens-100k, 943 users: early stopping cost 0.01 to 0.02 of Hit@10).
 AUTO_EARLY_STOPPING_MIN_SEQUENCES = 2_000
+
+# The default budget (max_epochs=None): at least MIN_EPOCHS passes and at least
+# MIN_STEPS optimizer steps. Epochs count passes over the distinct chains, and a
+# repetitive log has few of them: 20 epochs over BPI Challenge 2012 "A"'s 17 chains
+# are about 40 steps, and the model stops far from what it can learn.
+MIN_EPOCHS = 20
+MIN_STEPS = 1_000
 
 # Chains per batch at predict time: larger than for training, since no gradient
 # is kept and bigger batches amortise the per-batch overhead.
@@ -209,7 +223,7 @@ class HistoryLSTM(BaseEstimator):
         "lr": [reals(0, None, closed="neither")],
         "lr_schedule": [StrOptions({"cosine", "constant"})],
         "batch_size": [integers(1), StrOptions({"auto"})],
-        "max_epochs": [integers(1)],
+        "max_epochs": [None, integers(1)],
         "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [reals(0, 1, closed="neither")],
         "n_iter_no_change": [integers(1)],
@@ -259,7 +273,9 @@ class HistoryLSTM(BaseEstimator):
         self.event_attributes_ = [] if self._steps is None else self._steps.event_attributes
         self.sequence_attributes_ = [] if self._steps is None else self._steps.sequence_attributes
         self.time_kind_ = None if self._steps is None else self._steps.time_kind
-        chains = self._chains(histories, targets, sample_weight)
+        # One layout whatever the form and order of X: the batch size, the batches
+        # and every sum of the loss follow from it, and so does the model.
+        chains = canonical_chains(self._chains(histories, targets, sample_weight), sample_weight)
         valid = self._validation_chains(X_val, y_val, sample_weight_val)
 
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
@@ -269,6 +285,12 @@ class HistoryLSTM(BaseEstimator):
             if self.early_stopping == "auto"
             else self.early_stopping
         )
+        n_train = chains.n_chains
+        if self.early_stopping_ and valid is None:
+            n_train -= math.ceil(float(self.validation_fraction) * n_train)
+        if shard is not None:  # each step draws batch_size_ chains per process
+            n_train = -(-n_train // shard[1])
+        self._resolve_epochs([n_train])
         self.net_ = self._build_net(device, seed, valid, shard)
         return self._train(ChainDataset(chains), device, seed, mixed_precision, shard)
 
@@ -292,7 +314,10 @@ class HistoryLSTM(BaseEstimator):
                     self.net_.partial_fit(dataset, y=None)
         # Ready to predict: skorch switches to training mode itself when it trains.
         self.net_.module_.eval()
-        self.n_epochs_ = len(self.net_.history)
+        self.n_epochs_ = self.n_iter_ = len(self.net_.history)
+        self.n_steps_ = sum(
+            "train_loss" in batch for epoch in self.net_.history for batch in epoch["batches"]
+        )
         return self
 
     def _resolve_sizes(self, n_chains):
@@ -308,6 +333,19 @@ class HistoryLSTM(BaseEstimator):
             self.batch_size_ = min(max(n_chains // 64, 16), 64)
         else:
             self.batch_size_ = int(self.batch_size)
+
+    def _resolve_epochs(self, chains_per_part):
+        """Set ``max_epochs_``: ``max_epochs``, or by default the budget's number of epochs.
+
+        ``chains_per_part`` holds the number of training chains of each part that
+        is batched on its own (the chunks of an :class:`EventLogFiles`; one part
+        in memory): a part of n chains takes ceil(n / batch) steps per epoch.
+        """
+        if self.max_epochs is not None:
+            self.max_epochs_ = int(self.max_epochs)
+            return
+        steps_per_epoch = sum(-(-int(n) // self.batch_size_) for n in chains_per_part)
+        self.max_epochs_ = max(MIN_EPOCHS, -(-MIN_STEPS // max(steps_per_epoch, 1)))
 
     def _check_callbacks(self):
         for callback in self.callbacks or []:
@@ -346,7 +384,8 @@ class HistoryLSTM(BaseEstimator):
         kept = np.flatnonzero(usable)
         histories = take(histories, kept)
         self._check_same_input(histories)
-        return self._chains(histories, targets[kept], scaled_to_unit(weights[kept]))
+        weights = scaled_to_unit(weights[kept])
+        return canonical_chains(self._chains(histories, targets[kept], weights), weights)
 
     def _build_net(self, device, seed, valid=None, shard=None):
         callbacks = copy.deepcopy(list(self.callbacks or []))
@@ -358,9 +397,7 @@ class HistoryLSTM(BaseEstimator):
             )
         if self.lr_schedule == "cosine":
             schedule = torch.optim.lr_scheduler.CosineAnnealingLR
-            callbacks.append(
-                ("lr_schedule", LRScheduler(policy=schedule, T_max=int(self.max_epochs)))
-            )
+            callbacks.append(("lr_schedule", LRScheduler(policy=schedule, T_max=self.max_epochs_)))
         if self.verbose:
             callbacks.append(ProgressBar())
         module_kwargs = {
@@ -380,7 +417,7 @@ class HistoryLSTM(BaseEstimator):
             **{f"criterion__{name}": value for name, value in self._criterion_kwargs().items()},
             optimizer=torch.optim.Adam,
             lr=float(self.lr),
-            max_epochs=int(self.max_epochs),
+            max_epochs=self.max_epochs_,
             # With data parallelism every process draws whole batches and keeps its share.
             batch_size=self.batch_size_ * (1 if shard is None else shard[1]),
             iterator_train=ChainLoader,
