@@ -14,6 +14,7 @@ from sklearn.utils import shuffle
 from sklearn_seqlstm import NextEventClassifier, PrefixHistories, samples_from_log
 from sklearn_seqlstm.histories._attributed import AttributedHistories
 from sklearn_seqlstm.histories._histories import check_histories, scaled_to_unit
+from sklearn_seqlstm.neural import _estimator
 from sklearn_seqlstm.neural._chains import (
     canonical_chains,
     chains_from_prefixes,
@@ -195,3 +196,16 @@ def test_the_budget_is_reported(names_only):
     assert clf.n_steps_ == steps_per_epoch * clf.n_iter_
     explicit = NextEventClassifier(**FAST).fit(X, y)
     assert explicit.n_iter_ == 3
+
+
+def test_a_repetitive_log_trains_the_minimum_steps(monkeypatch):
+    # Two distinct chains: one step an epoch, so 20 epochs would be 20 steps.
+    monkeypatch.setattr(_estimator, "MIN_STEPS", 60)
+    X, y = [["a", "b"], ["b", "a"]] * 200, ["c", "d"] * 200
+    clf = NextEventClassifier(hidden_size=8, embedding_dim=4, random_state=0).fit(X, y)
+    assert clf.n_steps_ == clf.n_iter_ == 60
+    # A small data set: at most a step per SAMPLES_PER_STEP samples, never under 20 epochs.
+    small = NextEventClassifier(hidden_size=8, embedding_dim=4, random_state=0).fit(X[:40], y[:40])
+    assert small.n_iter_ == 20
+    # An explicit max_epochs is what it says.
+    assert NextEventClassifier(**FAST).fit(X, y).n_iter_ == FAST["max_epochs"]

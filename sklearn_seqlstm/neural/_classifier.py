@@ -39,6 +39,15 @@ class NextEventClassifier(
     Parameters
     ----------
     %(network_and_training)s
+    max_epochs : int or None, default=None
+        Number of passes over the training data (fewer with early stopping).
+        None trains at least 20 epochs and at least min(1000, n / 4) optimizer
+        steps, for n samples (the total sample weight): identical histories are
+        trained on once, with their summed weight, so a repetitive log has few
+        distinct chains, and 20 passes over them would be a few dozen steps. A
+        log of many distinct sequences keeps its 20 epochs, and so does a small
+        data set. The epochs run are ``n_iter_``, the steps ``n_steps_``.
+    %(early_stopping_and_history)s
     copy_from_history : bool, default=True
         Let the read-out know which events the history holds (a copy or repeat
         mechanism, as in RepeatNet): a shift learned from the LSTM's state raises

@@ -65,8 +65,11 @@ AUTO_EARLY_STOPPING_MIN_SEQUENCES = 2_000
 # MIN_STEPS optimizer steps. Epochs count passes over the distinct chains, and a
 # repetitive log has few of them: 20 epochs over BPI Challenge 2012 "A"'s 17 chains
 # are about 40 steps, and the model stops far from what it can learn.
+# A small data set needs no more than a step per SAMPLES_PER_STEP samples: its 20
+# epochs stay 20.
 MIN_EPOCHS = 20
 MIN_STEPS = 1_000
+SAMPLES_PER_STEP = 4
 
 # Chains per batch at predict time: larger than for training, since no gradient
 # is kept and bigger batches amortise the per-batch overhead.
@@ -91,16 +94,15 @@ _SHARED_DOCS = {
         Learning rate of the Adam optimiser, at the start of the schedule.
     lr_schedule : {"cosine", "constant"}, default="cosine"
         "cosine" lowers the learning rate from ``lr`` to 0 along a half cosine
-        over ``max_epochs`` epochs, so that the last epochs settle rather than
-        jump about the minimum; "constant" keeps ``lr``.
+        over the epochs of the budget (``max_epochs``), so that the last epochs
+        settle rather than jump about the minimum; "constant" keeps ``lr``.
     batch_size : int or "auto", default="auto"
         Number of chains per gradient step. A chain carries every sample whose
         history is one of its prefixes, so with prefix data a batch holds many
         more samples than this. "auto" is the number of chains over 64, kept
         within 16 to 64: about 64 steps per epoch on small data, batches of 64
-        on large. The size used is ``batch_size_``.
-    max_epochs : int, default=20
-        Number of passes over the training data (fewer with early stopping).
+        on large. The size used is ``batch_size_``.""",
+    "early_stopping_and_history": """\
     early_stopping : "auto" or bool, default="auto"
         Hold out ``validation_fraction`` of the chains, stop when the validation
         loss has not improved for ``n_iter_no_change`` epochs and keep the best
@@ -179,6 +181,11 @@ _SHARED_DOCS = {
         The trained skorch net; ``net_.history`` holds the loss of every epoch.
     n_epochs_ : int
         Number of epochs run.
+    n_iter_ : int
+        Number of epochs run (``n_epochs_``), as scikit-learn's ``MLPClassifier``
+        names it.
+    n_steps_ : int
+        Number of optimizer steps (batches trained on).
     early_stopping_ : bool
         Whether early stopping was on (``early_stopping="auto"`` decides in fit).
     n_features_in_ : int
@@ -261,6 +268,7 @@ class HistoryLSTM(BaseEstimator):
         mixed_precision = autocast(device, self.precision)  # refused here, before any work
         self._check_callbacks()
         histories, y, sample_weight = check_fit_input(self, X, y, sample_weight, check_y)
+        total_weight = float(sample_weight.sum())
         # The loss is computed in float32, where weights of 3.4e38 or more are inf and
         # trained the model to NaN; the loss is a weighted mean, so an exact rescaling
         # leaves the model as it is.
@@ -290,7 +298,7 @@ class HistoryLSTM(BaseEstimator):
             n_train -= math.ceil(float(self.validation_fraction) * n_train)
         if shard is not None:  # each step draws batch_size_ chains per process
             n_train = -(-n_train // shard[1])
-        self._resolve_epochs([n_train])
+        self._resolve_epochs([n_train], total_weight)
         self.net_ = self._build_net(device, seed, valid, shard)
         return self._train(ChainDataset(chains), device, seed, mixed_precision, shard)
 
@@ -314,11 +322,20 @@ class HistoryLSTM(BaseEstimator):
                     self.net_.partial_fit(dataset, y=None)
         # Ready to predict: skorch switches to training mode itself when it trains.
         self.net_.module_.eval()
-        self.n_epochs_ = self.n_iter_ = len(self.net_.history)
-        self.n_steps_ = sum(
+        self.n_epochs_ = len(self.net_.history)
+        return self
+
+    @property
+    def n_iter_(self):
+        """Number of epochs run, as scikit-learn's ``MLPClassifier`` names it."""
+        return self.n_epochs_
+
+    @property
+    def n_steps_(self):
+        """Number of optimizer steps taken, read off ``net_.history``."""
+        return sum(
             "train_loss" in batch for epoch in self.net_.history for batch in epoch["batches"]
         )
-        return self
 
     def _resolve_sizes(self, n_chains):
         """Set ``embedding_dim_`` and ``batch_size_`` from the vocabulary and the chains."""
@@ -334,18 +351,21 @@ class HistoryLSTM(BaseEstimator):
         else:
             self.batch_size_ = int(self.batch_size)
 
-    def _resolve_epochs(self, chains_per_part):
-        """Set ``max_epochs_``: ``max_epochs``, or by default the budget's number of epochs.
+    def _resolve_epochs(self, chains_per_part, total_weight):
+        """Resolve the number of epochs: ``max_epochs``, or by default the budget's.
 
         ``chains_per_part`` holds the number of training chains of each part that
         is batched on its own (the chunks of an :class:`EventLogFiles`; one part
         in memory): a part of n chains takes ceil(n / batch) steps per epoch.
+        ``total_weight`` is the sum of the sample weights (the number of samples
+        when unweighted), which bounds the steps that small data sets take.
         """
         if self.max_epochs is not None:
-            self.max_epochs_ = int(self.max_epochs)
+            self._max_epochs = int(self.max_epochs)
             return
         steps_per_epoch = sum(-(-int(n) // self.batch_size_) for n in chains_per_part)
-        self.max_epochs_ = max(MIN_EPOCHS, -(-MIN_STEPS // max(steps_per_epoch, 1)))
+        min_steps = min(MIN_STEPS, math.ceil(total_weight / SAMPLES_PER_STEP))
+        self._max_epochs = max(MIN_EPOCHS, -(-min_steps // max(steps_per_epoch, 1)))
 
     def _check_callbacks(self):
         for callback in self.callbacks or []:
@@ -388,6 +408,8 @@ class HistoryLSTM(BaseEstimator):
         return canonical_chains(self._chains(histories, targets[kept], weights), weights)
 
     def _build_net(self, device, seed, valid=None, shard=None):
+        # A model restored from a file has no resolved budget: its net is for predicting.
+        epochs = getattr(self, "_max_epochs", None) or int(self.max_epochs or MIN_EPOCHS)
         callbacks = copy.deepcopy(list(self.callbacks or []))
         if self.early_stopping_:
             callbacks.append(
@@ -397,7 +419,7 @@ class HistoryLSTM(BaseEstimator):
             )
         if self.lr_schedule == "cosine":
             schedule = torch.optim.lr_scheduler.CosineAnnealingLR
-            callbacks.append(("lr_schedule", LRScheduler(policy=schedule, T_max=self.max_epochs_)))
+            callbacks.append(("lr_schedule", LRScheduler(policy=schedule, T_max=epochs)))
         if self.verbose:
             callbacks.append(ProgressBar())
         module_kwargs = {
@@ -417,7 +439,7 @@ class HistoryLSTM(BaseEstimator):
             **{f"criterion__{name}": value for name, value in self._criterion_kwargs().items()},
             optimizer=torch.optim.Adam,
             lr=float(self.lr),
-            max_epochs=self.max_epochs_,
+            max_epochs=epochs,
             # With data parallelism every process draws whole batches and keeps its share.
             batch_size=self.batch_size_ * (1 if shard is None else shard[1]),
             iterator_train=ChainLoader,

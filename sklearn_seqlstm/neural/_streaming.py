@@ -342,7 +342,7 @@ def fit_from_files(estimator, log, y, sample_weight, X_val, y_val, sample_weight
         train = StreamedChains(log, encoder, "all", scan.chains["all"])
         valid = None
 
-    estimator._resolve_epochs(train.chains_per_chunk)
+    estimator._resolve_epochs(train.chains_per_chunk, scan.n_samples)
     net = estimator._build_net(device, seed)
     net.set_params(
         iterator_train=StreamedChainLoader,
