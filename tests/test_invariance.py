@@ -209,3 +209,24 @@ def test_a_repetitive_log_trains_the_minimum_steps(monkeypatch):
     assert small.n_iter_ == 20
     # An explicit max_epochs is what it says.
     assert NextEventClassifier(**FAST).fit(X, y).n_iter_ == FAST["max_epochs"]
+
+
+def test_event_log_files_in_one_chunk_give_the_model_in_memory(tmp_path):
+    pytest.importorskip("pyarrow")
+    from sklearn_seqlstm import EventLogFiles
+
+    frame = _log().sort_values(["case", "time"], ignore_index=True)
+    frame["time"] = frame["time"].astype("int64")
+    frame[["case", "time", "event"]].to_csv(tmp_path / "log.csv", index=False)
+    files = EventLogFiles(
+        tmp_path / "log.csv",
+        sequence_col="case",
+        order_col="time",
+        event_col="event",
+        end_event="[END]",
+    )
+    X, y, _ = _names_only(frame)
+    fitted = NextEventClassifier(**FAST).fit(files)
+    in_memory = NextEventClassifier(**FAST).fit(X, y)
+    assert fitted.batch_size_ == in_memory.batch_size_
+    np.testing.assert_array_equal(fitted.predict_proba(list(X)), in_memory.predict_proba(list(X)))
