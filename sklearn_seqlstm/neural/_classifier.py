@@ -84,7 +84,10 @@ class NextEventClassifier(
     Samples of zero weight are treated as absent: their events and labels do
     not enter the vocabulary or ``classes_``. Any finite non-negative weights
     are valid, up to float64's largest: the loss is their weighted mean, which
-    does not change when every weight is scaled.
+    does not change when every weight is scaled. The default budget
+    (``max_epochs=None``) reads the weights as counts: their total is the n of
+    its min(1000, n / 4) steps, so that k copies of a sample and one sample of
+    weight k train the same model.
 
     A ``fit`` that raises (bad input, a callback that fails) leaves the
     estimator as it was before the call: fitted with its previous model, or
