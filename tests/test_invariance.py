@@ -9,9 +9,16 @@ decided, so the models are the same to the bit on a CPU.
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.utils import shuffle
 
-from sklearn_seqlstm import NextEventClassifier, PrefixHistories, samples_from_log
+from sklearn_seqlstm import (
+    NextEventClassifier,
+    NextValueRegressor,
+    PrefixHistories,
+    samples_from_log,
+)
 from sklearn_seqlstm.histories._attributed import AttributedHistories
 from sklearn_seqlstm.histories._histories import check_histories, scaled_to_unit
 from sklearn_seqlstm.neural import _estimator
@@ -230,3 +237,39 @@ def test_event_log_files_in_one_chunk_give_the_model_in_memory(tmp_path):
     in_memory = NextEventClassifier(**FAST).fit(X, y)
     assert fitted.batch_size_ == in_memory.batch_size_
     np.testing.assert_array_equal(fitted.predict_proba(list(X)), in_memory.predict_proba(list(X)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    histories=st.lists(
+        st.lists(st.integers(4, 6), max_size=6).map(lambda h: (START, *h)), min_size=1, max_size=30
+    ),
+    data=st.data(),
+)
+def test_canonical_chains_do_not_depend_on_the_order_of_the_samples(histories, data):
+    n = len(histories)
+    targets = np.array(data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)))
+    weights = np.array(data.draw(st.lists(st.floats(0.1, 5), min_size=n, max_size=n)))
+    order = np.array(data.draw(st.permutations(range(n))), dtype=np.int64)
+    a = canonical_chains(group_into_chains(histories, targets, weights), weights)
+    shuffled = [histories[i] for i in order]
+    b = canonical_chains(
+        group_into_chains(shuffled, targets[order], weights[order]), weights[order]
+    )
+    for x, y in zip(_layout(a), _layout(b), strict=True):
+        np.testing.assert_array_equal(x, y)
+    # Each sample reads its own history and target off its entry.
+    entry_chain = np.repeat(np.arange(a.n_chains), a.n_entries_per_chain)
+    for i, history in enumerate(histories):
+        entry = a.sample_entry[i]
+        start = a.token_offsets[entry_chain[entry]]
+        assert tuple(a.tokens[start : start + a.entry_position[entry] + 1]) == history
+        assert a.entry_target[entry] == targets[i]
+    np.testing.assert_array_equal(b.sample_entry, a.sample_entry[order])
+
+
+def test_the_regressor_takes_the_budget_when_asked():
+    X, y = [["a", "b"], ["b", "a"]] * 200, [1.0, 2.0] * 200
+    reg = NextValueRegressor(max_epochs=None, hidden_size=8, embedding_dim=4, random_state=0)
+    reg.fit(X, y)
+    assert reg.n_iter_ >= 20 and reg.n_steps_ == reg.n_iter_ * len(reg.net_.history[0, "batches"])
