@@ -255,7 +255,8 @@ def run_script(name, args, summary, title):
     for line in done.stdout.splitlines():
         if line.startswith("target"):
             ok = line.rstrip().endswith(("MET", "PASS"))
-            summary.append((f"target, {title}: {line.split(':', 1)[1].strip()}", ok))
+            target = line.removeprefix("target").lstrip(",: ").rsplit(":", 1)[0]
+            summary.append((f"target, {title}: {target}", ok))
 
 
 def main(argv=None):
