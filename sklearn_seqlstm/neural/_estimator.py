@@ -63,8 +63,9 @@ AUTO_EARLY_STOPPING_MIN_SEQUENCES = 2_000
 
 # The default budget (max_epochs=None): at least MIN_EPOCHS passes and at least
 # MIN_STEPS optimizer steps. Epochs count passes over the distinct chains, and a
-# repetitive log has few of them: 20 epochs over BPI Challenge 2012 "A"'s 17 chains
-# are about 40 steps, and the model stops far from what it can learn.
+# repetitive log has few of them: BPI Challenge 2012 "A"'s 10,470 cases make one
+# batch of chains, so 20 epochs were 20 steps, and the model stopped far from what
+# it can learn (0.72 accuracy; 0.80 after 500 steps).
 # A small data set needs no more than a step per SAMPLES_PER_STEP samples: its 20
 # epochs stay 20.
 MIN_EPOCHS = 20
@@ -268,7 +269,8 @@ class HistoryLSTM(BaseEstimator):
         mixed_precision = autocast(device, self.precision)  # refused here, before any work
         self._check_callbacks()
         histories, y, sample_weight = check_fit_input(self, X, y, sample_weight, check_y)
-        total_weight = float(sample_weight.sum())
+        with np.errstate(over="ignore"):  # weights near float64's largest sum to inf
+            total_weight = float(sample_weight.sum())
         # The loss is computed in float32, where weights of 3.4e38 or more are inf and
         # trained the model to NaN; the loss is a weighted mean, so an exact rescaling
         # leaves the model as it is.
@@ -364,7 +366,9 @@ class HistoryLSTM(BaseEstimator):
             self._max_epochs = int(self.max_epochs)
             return
         steps_per_epoch = sum(-(-int(n) // self.batch_size_) for n in chains_per_part)
-        min_steps = min(MIN_STEPS, math.ceil(total_weight / SAMPLES_PER_STEP))
+        # Compared before rounding: a total of huge weights may be inf.
+        share = total_weight / SAMPLES_PER_STEP
+        min_steps = MIN_STEPS if share >= MIN_STEPS else math.ceil(share)
         self._max_epochs = max(MIN_EPOCHS, -(-min_steps // max(steps_per_epoch, 1)))
 
     def _check_callbacks(self):
