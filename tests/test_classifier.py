@@ -306,7 +306,7 @@ def test_documented_defaults():
     }
     assert params["dropout"] == 0.5 and params["lr"] == 0.01 and params["batch_size"] == "auto"
     assert params["lr_schedule"] == "cosine"
-    assert params["max_epochs"] == 20 and params["n_iter_no_change"] == 5
+    assert params["max_epochs"] is None and params["n_iter_no_change"] == 5
     assert params["early_stopping"] == "auto" and params["validation_fraction"] == 0.1
     assert params["copy_from_history"] is True and params["max_history"] is None
     assert params["num_threads"] == 1 and params["device"] == "auto"

@@ -16,6 +16,7 @@ the training loss is exactly the weighted sum of per-sample losses; only the
 work changes, from O(L^2) to O(L) per chain of length L.
 """
 
+import dataclasses
 from dataclasses import dataclass
 from itertools import chain as _concat
 
@@ -24,7 +25,14 @@ import torch
 
 from ..histories._histories import history_runs, prefix_of_next
 
-__all__ = ["ChainSet", "ChainDataset", "ChainLoader", "chains_from_prefixes", "group_into_chains"]
+__all__ = [
+    "ChainSet",
+    "ChainDataset",
+    "ChainLoader",
+    "canonical_chains",
+    "chains_from_prefixes",
+    "group_into_chains",
+]
 
 
 @dataclass(frozen=True)
@@ -206,6 +214,135 @@ def chains_from_prefixes(sequences, sequence_index, lengths, targets=None, weigh
         entry_weight=entry_weight,
         sample_entry=sample_entry,
     )
+
+
+def canonical_chains(chains, weights=None):
+    """The one ChainSet of the same samples, whatever form or order they came in.
+
+    The same samples reach ``fit`` as lists (in any order), as
+    :class:`PrefixHistories` (one chain per sequence, duplicates included) or as
+    attributed histories (tokens that are rows of a step table, one row per step
+    of each sequence). Training must not see the difference: the number of
+    chains sets the batch size, and the order of the chains and entries sets the
+    batches and the order of every sum. Here every form becomes one layout:
+
+    - steps are identified by their content (event token, codes, numbers), so
+      identical histories of different sequences are one history;
+    - the chains are the histories that are a prefix of no other, in descending
+      order of their tokens, as :func:`group_into_chains` lays them out; a
+      history is served by the first chain, in ascending order, that starts
+      with it;
+    - one entry per (history, target), ordered by chain, position and target,
+      whose weight is the sum of its samples' weights taken in ascending order,
+      so that the sum is the same to the bit whatever the order of the samples.
+
+    Parameters
+    ----------
+    chains : ChainSet
+        Chains built by :func:`group_into_chains` or :func:`chains_from_prefixes`.
+    weights : array-like of float, default=None
+        The samples' weights, as given to that function: the entries' weights are
+        then summed from them, rather than from ``chains``' entries, whose sums
+        depend on how the samples were grouped. None: the weights of ``chains``.
+
+    Returns
+    -------
+    ChainSet
+        With ``sample_entry`` mapping the samples of ``chains`` to the new entries.
+    """
+    tokens, steps = chains.tokens, chains.steps
+    if steps is not None:
+        tokens, steps = _canonical_steps(tokens, steps)
+    offsets = chains.token_offsets
+    sequences = [tuple(tokens[a:b].tolist()) for a, b in zip(offsets, offsets[1:], strict=False)]
+    lengths = chains.chain_lengths
+    order = np.array(sorted(range(len(sequences)), key=sequences.__getitem__), dtype=np.int64)
+    ordered = [sequences[c] for c in order.tolist()]
+    is_leaf = ~prefix_of_next(ordered, lengths[order])
+    leaves = [c for c, leaf in zip(ordered, is_leaf.tolist(), strict=True) if leaf]
+    # Each chain is a prefix of the first leaf at or after it in ascending order.
+    chain_leaf = np.empty(len(sequences), dtype=np.int64)
+    chain_leaf[order] = len(leaves) - np.cumsum(is_leaf[::-1])[::-1]
+    leaf_offsets, node = _prefix_nodes(leaves)
+    node_leaf = np.repeat(np.arange(len(leaves)), np.diff(leaf_offsets))
+
+    old_chain = np.repeat(np.arange(chains.n_chains), chains.n_entries_per_chain)
+    old_node = node[leaf_offsets[chain_leaf[old_chain]] + chains.entry_position]
+    leaf = node_leaf[old_node]
+    new_chain = len(leaves) - 1 - leaf  # descending order, as group_into_chains
+    position = old_node - leaf_offsets[leaf]
+    targets = chains.entry_target
+    numeric = targets.dtype.kind == "f"
+    # One int64 key per (chain, position, target), in that order: a 1-D unique is much
+    # faster than a unique over rows. Numeric targets are ranked by their bits first.
+    target_key = (targets.astype(np.float64) + 0.0).view(np.int64) if numeric else targets
+    target_values, target_rank = np.unique(target_key, return_inverse=True)
+    target_rank = target_rank.reshape(-1)
+    n_targets, n_positions = len(target_values), int(position.max(initial=0)) + 1
+    if len(leaves) * n_positions * n_targets < 2**62:
+        unique_keys, old_to_new = np.unique(
+            (new_chain * n_positions + position) * n_targets + target_rank, return_inverse=True
+        )
+        chain_position, key_target = np.divmod(unique_keys, n_targets)
+        keys = np.column_stack([*np.divmod(chain_position, n_positions), key_target])
+    else:  # pragma: no cover (the key would overflow int64)
+        keys, old_to_new = np.unique(
+            np.column_stack([new_chain, position, target_rank]), axis=0, return_inverse=True
+        )
+    old_to_new = old_to_new.reshape(-1)
+    keys[:, 2] = target_values[keys[:, 2]]
+    sample_entry = old_to_new[chains.sample_entry]
+    if weights is None:
+        weights, summed = chains.entry_weight, old_to_new
+    else:
+        weights, summed = np.asarray(weights, dtype=np.float64), sample_entry
+    # Sum each entry's weights in ascending order: the same bits for any sample order.
+    by_weight = np.lexsort((weights, summed))
+    weight = np.bincount(summed[by_weight], weights=weights[by_weight], minlength=len(keys))
+    entry_target = keys[:, 2].copy().view(np.float64) if numeric else keys[:, 2]
+    return ChainSet(
+        tokens=np.fromiter(
+            _concat.from_iterable(leaves[::-1]), dtype=np.int64, count=int(leaf_offsets[-1])
+        ),
+        token_offsets=_offsets(np.diff(leaf_offsets)[::-1]),
+        entry_position=keys[:, 1].astype(np.int64),
+        entry_target=entry_target.astype(targets.dtype),
+        entry_weight=weight,
+        entry_offsets=_offsets(np.bincount(keys[:, 0], minlength=len(leaves))),
+        sample_entry=sample_entry,
+        steps=steps,
+    )
+
+
+def _canonical_steps(tokens, steps):
+    """Step rows numbered by their content, and the table of the distinct rows.
+
+    Two sequences with the same events, attributes and times then have the same
+    tokens, whichever sequences they were and wherever their rows stood.
+    """
+    content = np.column_stack(
+        [
+            steps.tokens,
+            steps.cats.astype(np.int64),
+            # +0.0 makes -0.0 and 0.0 one value; their bits differ.
+            (steps.nums.astype(np.float32) + np.float32(0.0)).view(np.int32).astype(np.int64),
+        ]
+    )
+    used = np.unique(tokens)
+    rows, inverse = np.unique(content[used], axis=0, return_inverse=True)
+    first = np.empty(len(rows), dtype=np.int64)
+    first[inverse.reshape(-1)[::-1]] = used[::-1]  # a row of each content
+    row_of = np.zeros(len(steps.tokens), dtype=np.int64)
+    row_of[used] = inverse.reshape(-1)
+    table = dataclasses.replace(
+        steps,
+        tokens=steps.tokens[first],
+        cats=steps.cats[first],
+        nums=steps.nums[first],
+        # The rows of a sequence no longer follow each other: no sequence starts here.
+        first_row=np.empty(0, dtype=np.int64),
+    )
+    return row_of[tokens], table
 
 
 def _entries(sample_key, targets, weights):

@@ -43,6 +43,15 @@ class NextEventClassifier(
     Parameters
     ----------
     %(network_and_training)s
+    max_epochs : int or None, default=None
+        Number of passes over the training data (fewer with early stopping).
+        None trains at least 20 epochs and at least min(1000, n / 4) optimizer
+        steps, for n samples (the total sample weight): identical histories are
+        trained on once, with their summed weight, so a repetitive log has few
+        distinct chains, and 20 passes over them would be a few dozen steps. A
+        log of many distinct sequences keeps its 20 epochs, and so does a small
+        data set. The epochs run are ``n_iter_``, the steps ``n_steps_``.
+    %(early_stopping_and_history)s
     copy_from_history : bool, default=True
         Let the read-out know which events the history holds (a copy or repeat
         mechanism, as in RepeatNet): a shift learned from the LSTM's state raises
@@ -86,7 +95,10 @@ class NextEventClassifier(
     Samples of zero weight are treated as absent: their events and labels do
     not enter the vocabulary or ``classes_``. Any finite non-negative weights
     are valid, up to float64's largest: the loss is their weighted mean, which
-    does not change when every weight is scaled.
+    does not change when every weight is scaled. The default budget
+    (``max_epochs=None``) reads the weights as counts: their total is the n of
+    its min(1000, n / 4) steps, so that k copies of a sample and one sample of
+    weight k train the same model.
 
     A ``fit`` that raises (bad input, a callback that fails) leaves the
     estimator as it was before the call: fitted with its previous model, or
@@ -129,7 +141,7 @@ class NextEventClassifier(
         lr=0.01,
         lr_schedule="cosine",
         batch_size="auto",
-        max_epochs=20,
+        max_epochs=None,
         early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=5,

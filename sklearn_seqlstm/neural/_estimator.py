@@ -40,7 +40,14 @@ from ..histories._prefixes import PrefixHistories
 from ..histories._streamed import EventLogFiles
 from ..utils._docs import shared_docs
 from ..utils._validation import integers, reals
-from ._chains import ChainDataset, ChainLoader, chains_from_prefixes, collate, group_into_chains
+from ._chains import (
+    ChainDataset,
+    ChainLoader,
+    canonical_chains,
+    chains_from_prefixes,
+    collate,
+    group_into_chains,
+)
 from ._distributed import data_parallel, process_shard
 from ._inference import predict_batches, step_width
 from ._module import N_RESERVED, START, TRUNCATED, UNKNOWN
@@ -54,6 +61,17 @@ __all__ = ["HistoryLSTM", "fill_shared_docs"]
 # epochs apart; below, holding sequences out costs more than it saves (measured on
 # MovieLens-100k, 943 users: early stopping cost 0.01 to 0.02 of Hit@10).
 AUTO_EARLY_STOPPING_MIN_SEQUENCES = 2_000
+
+# The default budget (max_epochs=None): at least MIN_EPOCHS passes and at least
+# MIN_STEPS optimizer steps. Epochs count passes over the distinct chains, and a
+# repetitive log has few of them: BPI Challenge 2012 "A"'s 10,470 cases make one
+# batch of chains, so 20 epochs were 20 steps, and the model stopped far from what
+# it can learn (0.72 accuracy; 0.80 after 500 steps).
+# A small data set needs no more than a step per SAMPLES_PER_STEP samples: its 20
+# epochs stay 20.
+MIN_EPOCHS = 20
+MIN_STEPS = 1_000
+SAMPLES_PER_STEP = 4
 
 # The parameters' documentation, shared by the estimators' docstrings (see
 # fill_shared_docs, made with utils.shared_docs).
@@ -74,16 +92,15 @@ _SHARED_DOCS = {
         Learning rate of the Adam optimiser, at the start of the schedule.
     lr_schedule : {"cosine", "constant"}, default="cosine"
         "cosine" lowers the learning rate from ``lr`` to 0 along a half cosine
-        over ``max_epochs`` epochs, so that the last epochs settle rather than
-        jump about the minimum; "constant" keeps ``lr``.
+        over the epochs of the budget (``max_epochs``), so that the last epochs
+        settle rather than jump about the minimum; "constant" keeps ``lr``.
     batch_size : int or "auto", default="auto"
         Number of chains per gradient step. A chain carries every sample whose
         history is one of its prefixes, so with prefix data a batch holds many
         more samples than this. "auto" is the number of chains over 64, kept
         within 16 to 64: about 64 steps per epoch on small data, batches of 64
-        on large. The size used is ``batch_size_``.
-    max_epochs : int, default=20
-        Number of passes over the training data (fewer with early stopping).
+        on large. The size used is ``batch_size_``.""",
+    "early_stopping_and_history": """\
     early_stopping : "auto" or bool, default="auto"
         Hold out ``validation_fraction`` of the chains, stop when the validation
         loss has not improved for ``n_iter_no_change`` epochs and keep the best
@@ -162,6 +179,11 @@ _SHARED_DOCS = {
         The trained skorch net; ``net_.history`` holds the loss of every epoch.
     n_epochs_ : int
         Number of epochs run.
+    n_iter_ : int
+        Number of epochs run (``n_epochs_``), as scikit-learn's ``MLPClassifier``
+        names it.
+    n_steps_ : int
+        Number of optimizer steps (batches trained on).
     early_stopping_ : bool
         Whether early stopping was on (``early_stopping="auto"`` decides in fit).
     n_features_in_ : int
@@ -206,7 +228,7 @@ class HistoryLSTM(BaseEstimator):
         "lr": [reals(0, None, closed="neither")],
         "lr_schedule": [StrOptions({"cosine", "constant"})],
         "batch_size": [integers(1), StrOptions({"auto"})],
-        "max_epochs": [integers(1)],
+        "max_epochs": [None, integers(1)],
         "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [reals(0, 1, closed="neither")],
         "n_iter_no_change": [integers(1)],
@@ -244,6 +266,8 @@ class HistoryLSTM(BaseEstimator):
         mixed_precision = autocast(device, self.precision)  # refused here, before any work
         self._check_callbacks()
         histories, y, sample_weight = check_fit_input(self, X, y, sample_weight, check_y)
+        with np.errstate(over="ignore"):  # weights near float64's largest sum to inf
+            total_weight = float(sample_weight.sum())
         # The loss is computed in float32, where weights of 3.4e38 or more are inf and
         # trained the model to NaN; the loss is a weighted mean, so an exact rescaling
         # leaves the model as it is.
@@ -256,7 +280,9 @@ class HistoryLSTM(BaseEstimator):
         self.event_attributes_ = [] if self._steps is None else self._steps.event_attributes
         self.sequence_attributes_ = [] if self._steps is None else self._steps.sequence_attributes
         self.time_kind_ = None if self._steps is None else self._steps.time_kind
-        chains = self._chains(histories, targets, sample_weight)
+        # One layout whatever the form and order of X: the batch size, the batches
+        # and every sum of the loss follow from it, and so does the model.
+        chains = canonical_chains(self._chains(histories, targets, sample_weight), sample_weight)
         valid = self._validation_chains(X_val, y_val, sample_weight_val)
 
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
@@ -266,6 +292,12 @@ class HistoryLSTM(BaseEstimator):
             if self.early_stopping == "auto"
             else self.early_stopping
         )
+        n_train = chains.n_chains
+        if self.early_stopping_ and valid is None:
+            n_train -= math.ceil(float(self.validation_fraction) * n_train)
+        if shard is not None:  # each step draws batch_size_ chains per process
+            n_train = -(-n_train // shard[1])
+        self._resolve_epochs([n_train], total_weight)
         self.net_ = self._build_net(device, seed, valid, shard)
         return self._train(ChainDataset(chains), device, seed, mixed_precision, shard)
 
@@ -292,6 +324,18 @@ class HistoryLSTM(BaseEstimator):
         self.n_epochs_ = len(self.net_.history)
         return self
 
+    @property
+    def n_iter_(self):
+        """Number of epochs run, as scikit-learn's ``MLPClassifier`` names it."""
+        return self.n_epochs_
+
+    @property
+    def n_steps_(self):
+        """Number of optimizer steps taken, read off ``net_.history``."""
+        return sum(
+            "train_loss" in batch for epoch in self.net_.history for batch in epoch["batches"]
+        )
+
     def _resolve_sizes(self, n_chains):
         """Set ``embedding_dim_`` and ``batch_size_`` from the vocabulary and the chains."""
         if self.embedding_dim == "auto":
@@ -305,6 +349,24 @@ class HistoryLSTM(BaseEstimator):
             self.batch_size_ = min(max(n_chains // 64, 16), 64)
         else:
             self.batch_size_ = int(self.batch_size)
+
+    def _resolve_epochs(self, chains_per_part, total_weight):
+        """Resolve the number of epochs: ``max_epochs``, or by default the budget's.
+
+        ``chains_per_part`` holds the number of training chains of each part that
+        is batched on its own (the chunks of an :class:`EventLogFiles`; one part
+        in memory): a part of n chains takes ceil(n / batch) steps per epoch.
+        ``total_weight`` is the sum of the sample weights (the number of samples
+        when unweighted), which bounds the steps that small data sets take.
+        """
+        if self.max_epochs is not None:
+            self._max_epochs = int(self.max_epochs)
+            return
+        steps_per_epoch = sum(-(-int(n) // self.batch_size_) for n in chains_per_part)
+        # Compared before rounding: a total of huge weights may be inf.
+        share = total_weight / SAMPLES_PER_STEP
+        min_steps = MIN_STEPS if share >= MIN_STEPS else math.ceil(share)
+        self._max_epochs = max(MIN_EPOCHS, -(-min_steps // max(steps_per_epoch, 1)))
 
     def _check_callbacks(self):
         for callback in self.callbacks or []:
@@ -343,9 +405,12 @@ class HistoryLSTM(BaseEstimator):
         kept = np.flatnonzero(usable)
         histories = take(histories, kept)
         self._check_same_input(histories)
-        return self._chains(histories, targets[kept], scaled_to_unit(weights[kept]))
+        weights = scaled_to_unit(weights[kept])
+        return canonical_chains(self._chains(histories, targets[kept], weights), weights)
 
     def _build_net(self, device, seed, valid=None, shard=None):
+        # A model restored from a file has no resolved budget: its net is for predicting.
+        epochs = getattr(self, "_max_epochs", None) or int(self.max_epochs or MIN_EPOCHS)
         callbacks = copy.deepcopy(list(self.callbacks or []))
         if self.early_stopping_:
             callbacks.append(
@@ -355,9 +420,7 @@ class HistoryLSTM(BaseEstimator):
             )
         if self.lr_schedule == "cosine":
             schedule = torch.optim.lr_scheduler.CosineAnnealingLR
-            callbacks.append(
-                ("lr_schedule", LRScheduler(policy=schedule, T_max=int(self.max_epochs)))
-            )
+            callbacks.append(("lr_schedule", LRScheduler(policy=schedule, T_max=epochs)))
         if self.verbose:
             callbacks.append(ProgressBar())
         module_kwargs = {
@@ -377,7 +440,7 @@ class HistoryLSTM(BaseEstimator):
             **{f"criterion__{name}": value for name, value in self._criterion_kwargs().items()},
             optimizer=torch.optim.Adam,
             lr=float(self.lr),
-            max_epochs=int(self.max_epochs),
+            max_epochs=epochs,
             # With data parallelism every process draws whole batches and keeps its share.
             batch_size=self.batch_size_ * (1 if shard is None else shard[1]),
             iterator_train=ChainLoader,

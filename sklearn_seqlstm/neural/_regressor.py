@@ -60,6 +60,12 @@ class NextValueRegressor(PersistenceMixin, RegressorMixin, HistoryLSTM):
         Where the Huber loss turns linear, in standard deviations of ``y``.
         Ignored for the other losses.
     %(network_and_training)s
+    max_epochs : int or None, default=20
+        Number of passes over the training data (fewer with early stopping).
+        None trains at least 20 epochs and at least min(1000, n / 4) optimizer
+        steps for n samples (the total sample weight), as
+        :class:`NextEventClassifier` does by default.
+    %(early_stopping_and_history)s
     %(inputs_and_runtime)s
 
     Attributes

@@ -10,9 +10,10 @@ Here the log is read in chunks of whole sequences, three times over:
    chunk as :class:`~._chains.ChainLoader` shuffles them in memory;
 3. with early stopping, a validation pass reads the held-out sequences.
 
-Only one chunk is in memory at a time. Each chunk's chains are exactly those
-that :func:`~._chains.chains_from_prefixes` builds from the same sequences in
-memory; with one chunk the batches, and so the model, are the same too.
+Only one chunk is in memory at a time. Each chunk's chains are laid out by
+:func:`~._chains.canonical_chains`, as ``fit`` lays out the same samples in memory
+(identical histories within the chunk merged); with one chunk the chains, the
+batch size, the batches and so the model are the same too.
 
 Held-out sequences are chosen by a hash of the sequence key mixed with the
 seed: the same sequences at every pass and whatever the chunking, without
@@ -29,7 +30,7 @@ from skorch.helper import predefined_split
 
 from ..histories._histories import _reset_width, check_labels, sorted_labels
 from ..histories._streamed import import_pyarrow
-from ._chains import ChainDataset, ChainLoader, ChainSet, _offsets
+from ._chains import ChainDataset, ChainLoader, ChainSet, _offsets, canonical_chains
 from ._module import N_RESERVED, START, UNKNOWN
 from ._torch import autocast, check_device
 
@@ -194,11 +195,14 @@ class StreamedChains(torch.utils.data.Dataset):
     and are iterated by :class:`StreamedChainLoader`.
     """
 
-    def __init__(self, log, encoder, part, chains_per_chunk):
+    def __init__(self, log, encoder, part, chains_per_chunk, canonical=False):
         self.log = log
         self.encoder = encoder
         self.part = part
         self.chains_per_chunk = list(chains_per_chunk)
+        # With canonical=True each chunk's chains are laid out as fit lays out
+        # chains in memory (canonical_chains), and chains_per_chunk counts those.
+        self.canonical = canonical
 
     def __len__(self):
         return sum(self.chains_per_chunk)
@@ -213,6 +217,8 @@ class StreamedChains(torch.utils.data.Dataset):
             n_chunks += 1
             if expected:
                 chains = self.encoder.chain_set(chunk, self.part)
+                if self.canonical:
+                    chains = canonical_chains(chains)
                 if chains.n_chains != expected:
                     raise RuntimeError(_CHANGED.format(log=self.log))
                 yield chains
@@ -319,14 +325,17 @@ def fit_from_files(estimator, log, y, sample_weight, X_val, y_val, sample_weight
     estimator.event_attributes_ = []
     estimator.sequence_attributes_ = []
     estimator.time_kind_ = None
-    n_chains = sum(scan.chains["all"])
+    encoder = _ChunkEncoder(scan.events, estimator.classes_, seed, fraction)
+    train = _canonical_part(log, encoder, "all", scan.chains["all"])
+    valid = None
+    # Sized, as in memory, by the chains that identical histories make.
+    n_chains = sum(train.chains_per_chunk)
     estimator._resolve_sizes(n_chains)
     estimator.early_stopping_ = (
         n_chains >= AUTO_EARLY_STOPPING_MIN_SEQUENCES
         if estimator.early_stopping == "auto"
         else bool(estimator.early_stopping)
     )
-    encoder = _ChunkEncoder(scan.events, estimator.classes_, seed, fraction)
     if estimator.early_stopping_:
         n_valid, n_train = sum(scan.chains["valid"]), sum(scan.chains["train"])
         if not n_valid or not n_train:
@@ -336,12 +345,10 @@ def fit_from_files(estimator, log, y, sample_weight, X_val, y_val, sample_weight
                 f"usable sequences, that held out {n_valid} and left {n_train} to train on. "
                 "Change validation_fraction or random_state, or set early_stopping=False."
             )
-        train = StreamedChains(log, encoder, "train", scan.chains["train"])
-        valid = StreamedChains(log, encoder, "valid", scan.chains["valid"])
-    else:
-        train = StreamedChains(log, encoder, "all", scan.chains["all"])
-        valid = None
+        train = _canonical_part(log, encoder, "train", scan.chains["train"])
+        valid = _canonical_part(log, encoder, "valid", scan.chains["valid"])
 
+    estimator._resolve_epochs(train.chains_per_chunk, scan.n_samples)
     net = estimator._build_net(device, seed)
     net.set_params(
         iterator_train=StreamedChainLoader,
@@ -350,6 +357,20 @@ def fit_from_files(estimator, log, y, sample_weight, X_val, y_val, sample_weight
     )
     estimator.net_ = net
     return estimator._train(train, device, seed, mixed_precision)
+
+
+def _canonical_part(log, encoder, part, sequences_per_chunk):
+    """The chains of one part, each chunk's laid out as fit lays them out in memory.
+
+    Identical histories within a chunk become one chain, as in memory, so with one
+    chunk the chains, the batch size and the model are those of the same samples in
+    memory. Counting them takes one more pass over the files.
+    """
+    counts = [
+        canonical_chains(encoder.chain_set(chunk, part)).n_chains if n_sequences else 0
+        for chunk, n_sequences in zip(log._chunks(), sequences_per_chunk, strict=False)
+    ]
+    return StreamedChains(log, encoder, part, counts, canonical=True)
 
 
 def _warn_short(scan, log):
