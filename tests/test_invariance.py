@@ -95,6 +95,15 @@ def test_lists_give_the_model_of_prefix_histories(names_only, expected):
     np.testing.assert_array_equal(_proba([list(h) for h in X], y, list(X)), expected)
 
 
+def test_predictions_are_the_same_whatever_the_form_of_x(names_only):
+    X, y = names_only
+    clf = NextEventClassifier(**FAST).fit(X, y)
+    as_prefixes = clf.predict_proba(X)
+    np.testing.assert_array_equal(clf.predict_proba([list(h) for h in X]), as_prefixes)
+    order = np.random.RandomState(0).permutation(len(X))
+    np.testing.assert_array_equal(clf.predict_proba(X[order]), as_prefixes[order])
+
+
 def test_the_order_of_the_samples_changes_nothing(names_only, expected):
     X, y = names_only
     for seed in (0, 1):

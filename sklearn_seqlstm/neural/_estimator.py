@@ -557,7 +557,9 @@ class HistoryLSTM(BaseEstimator):
         """
         module = self.net_.module_
         device = next(module.parameters()).device
-        chains = self._chains(histories)
+        # The same samples in any form (lists in any order, PrefixHistories) give the
+        # same chains, hence the same batches and bit-identical outputs.
+        chains = canonical_chains(self._chains(histories))
         # Length-sorted batches within a budget of elements (see _inference): memory
         # is bounded by a batch, not by samples x longest history x classes.
         batches = predict_batches(chains, module.output.out_features, step_width(module))
