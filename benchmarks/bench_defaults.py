@@ -21,7 +21,8 @@ mean is the figure; ``--seeds`` to change):
 
 Each target is printed with MET or MISSED. Data: the process logs are the public splits
 of ``ERamaM/ProcessMiningDatasets`` (``CSV/splits/``), read from ``--data`` (default:
-``$SKLEARN_SEQLSTM_PROCESS_LOGS`` or ``../shared/data/process_logs``). Run:
+``$SEQLSTM_PROCESS_LOGS``, else a folder beside the repository; without them the
+process logs are skipped with one line that says where to get them). Run:
 ``OMP_NUM_THREADS=1 python benchmarks/bench_defaults.py [--skip-movielens]
 [--skip-vowels] [--limit]``.
 """
@@ -36,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _logs import add_data_argument, missing
 
 from sklearn_seqlstm import (
     MarkovChainClassifier,
@@ -48,11 +50,6 @@ from sklearn_seqlstm.metrics._scoring import _true_event_ranks
 
 N_BOOTSTRAP = 1000
 HERE = Path(__file__).resolve().parent
-DEFAULT_DATA = Path(
-    os.environ.get(
-        "SKLEARN_SEQLSTM_PROCESS_LOGS", HERE.parent / ".." / "shared" / "data" / "process_logs"
-    )
-)
 CASE, ACTIVITY, TIME, END = "case:concept:name", "concept:name", "time:timestamp", "[END]"
 # Lower bound of the paired difference with the best Markov chain, at least.
 TIE_MARGIN = -0.002
@@ -261,7 +258,7 @@ def run_script(name, args, summary, title):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    add_data_argument(parser)
     parser.add_argument("--cache-dir", type=Path, default=None)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--logs", nargs="+", choices=list(LOGS), default=list(LOGS))
@@ -277,7 +274,8 @@ def main(argv=None):
     # process): a tiny fit first keeps that out of the fit times below.
     NextEventClassifier(max_epochs=1).fit([["a"], ["b"]], ["b", "a"])
     summary = []
-    for key in args.logs:
+    logs = [] if missing("bench_defaults, process logs", args.data) else args.logs
+    for key in logs:
         process_log(key, args.data, args.seeds, summary)
     cache = ["--cache-dir", str(args.cache_dir)] if args.cache_dir else []
     if not args.skip_movielens:

@@ -24,13 +24,12 @@ prefix of every test case, the end of the case (``[END]``) included. For each lo
 """
 
 import argparse
-import os
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _logs import add_data_argument, missing
 
 from sklearn_seqlstm import (
     BayesOracleClassifier,
@@ -42,7 +41,6 @@ from sklearn_seqlstm import (
     samples_from_log,
 )
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "process_logs"
 END = "[END]"
 CASE, ACTIVITY, TIME = "case:concept:name", "concept:name", "time:timestamp"
 LOGS = {
@@ -106,10 +104,10 @@ def _seen_nodes(X_train, y_train, X_test):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--logs", nargs="+", choices=sorted(LOGS), default=list(LOGS))
-    parser.add_argument(
-        "--data", type=Path, default=Path(os.environ.get("SEQLSTM_PROCESS_LOGS", DATA))
-    )
+    add_data_argument(parser)
     args = parser.parse_args(argv)
+    if missing("bench_leakage", args.data):
+        return
     for key in args.logs:
         run_log(key, args.data)
 

@@ -3,8 +3,10 @@
 Run with ``OMP_NUM_THREADS=1 python benchmarks/bench_process_logs.py``
 (``--seeds 0 1 2`` by default; ``--logs helpdesk`` for one log only).
 
-Data: ``../shared/data/process_logs/`` (relative to the repository root; see its
-README), the ordered train / val / test splits of Rama-Maneiro et al. (2021).
+Data: the ordered train / val / test splits of Rama-Maneiro et al. (2021), the CSV
+files of ``CSV/splits/`` in the GitHub repository ``ERamaM/ProcessMiningDatasets``,
+read from ``--data DIR`` or ``$SEQLSTM_PROCESS_LOGS`` (default: a folder beside the
+repository). Without them the script says so and exits with status 0.
 
 Protocol of that README. Models are fitted on train+val and scored on every
 prefix of every test case, the end of the case included: after a case's last event
@@ -37,10 +39,10 @@ event; BPI13: the ``org:group`` of its first event), as the sequence attribute
 import argparse
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _logs import add_data_argument, default_folder, missing
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -53,7 +55,8 @@ from sklearn_seqlstm import (
     samples_from_log,
 )
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "process_logs"
+# Set from --data in main().
+DATA = default_folder()
 END = "[END]"
 CASE, ACTIVITY, TIME = "case:concept:name", "concept:name", "time:timestamp"
 N_BOOTSTRAP = 1000
@@ -273,9 +276,12 @@ def main(argv=None):
     parser.add_argument(
         "--no-context", action="store_true", help="skip the sequence_context comparison"
     )
+    add_data_argument(parser)
     args = parser.parse_args(argv)
-    if not DATA.is_dir():
-        raise SystemExit(f"No data folder {DATA}: this benchmark reads the shared process logs.")
+    if missing("bench_process_logs", args.data):
+        return
+    global DATA
+    DATA = args.data
     # torch builds its compiler stack with the first optimizer (seconds, once per
     # process): a tiny fit first keeps that out of the fit times below.
     NextEventClassifier(max_epochs=1).fit([["a"], ["b"]], ["b", "a"])

@@ -4,9 +4,9 @@ Run with ``OMP_NUM_THREADS=1 python benchmarks/bench_process_times.py``
 (``--seeds 0 1 2`` by default; ``--logs helpdesk``, ``--targets time_to_next`` for
 a part; ``--quick`` for a smoke run: one seed, no tuning, few epochs).
 
-Data: ``../shared/data/process_logs/`` (relative to the repository root; see its
-README), the ordered train / val / test splits of Rama-Maneiro et al. (2021), as in
-``bench_process_logs.py``.
+Data: the ordered train / val / test splits of Rama-Maneiro et al. (2021), as in
+``bench_process_logs.py`` (``--data DIR`` or ``$SEQLSTM_PROCESS_LOGS``; without them
+the script says so and exits with status 0).
 
 Samples: ``samples_from_log(..., time_col="time:timestamp", event_attributes=...,
 end_event="[END]", target=...)`` on each split, with the event attributes of the
@@ -72,7 +72,8 @@ import time
 
 import numpy as np
 import pandas as pd
-from bench_process_logs import DATA, END, LOGS, TIME
+from _logs import add_data_argument, default_folder, missing
+from bench_process_logs import END, LOGS, TIME
 from bench_process_logs import samples as log_samples
 from sklearn.dummy import DummyRegressor
 from sklearn.ensemble import HistGradientBoostingRegressor
@@ -102,6 +103,10 @@ LSTM_GRID = {
     ),
     "lr 0.003, patience 10": dict(lr=0.003, n_iter_no_change=10, max_epochs=100),
 }
+
+
+# Set from --data in main().
+DATA = default_folder()
 
 
 def read(prefix, part):
@@ -301,14 +306,17 @@ def main(argv=None):
     parser.add_argument("--n-bootstrap", type=int, default=N_BOOTSTRAP)
     parser.add_argument("--bootstrap-seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="a smoke run: one seed, no tuning")
+    add_data_argument(parser)
     args = parser.parse_args(argv)
+    if missing("bench_process_times", args.data):
+        return
+    global DATA
+    DATA = args.data
     args.lstm_overrides = {}
     if args.quick:
         args.seeds = args.seeds[:1]
         args.n_bootstrap = min(args.n_bootstrap, 200)
         args.lstm_overrides = {"max_epochs": 3}
-    if not DATA.is_dir():
-        raise SystemExit(f"No data folder {DATA}: this benchmark reads the shared process logs.")
     # torch builds its compiler stack with the first optimizer (seconds, once per
     # process): a tiny fit first keeps that out of the fit times below.
     NextValueRegressor(max_epochs=1).fit([["a"], ["b"]], [0.0, 1.0])

@@ -28,10 +28,10 @@ import argparse
 import os
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _logs import add_data_argument, missing
 from rapidfuzz.distance import DamerauLevenshtein
 
 from sklearn_seqlstm import (
@@ -41,7 +41,6 @@ from sklearn_seqlstm import (
     samples_from_log,
 )
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "process_logs"
 END = "[END]"
 CASE, ACTIVITY, TIME = "case:concept:name", "concept:name", "time:timestamp"
 LOGS = {
@@ -154,18 +153,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--logs", nargs="+", choices=list(LOGS), default=list(LOGS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=Path(os.environ.get("SEQLSTM_PROCESS_LOGS", DEFAULT_DATA)),
-        help="folder of the process logs' CSV splits",
-    )
+    add_data_argument(parser)
     args = parser.parse_args(argv)
-    if not (args.data / "Helpdesk_train.csv").exists():
-        print(
-            f"bench_suffix: no process logs in {args.data}. Download the CSV splits of "
-            "github.com/ERamaM/ProcessMiningDatasets (CSV/splits/) and pass --data DIR."
-        )
+    if missing("bench_suffix", args.data):
         return 0
     print(f"load average: {os.getloadavg()[0]:.2f}")
     results = {key: run_log(args.data, key, args.seeds) for key in args.logs}
