@@ -3,6 +3,13 @@
 Build the HTML site with ``make docs`` (into ``docs/_build/html``). The gallery runs
 the examples under ``examples/``, which train models; set the environment variable
 ``SEQLSTM_DOCS_NO_GALLERY=1`` to show their code and text without running them.
+
+CI builds the site with warnings as errors and ``nitpicky = True`` (``make docs-check``),
+offline. Links into the documentation of scikit-learn, numpy, pandas, torch, skorch and
+Python need their intersphinx inventories, which are fetched from the web: set
+``SEQLSTM_DOCS_INTERSPHINX=1`` on a machine with internet access to turn them on.
+Without it, references to those libraries stay plain text (``nitpick_ignore_regex``
+below), so the offline build is free of warnings.
 """
 
 import os
@@ -24,6 +31,7 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.viewcode",
     "numpydoc",
+    "sphinx.ext.intersphinx",
     "sphinx_gallery.gen_gallery",
 ]
 
@@ -31,6 +39,37 @@ templates_path = ["_templates"]
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
 # ``name`` in backquotes (the default role) means a Python object, as in numpydoc.
 default_role = "obj"
+
+# -- Cross-references ---------------------------------------------------------------------
+
+# Every reference must resolve (CI builds with -W --keep-going).
+nitpicky = True
+
+# The libraries whose names the docstrings and pages link to. Their inventories are
+# downloaded at build time, so they are opt-in: CI builds offline,
+# and a failed download is a warning, which -W turns into an error.
+_INVENTORIES = {
+    "python": ("https://docs.python.org/3", None),
+    "sklearn": ("https://scikit-learn.org/stable", None),
+    "numpy": ("https://numpy.org/doc/stable", None),
+    "pandas": ("https://pandas.pydata.org/docs", None),
+    "torch": ("https://docs.pytorch.org/docs/stable", None),
+    "skorch": ("https://skorch.readthedocs.io/en/stable", None),
+}
+INTERSPHINX = os.environ.get("SEQLSTM_DOCS_INTERSPHINX") == "1"
+intersphinx_mapping = _INVENTORIES if INTERSPHINX else {}
+
+# Without the inventories, a reference to one of those libraries cannot resolve; it
+# is shown as plain code text instead of failing the build. Names of this package
+# are never ignored: a broken link to one of them is an error.
+nitpick_ignore_regex = (
+    []
+    if INTERSPHINX
+    else [
+        (r"py:.*", r"(sklearn|numpy|np|pandas|pd|torch|skorch|scipy)(\..*)?"),
+        (r"py:.*", r"(pickle|collections|typing|pathlib|os)(\..*)?"),
+    ]
+)
 
 # -- API reference -----------------------------------------------------------------------
 
@@ -65,11 +104,19 @@ def _skip_inherited(app, what, name, obj, skip, options):
 _FOREIGN_REF = re.compile(r":ref:`([^`<]*?)\s*<[^`>]*>`|:ref:`([^`]*)`")
 
 
+# They also write parameter names in single backquotes (`X`, `fit_params`), which the
+# default role here reads as Python objects: show them as code instead.
+_DEFAULT_ROLE = re.compile(r"(?<![`:\w])`([A-Za-z_][\w.]*)`(?![`_])")
+
+
 def _unlink_foreign_refs(app, what, name, obj, options, lines):
-    """Turn the :ref: links of docstrings from outside the package into plain text."""
+    """Turn the links of docstrings from outside the package into plain text."""
     if _defined_here(obj):
         return
-    lines[:] = [_FOREIGN_REF.sub(lambda m: m.group(1) or m.group(2), line) for line in lines]
+    lines[:] = [
+        _DEFAULT_ROLE.sub(r"``\1``", _FOREIGN_REF.sub(lambda m: m.group(1) or m.group(2), line))
+        for line in lines
+    ]
 
 
 def _defined_here(obj):
