@@ -1,0 +1,60 @@
+"""The benchmarks that read the public process logs skip cleanly without them."""
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import _logs  # noqa: E402
+
+
+def test_missing_logs_print_one_line_naming_the_public_source(tmp_path, capsys):
+    assert _logs.missing("bench_x", tmp_path)
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1
+    assert str(tmp_path) in out
+    assert "ERamaM/ProcessMiningDatasets" in out and "CSV/splits/" in out
+    assert "--data" in out and _logs.ENV in out
+
+
+def test_present_logs_are_not_missing(tmp_path, capsys):
+    (tmp_path / "Helpdesk_train.csv").write_text("case:concept:name\n")
+    assert not _logs.missing("bench_x", tmp_path)
+    assert capsys.readouterr().out == ""
+
+
+def test_data_option_and_environment_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv(_logs.ENV, str(tmp_path / "from_env"))
+    parser = argparse.ArgumentParser()
+    _logs.add_data_argument(parser)
+    assert parser.parse_args([]).data == tmp_path / "from_env"
+    assert parser.parse_args(["--data", str(tmp_path)]).data == tmp_path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "script",
+    [
+        "bench_process_logs.py",
+        "bench_process_times.py",
+        "bench_leakage.py",
+        "bench_suffix.py",
+    ],
+)
+def test_scripts_exit_zero_without_the_logs(script, tmp_path):
+    # make bench runs every script and stops at the first non-zero exit status.
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), "--data", str(tmp_path / "absent")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PYTHONPATH": str(BENCHMARKS.parent), "OMP_NUM_THREADS": "1", "PATH": ""},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().count("\n") == 0
+    assert "skipped" in done.stdout and "ERamaM/ProcessMiningDatasets" in done.stdout
