@@ -32,8 +32,12 @@ $(BENCH_STAMP): $(STAMP)
 	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -e ".[bench]"
 	touch $(BENCH_STAMP)
 
+# Every script runs, even after one fails (a download refused offline, say); the
+# failed ones are named at the end. Scripts without their data skip with one line.
 bench: $(BENCH_STAMP)
-	for script in benchmarks/bench_*.py; do $(VENV)/bin/python $$script || exit 1; done
+	@failed=""; for script in benchmarks/bench_*.py; do \
+		echo "== $$script"; $(VENV)/bin/python $$script || failed="$$failed $$script"; \
+	done; if [ -n "$$failed" ]; then echo "failed:$$failed"; exit 1; fi
 
 # The HTML site, in docs/_build/html. The gallery runs the examples (they train
 # models); SEQLSTM_DOCS_NO_GALLERY=1 make docs builds their pages without running them.
