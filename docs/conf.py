@@ -59,17 +59,26 @@ _INVENTORIES = {
 INTERSPHINX = os.environ.get("SEQLSTM_DOCS_INTERSPHINX") == "1"
 intersphinx_mapping = _INVENTORIES if INTERSPHINX else {}
 
-# Without the inventories, a reference to one of those libraries cannot resolve; it
-# is shown as plain code text instead of failing the build. Names of this package
-# are never ignored: a broken link to one of them is an error.
-nitpick_ignore_regex = (
-    []
-    if INTERSPHINX
-    else [
-        (r"py:.*", r"(sklearn|numpy|np|pandas|pd|torch|skorch|scipy)(\..*)?"),
-        (r"py:.*", r"(pickle|collections|typing|pathlib|os)(\..*)?"),
-    ]
+# Libraries of the optional extras, which the mapping above does not cover: a
+# reference to one of them stays plain text, with or without intersphinx.
+_NO_INVENTORY = (
+    r"(pm4py|pyarrow|onnx|onnxruntime|skops|safetensors|dask|distributed|ray|networkx"
+    r"|matplotlib|joblib|tqdm|statsmodels|scipy)(\..*)?"
 )
+# Without the inventories, a reference to one of the mapped libraries (or to Python's
+# standard library) cannot resolve either; it is shown as plain code text instead of
+# failing the build. Names of this package are never ignored: a broken link to one of
+# them is an error.
+nitpick_ignore_regex = [(r"py:.*", _NO_INVENTORY)]
+if not INTERSPHINX:
+    nitpick_ignore_regex += [
+        (r"py:.*", r"(sklearn|numpy|np|pandas|pd|torch|skorch)(\..*)?"),
+        (
+            r"py:.*",
+            r"(pickle|collections|typing|pathlib|os|io|json|zipfile|gzip|datetime|numbers"
+            r"|abc|contextlib)(\..*)?",
+        ),
+    ]
 
 # -- API reference -----------------------------------------------------------------------
 
