@@ -39,10 +39,19 @@ def _single_process(estimator_params):
     return {**estimator_params, "distributed": False}
 
 
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One torchrun launch (its start is most of the cost) for three tests: a
+    classifier, a regressor and a grid search, fitted one after the other in the
+    same group of two processes."""
+    out = tmp_path_factory.mktemp("distributed") / "out.pkl"
+    return _result(_torchrun("classifier,regressor,search", out, 8, timeout=500), out)
+
+
 @pytest.mark.slow
-def test_two_processes_train_the_model_of_one_process_with_twice_the_batch(tmp_path):
+def test_two_processes_train_the_model_of_one_process_with_twice_the_batch(trained):
     X, y = data()
-    result = _result(_torchrun("classifier", tmp_path / "out.pkl", 8), tmp_path / "out.pkl")
+    result = trained["classifier"]
     single = NextEventClassifier(**_single_process(params(16))).fit(X, y)
     np.testing.assert_allclose(result["proba"], single.predict_proba(X), rtol=0, atol=1e-5)
     # The fitted estimator is a plain one: it pickled out of its process and predicts here.
@@ -55,20 +64,20 @@ def test_two_processes_train_the_model_of_one_process_with_twice_the_batch(tmp_p
 
 
 @pytest.mark.slow
-def test_regressor_trains_data_parallel_too(tmp_path):
+def test_regressor_trains_data_parallel_too(trained):
     X, y = data()
-    result = _result(_torchrun("regressor", tmp_path / "out.pkl", 8), tmp_path / "out.pkl")
+    result = trained["regressor"]
     target = np.array([len(h) % 3 + 0.5 * (y[i] == "A") for i, h in enumerate(X)])
     single = NextValueRegressor(**_single_process(params(16))).fit(X, target)
     np.testing.assert_allclose(result["prediction"], single.predict(X), rtol=0, atol=1e-4)
 
 
 @pytest.mark.slow
-def test_grid_search_runs_data_parallel_fits(tmp_path):
+def test_grid_search_runs_data_parallel_fits(trained):
     from sklearn.model_selection import GridSearchCV
 
     X, y = data()
-    result = _result(_torchrun("search", tmp_path / "out.pkl", 8), tmp_path / "out.pkl")
+    result = trained["search"]
     search = GridSearchCV(
         NextEventClassifier(**_single_process(params(16))), {"hidden_size": [8, 16]}, cv=2
     ).fit(X, y)
@@ -136,15 +145,20 @@ def test_a_group_that_fit_makes_is_destroyed_at_exit(monkeypatch):
         _distributed.destroy_group()
 
 
-# In a fresh interpreter: a one-process group made by fit, then the module that
-# captured the default group in torch (torch.distributed.nn, imported by
-# torch._dynamo) and destroy_group; prints the gloo threads left.
-_THREADS_LEFT = """
-import os, sys
+# In a fresh interpreter (one for all, as its start is most of the cost), with a
+# timeout: a regression would hang in torch's rendezvous, and must fail the tests
+# instead. First the checks of torchrun's variables, each case (RANK, WORLD_SIZE,
+# MASTER_PORT, the group's timeout in seconds) answered by the error's type and
+# first line, whether the estimator was left unfitted, and the seconds it took.
+# Then a one-process group made by fit, torch._dynamo (which imports the module of
+# torch that captured the default group), destroy_group, and the gloo threads left.
+_JOIN = """
+import json, os, sys, time
+from datetime import timedelta
 sys.path.insert(0, sys.argv[1])
 from _distributed_script import data, params
 from sklearn_seqlstm import NextEventClassifier
-from sklearn_seqlstm.neural._distributed import destroy_group
+from sklearn_seqlstm.neural import _distributed
 
 def gloo_threads():
     names = []
@@ -154,46 +168,9 @@ def gloo_threads():
     return [name for name in names if "gloo" in name]
 
 X, y = data()
-NextEventClassifier(**params(4, num_threads=1)).fit(X, y)
-import torch._dynamo
-assert gloo_threads(), "the group runs no gloo thread: nothing is tested"
-destroy_group()
-print("left:", gloo_threads())
-"""
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
-def test_destroying_the_group_that_fit_made_ends_gloo_threads():
-    # The cause of the aborts at exit: a module of torch imported after the group was
-    # made kept it alive past destroy_process_group, so gloo's threads ran on into the
-    # interpreter's teardown. Destroyed, the group must leave no thread behind.
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "RANK": "0", "WORLD_SIZE": "1"}
-    env.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(_free_port()))
-    completed = subprocess.run(
-        [sys.executable, "-c", _THREADS_LEFT, str(SCRIPT.parent)],
-        env=env, capture_output=True, text=True, timeout=240,
-    )  # fmt: skip
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    assert completed.stdout.strip().splitlines()[-1] == "left: []"
-
-
-# Checks of torchrun's variables, in a fresh interpreter with a timeout: a regression
-# would hang in torch's rendezvous, and must fail the tests instead. Each case is
-# (RANK, WORLD_SIZE, MASTER_PORT, the group's timeout in seconds); the answer is
-# the error's type and first line, whether the estimator was left unfitted, and the
-# seconds it took.
-_JOIN = """
-import json, os, sys, time
-from datetime import timedelta
-sys.path.insert(0, sys.argv[1])
-from _distributed_script import data, params
-from sklearn_seqlstm import NextEventClassifier
-from sklearn_seqlstm.neural import _distributed
-
-X, y = data()
-for rank, world_size, port, timeout in json.loads(sys.argv[2]):
-    os.environ.update(RANK=rank, WORLD_SIZE=world_size, MASTER_PORT=str(port))
+cases, port = json.loads(sys.argv[2]), sys.argv[3]
+for rank, world_size, timeout in cases:
+    os.environ.update(RANK=rank, WORLD_SIZE=world_size, MASTER_PORT=port)
     _distributed.RENDEZVOUS_TIMEOUT = timedelta(seconds=timeout)
     clf = NextEventClassifier(**params(4, num_threads=1))
     start = time.perf_counter()
@@ -204,6 +181,13 @@ for rank, world_size, port, timeout in json.loads(sys.argv[2]):
         answer = [type(exc).__name__, str(exc).splitlines()[0]]
     answer += [not hasattr(clf, "net_"), time.perf_counter() - start]
     print(json.dumps(answer), flush=True)
+if os.path.isdir("/proc/self/task"):
+    os.environ.update(RANK="0", WORLD_SIZE="1", MASTER_PORT=sys.argv[4])
+    NextEventClassifier(**params(4, num_threads=1)).fit(X, y)
+    import torch._dynamo
+    before = gloo_threads()
+    _distributed.destroy_group()
+    print(json.dumps([before, gloo_threads()]), flush=True)
 """
 
 _REFUSED = [
@@ -219,17 +203,17 @@ _REFUSED = [
 def joins():
     import json
 
-    port = _free_port()
+    port, free = _free_port(), _free_port()
     # With a timeout of a whole minute, only a check before the rendezvous answers
     # at once. Last, rank 1 of 2 with no rank 0 to serve the rendezvous: torch alone
     # would wait 30 minutes.
-    cases = [(rank, world_size, port, 60.0) for rank, world_size, _ in _REFUSED]
-    cases.append(("1", "2", port, 2.0))
+    cases = [(rank, world_size, 60.0) for rank, world_size, _ in _REFUSED]
+    cases.append(("1", "2", 2.0))
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MASTER_ADDR": "127.0.0.1"}
+    command = [sys.executable, "-c", _JOIN, str(SCRIPT.parent), json.dumps(cases)]
     completed = subprocess.run(
-        [sys.executable, "-c", _JOIN, str(SCRIPT.parent), json.dumps(cases)],
-        env=env, capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
+        [*command, str(port), str(free)], env=env, capture_output=True, text=True, timeout=240
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
     answers = [json.loads(line) for line in completed.stdout.strip().splitlines()]
     return port, answers
@@ -241,6 +225,17 @@ def test_a_rank_outside_the_world_is_refused_before_joining(joins, case):
     kind, message, unfitted, seconds = joins[1][case]
     assert kind == "ValueError" and _REFUSED[case][2] in message, message
     assert unfitted and seconds < 30
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_destroying_the_group_that_fit_made_ends_gloo_threads(joins):
+    # The cause of the aborts at exit: a module of torch imported after the group was
+    # made kept it alive past destroy_process_group, so gloo's threads ran on into the
+    # interpreter's teardown. Destroyed, the group must leave no thread behind.
+    before, after = joins[1][len(_REFUSED) + 1]
+    assert before, "the group ran no gloo thread: nothing was tested"
+    assert after == []
 
 
 @pytest.mark.slow
