@@ -14,6 +14,7 @@ _LAZY = {
     "leave_last_out_split": ".histories._eventlog",
     "samples_from_log": ".histories._eventlog",
     "time_split": ".histories._eventlog",
+    "read_xes": ".histories._xes",
     "load": ".serving._persistence",
     "KRetrievalCurveDisplay": ".inspection._plot",
     "LossCurveDisplay": ".inspection._plot",

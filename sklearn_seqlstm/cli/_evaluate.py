@@ -687,10 +687,11 @@ def read_event_log(path):
     Parameters
     ----------
     path : str or pathlib.Path
-        ``.csv`` or ``.tsv``, optionally compressed (``.csv.gz``, ...), or
-        ``.parquet``. The index of the frame is named ``line`` and holds the
-        line number of each row in a CSV file (the header is line 1), so that
-        errors name the line; for Parquet it is the row number, from 0.
+        ``.csv`` or ``.tsv``, optionally compressed (``.csv.gz``, ...),
+        ``.parquet``, or ``.xes`` / ``.xes.gz`` (:func:`read_xes`). The index of
+        the frame is named ``line`` and holds the line number of each row in a CSV
+        file (the header is line 1), so that errors name the line; for Parquet it
+        is the row number, from 0, and for XES the event number, from 0.
 
     Returns
     -------
@@ -710,14 +711,24 @@ def read_event_log(path):
     if suffixes and suffixes[-1] in _COMPRESSIONS:
         suffixes = suffixes[:-1]
     kind = suffixes[-1] if suffixes else ""
-    if kind not in _CSV_SEPARATORS and kind not in _PARQUET:
+    if kind not in _CSV_SEPARATORS and kind not in _PARQUET and kind != ".xes":
         raise EvaluateInputError(
             f"{path}: the event log must be a CSV file (.csv, .tsv, optionally compressed "
-            f"as .gz, .bz2, .zip or .xz) or a Parquet file (.parquet); got "
-            f"{'the extension ' + repr(kind) if kind else 'no extension'}."
+            f"as .gz, .bz2, .zip or .xz), an XES file (.xes, .xes.gz) or a Parquet file "
+            f"(.parquet); got {'the extension ' + repr(kind) if kind else 'no extension'}."
         )
     if not path.is_file():
         raise EvaluateInputError(f"{path}: no such file.")
+    if kind == ".xes":
+        from ..histories._xes import read_xes
+
+        try:
+            frame = read_xes(path)  # gzip or plain, told apart by the content
+        except (ValueError, ImportError) as exc:
+            message = str(exc) if str(path) in str(exc) else f"{path}: {exc}"
+            raise EvaluateInputError(message) from None
+        frame.index = pd.RangeIndex(len(frame), name="event")
+        return frame
     if kind in _PARQUET:
         frame = _read_parquet(path)
         _check_unique(frame.columns, path)
