@@ -1,25 +1,33 @@
 # The two commands of the README: `make demo` (the main job) and `make test`.
-# Each creates or updates the local virtual environment .venv first.
+# Each creates or updates the local virtual environment .venv first: `make demo`
+# with what the demo needs only (the demo extra), `make test` with the test extra.
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-demo
 DOCS_STAMP := $(VENV)/.installed-docs
 BENCH_STAMP := $(VENV)/.installed-bench
 # One torch thread: on 2 cores torch's default threads made small LSTMs several
 # times slower (see the NextEventClassifier docs).
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: demo test install bench docs clean
+.PHONY: demo test install bench docs dist clean
 
-$(STAMP): pyproject.toml constraints.txt
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+
+$(DEMO_STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -e ".[demo]"
+	touch $(DEMO_STAMP)
+
+$(STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
 	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -e ".[test]"
 	touch $(STAMP)
 
 install: $(STAMP)
 
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(VENV)/bin/python -m sklearn_seqlstm demo --output demo_output --overwrite
 
 test: $(STAMP)
@@ -54,5 +62,11 @@ docs: $(DOCS_STAMP)
 docs-check: $(DOCS_STAMP)
 	SEQLSTM_DOCS_NO_GALLERY=1 $(VENV)/bin/python -m sphinx -W --keep-going -b html docs docs/_build/html
 
+# The wheel and the sdist in dist/, their metadata checked as an index would.
+dist: $(STAMP)
+	rm -rf dist
+	$(VENV)/bin/python -m build --outdir dist .
+	$(VENV)/bin/python -m twine check --strict dist/*
+
 clean:
-	rm -rf $(VENV) demo_output
+	rm -rf $(VENV) demo_output dist

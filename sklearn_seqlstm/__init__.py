@@ -13,6 +13,7 @@ _LAZY = {
     "samples_from_log": ".histories._eventlog",
     "time_split": ".histories._eventlog",
     "LeaveLastOut": ".histories._splitters",
+    "read_xes": ".histories._xes",
     "load": ".serving._persistence",
     "KRetrievalCurveDisplay": ".inspection._plot",
     "LossCurveDisplay": ".inspection._plot",

@@ -1,8 +1,10 @@
 """Run by tests/test_distributed.py under torchrun: one data-parallel fit per process.
 
-Usage: torchrun --standalone --nproc_per_node=K _distributed_script.py MODE OUT BATCH
-MODE is "classifier", "regressor", "search" or "die". Rank 0 writes its results to
-OUT (a pickle); "die" makes rank 1 exit in the middle of the first epoch.
+Usage: torchrun --standalone --nproc_per_node=K _distributed_script.py MODES OUT BATCH
+MODES is "die" or a comma-separated list of "classifier", "regressor" and "search",
+run one after the other in the same group (one launch of torchrun serves several
+tests). Rank 0 writes their results to OUT (a pickle, a dict by mode); "die" makes
+rank 1 exit in the middle of the first epoch.
 """
 
 import os
@@ -41,7 +43,7 @@ class ExitInFirstEpoch(Callback):
             os._exit(3)
 
 
-def main(mode, out, batch_size):
+def run(mode, batch_size):
     X, y = data()
     if mode == "classifier":
         model = NextEventClassifier(**params(batch_size)).fit(X, y)
@@ -55,12 +57,19 @@ def main(mode, out, batch_size):
             NextEventClassifier(**params(batch_size)), {"hidden_size": [8, 16]}, cv=2
         ).fit(X, y)
         result = {"scores": search.cv_results_["mean_test_score"]}
-    else:
+    elif mode == "die":
         NextEventClassifier(**params(batch_size, callbacks=[ExitInFirstEpoch()])).fit(X, y)
         result = {}
+    else:
+        raise ValueError(f"unknown mode {mode!r}")
+    return result
+
+
+def main(modes, out, batch_size):
+    results = {mode: run(mode, batch_size) for mode in modes.split(",")}
     if int(os.environ["RANK"]) == 0:
         with open(out, "wb") as file:
-            pickle.dump(result, file)
+            pickle.dump(results, file)
 
 
 if __name__ == "__main__":

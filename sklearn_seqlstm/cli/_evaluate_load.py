@@ -52,14 +52,24 @@ def read_event_log(path):
     if suffixes and suffixes[-1] in _COMPRESSIONS:
         suffixes = suffixes[:-1]
     kind = suffixes[-1] if suffixes else ""
-    if kind not in _CSV_SEPARATORS and kind not in _PARQUET:
+    if kind not in _CSV_SEPARATORS and kind not in _PARQUET and kind != ".xes":
         raise EvaluateInputError(
             f"{path}: the event log must be a CSV file (.csv, .tsv, optionally compressed "
-            f"as .gz, .bz2, .zip or .xz) or a Parquet file (.parquet); got "
-            f"{'the extension ' + repr(kind) if kind else 'no extension'}."
+            f"as .gz, .bz2, .zip or .xz), an XES file (.xes, .xes.gz) or a Parquet file "
+            f"(.parquet); got {'the extension ' + repr(kind) if kind else 'no extension'}."
         )
     if not path.is_file():
         raise EvaluateInputError(f"{path}: no such file.")
+    if kind == ".xes":
+        from ..histories._xes import read_xes
+
+        try:
+            frame = read_xes(path)  # gzip or plain, told apart by the content
+        except (ValueError, ImportError) as exc:
+            message = str(exc) if str(path) in str(exc) else f"{path}: {exc}"
+            raise EvaluateInputError(message) from None
+        frame.index = pd.RangeIndex(len(frame), name="event")
+        return frame
     if kind in _PARQUET:
         frame = _read_parquet(path)
         _check_unique(frame.columns, path)

@@ -11,7 +11,10 @@ the whole file. Formats:
 - RecBole's atomic files (``.inter``, ``.item``, ``.user``): tab-separated, with
   header names such as ``user_id:token`` whose ``:type`` suffix is dropped
   (``user_id``); ``token`` columns are read as text, as RecBole reads them;
-- Parquet (``.parquet``, ``.pq``; needs pyarrow).
+- Parquet (``.parquet``, ``.pq``; needs pyarrow);
+- XES process logs (``.xes``, ``.xes.gz``; needs defusedxml), read by
+  :func:`~sklearn_seqlstm.read_xes` with pm4py's column names. XES has no header
+  apart from its events: the whole file is read once and kept for the run.
 
 :func:`parse_order_column` then makes a text order column comparable (numbers,
 or ISO 8601 timestamps), as ``seqlstm evaluate`` does.
@@ -48,6 +51,10 @@ def log_format(path, sep=None):
     if suffixes and suffixes[-1] in _COMPRESSIONS:
         suffixes = suffixes[:-1]
     kind = suffixes[-1] if suffixes else ""
+    if kind == ".xes":
+        if sep is not None:
+            raise UsageError(f"--sep applies to text files; {path.name} is an XES file.")
+        return "xes", None
     if kind in _PARQUET:
         if sep is not None:
             raise UsageError(
@@ -60,7 +67,8 @@ def log_format(path, sep=None):
         return "text", _TEXT_SEPARATORS.get(kind) if sep is None else sep
     raise UsageError(
         f"{path}: the event log must be a CSV file (.csv, .tsv, optionally compressed as "
-        ".gz, .bz2, .zip or .xz), a RecBole atomic file (.inter) or a Parquet file "
+        ".gz, .bz2, .zip or .xz), a RecBole atomic file (.inter), an XES file (.xes, "
+        ".xes.gz) or a Parquet file "
         f"(.parquet); got {'the extension ' + repr(kind) if kind else 'no extension'}. "
         "For another delimited text file, give its separator with --sep."
     )
@@ -97,7 +105,9 @@ def read_columns(path, sep=None):
         raise UsageError(f"{path} is a folder, not a file: give the event log's file.")
     if not path.is_file():
         raise UsageError(f"{path}: no such file.")
-    if kind == "parquet":
+    if kind == "xes":
+        names = _read_xes(path).columns.tolist()
+    elif kind == "parquet":
         _check_parquet_engine(path)
         try:
             import pyarrow.parquet
@@ -150,6 +160,10 @@ def read_event_log(path, sep=None):
     path = Path(path)
     names = read_columns(path, sep)
     kind, separator = log_format(path, sep)
+    if kind == "xes":
+        frame = _read_xes(path).copy()
+        frame.index = pd.RangeIndex(len(frame), name="event")
+        return frame
     if kind == "parquet":
         try:
             frame = pd.read_parquet(path)
@@ -261,3 +275,24 @@ def parse_order_column(frame, order_col, path):
         f"{path}: the order column {order_col!r} cannot be ordered: it holds {found}. Give "
         "numbers (positions, Unix times) or ISO 8601 timestamps."
     )
+
+
+_XES_CACHE = {}
+
+
+def _read_xes(path):
+    """The frame of an XES file, read once per run (its columns are known only then)."""
+    key = (str(Path(path).resolve()), Path(path).stat().st_mtime_ns)
+    if key not in _XES_CACHE:
+        from ..histories._xes import read_xes
+
+        try:
+            frame = read_xes(path)  # gzip or plain, told apart by the content
+        except ImportError as exc:
+            raise UsageError(f"{path}: {exc}") from None
+        except ValueError as exc:
+            message = str(exc) if str(path) in str(exc) else f"{path}: {exc}"
+            raise CommandError(message) from None
+        _XES_CACHE.clear()  # one log at a time: a run reads one or two files
+        _XES_CACHE[key] = frame
+    return _XES_CACHE[key]

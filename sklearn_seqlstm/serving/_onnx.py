@@ -13,6 +13,10 @@ The graph takes a batch of token ids and returns the next-event probabilities:
   marker included (so at least 1).
 - output ``proba``: float32, shape (batch, n_classes), columns in the order of
   the classes.
+- with ``top_k=k``, outputs ``top_k`` (int64, (batch, k): column indices into the
+  classes, most probable first, ties to the smaller index as in ``recommend``) and
+  ``top_k_proba`` (float32, (batch, k)) too; with ``exclude_seen``, the classes that
+  occur among a row's tokens are never chosen, and places left over hold -1 and NaN.
 
 The vocabulary, the classes and the reserved tokens are written beside the
 graph as JSON (``model.onnx`` -> ``model.onnx.json``), with each value's type.
@@ -84,7 +88,85 @@ class _ServingModule(nn.Module):
         return torch.softmax(read_out(module, hidden, counts, n_copyable), dim=-1)
 
 
-def export_onnx(estimator, path, *, overwrite=False):
+class _TopKModule(nn.Module):
+    """The serving graph followed by ``recommend``'s ranking: ONNX TopK on the proba.
+
+    TopK ranks ties by the smaller index (ONNX's rule since opset 11), as
+    :func:`top_k_indices` does. With ``token_class`` (the class index of each token,
+    -1 for none), the classes among a row's tokens are masked with -inf first; a
+    place that only a masked class could fill gets index -1 and probability NaN.
+    """
+
+    def __init__(self, serving, k, token_class=None):
+        super().__init__()
+        self.serving = serving
+        self.k = k
+        self.exclude_seen = token_class is not None
+        if self.exclude_seen:
+            self.register_buffer("token_class", torch.as_tensor(token_class, dtype=torch.int64))
+
+    def forward(self, tokens, lengths, *steps):
+        proba = self.serving(tokens, lengths, *steps)
+        scores = proba
+        if self.exclude_seen:
+            n_classes = proba.size(-1)
+            positions = torch.arange(tokens.size(1)).unsqueeze(0)
+            inside = (positions < lengths.unsqueeze(1)).unsqueeze(-1)
+            classes = self.token_class[tokens].unsqueeze(-1)
+            seen = ((classes == torch.arange(n_classes).view(1, 1, -1)) & inside).any(dim=1)
+            scores = proba.masked_fill(seen, float("-inf"))
+        values, indices = torch.topk(scores, self.k, dim=-1)
+        missing = torch.isinf(values)
+        kept = torch.gather(proba, 1, indices)
+        indices = torch.where(missing, torch.full_like(indices, -1), indices)
+        kept = torch.where(missing, torch.full_like(kept, float("nan")), kept)
+        return proba, indices, kept
+
+
+def _top_k_module(estimator, serving, top_k, exclude_seen):
+    """``serving`` with TopK (see :class:`_TopKModule`), or as it is for ``top_k=None``."""
+    if top_k is None:
+        return serving
+    import numpy as np
+
+    from ..neural._module import N_RESERVED
+
+    if not exclude_seen:
+        return _TopKModule(serving, top_k).eval()
+    class_index = {label: i for i, label in enumerate(estimator.classes_.tolist())}
+    token_class = np.full(N_RESERVED + len(estimator.events_), -1, dtype=np.int64)
+    for event, token in estimator._event_ids.items():
+        token_class[token] = class_index.get(event, -1)
+    return _TopKModule(serving, top_k, token_class).eval()
+
+
+def _check_top_k(estimator, top_k, exclude_seen):
+    """Validate ``to_onnx``'s ``top_k`` and ``exclude_seen`` before any file is written."""
+    import numpy as np
+
+    from ._recommend import check_k
+
+    if not isinstance(exclude_seen, (bool, np.bool_)):
+        raise TypeError(f"exclude_seen must be True or False, got {exclude_seen!r}.")
+    exclude_seen = bool(exclude_seen)
+    if top_k is None:
+        if exclude_seen:
+            raise ValueError("exclude_seen=True ranks the top_k events: give top_k too.")
+        return None
+    top_k = check_k(top_k, len(estimator.classes_))
+    if exclude_seen and estimator.max_history is not None:
+        # The graph sees a history's last max_history events only; recommend
+        # excludes every event of the whole history. They would disagree.
+        raise ValueError(
+            "exclude_seen=True in the ONNX graph needs a model without max_history: "
+            f"with max_history={estimator.max_history}, the graph receives the last "
+            "max_history events of a history and cannot exclude the earlier ones. "
+            "Export with exclude_seen=False and mask the seen events in the server."
+        )
+    return top_k
+
+
+def export_onnx(estimator, path, *, overwrite=False, top_k=None, exclude_seen=False):
     """Write ``estimator``'s network to ``path`` and its vocabulary to ``path`` + ``.json``."""
     path = check_target(path, overwrite)
     vocabulary_path = check_target(path.with_name(path.name + ".json"), overwrite)
@@ -100,6 +182,8 @@ def export_onnx(estimator, path, *, overwrite=False):
     n_cat = 0 if steps is None else len(steps.cat_cardinalities)
     n_num = 0 if steps is None else steps.n_numeric
     serving = _ServingModule(module, len(estimator.classes_), n_cat > 0, n_num > 0).eval()
+    serving = _top_k_module(estimator, serving, top_k, exclude_seen)
+    outputs = ["proba"] if top_k is None else ["proba", "top_k", "top_k_proba"]
     example = (torch.tensor([[START, PAD], [START, UNKNOWN]]), torch.tensor([1, 2]))
     names = ["tokens", "lengths"]
     if n_cat:
@@ -123,8 +207,12 @@ def export_onnx(estimator, path, *, overwrite=False):
                 example,
                 str(temporary),
                 input_names=names,
-                output_names=["proba"],
-                dynamic_axes={**axes, "lengths": {0: "batch"}, "proba": {0: "batch"}},
+                output_names=outputs,
+                dynamic_axes={
+                    **axes,
+                    "lengths": {0: "batch"},
+                    **{o: {0: "batch"} for o in outputs},
+                },
                 opset_version=_OPSET,
                 dynamo=False,
             )
@@ -142,6 +230,16 @@ def export_onnx(estimator, path, *, overwrite=False):
         },
         "output": "proba: float32 (batch, n_classes), columns in the order of 'classes'",
     }
+    if top_k is not None:
+        vocabulary["top_k"] = {
+            "k": top_k,
+            "exclude_seen": exclude_seen,
+            "outputs": {
+                "top_k": "int64 (batch, k): indices into 'classes', most probable first, "
+                "ties to the smaller index; -1 where every class left was excluded",
+                "top_k_proba": "float32 (batch, k): their probabilities; NaN where -1",
+            },
+        }
     if steps is not None:
         vocabulary["inputs"].update(_step_inputs(steps, n_cat, n_num))
         vocabulary["step_encoding"] = _step_encoding(steps)
@@ -216,7 +314,7 @@ def _step_encoding(steps):
 class OnnxExportMixin:
     """``to_onnx(path)`` for :class:`NextEventClassifier`."""
 
-    def to_onnx(self, path, *, overwrite=False):
+    def to_onnx(self, path, *, overwrite=False, top_k=None, exclude_seen=False):
         """Export the trained network to ONNX, the copy-from-history read-out included.
 
         The graph maps token ids to probabilities; the vocabulary that turns
@@ -234,6 +332,18 @@ class OnnxExportMixin:
             The ``.onnx`` file to write.
         overwrite : bool, default=False
             Replace existing files; otherwise an existing file is an error.
+        top_k : int or None, default=None
+            Also rank the classes in the graph, as :meth:`recommend` does: the
+            graph then has the outputs ``top_k`` (int64, (batch, top_k), indices
+            into ``classes_``, most probable first, ties to the smaller index)
+            and ``top_k_proba`` (float32, their probabilities), after ``proba``.
+        exclude_seen : bool, default=False
+            With ``top_k``: never rank a class that occurs in the history, as
+            ``recommend(..., exclude_seen=True)``; places that only such classes
+            could fill hold -1 (probability NaN). The graph sees the events of
+            its ``tokens``: a class that never occurred in a training history has
+            no token and cannot be excluded, and a model with ``max_history``
+            is refused (its graph sees the last events only).
 
         Returns
         -------
@@ -249,7 +359,10 @@ class OnnxExportMixin:
             raise ImportError(
                 'to_onnx needs the onnx package: pip install "sklearn-seqlstm[onnx]"'
             ) from None
-        return export_onnx(self, path, overwrite=overwrite)
+        top_k = _check_top_k(self, top_k, exclude_seen)
+        return export_onnx(
+            self, path, overwrite=overwrite, top_k=top_k, exclude_seen=bool(exclude_seen)
+        )
 
     def encode_for_onnx(self, X):
         """The inputs of the exported graph for histories ``X``.
@@ -262,15 +375,13 @@ class OnnxExportMixin:
 
         Returns
         -------
-        tokens : ndarray of int64, shape (n_samples, max_length)
-        lengths : ndarray of int64, shape (n_samples,)
-            For a plain model, the pair ``(tokens, lengths)``.
         inputs : dict of str to ndarray
-            For a model fitted with times or attributes, every input of its
-            graph by name: ``"tokens"``, ``"lengths"``, and ``"cats"`` (int64,
-            (n_samples, max_length, n_categorical)) and ``"nums"`` (float32,
-            (n_samples, max_length, n_numeric)) when the model has such columns;
-            ready for ``session.run(None, inputs)``.
+            Every input of the graph by name, ready for ``session.run(None,
+            inputs)``: ``"tokens"`` (int64, (n_samples, max_length)) and
+            ``"lengths"`` (int64, (n_samples,)); for a model fitted with times
+            or attributes, also ``"cats"`` (int64, (n_samples, max_length,
+            n_categorical)) and ``"nums"`` (float32, (n_samples, max_length,
+            n_numeric)) when the model has such columns.
         """
         import numpy as np
 
@@ -284,7 +395,7 @@ class OnnxExportMixin:
         tokens = np.full((len(encoded), int(lengths.max())), PAD, dtype=np.int64)
         for row, history in enumerate(encoded):
             tokens[row, : len(history)] = history
-        return tokens, lengths
+        return {"tokens": tokens, "lengths": lengths}
 
     def _encode_steps_for_onnx(self, histories):
         """The graph inputs of attributed histories: rows of their step table, padded."""
