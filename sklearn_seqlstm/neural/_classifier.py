@@ -11,12 +11,13 @@ from ..histories._prefixes import PrefixHistories
 from ..metrics._blocks import proba_blocks
 from ..serving._onnx import OnnxExportMixin
 from ..serving._persistence import PersistenceMixin
-from ..serving._stream import StreamMixin, one_history_proba
+from ..serving._stream import StreamMixin
 from ..utils._base import HistoryClassifierMixin, restore_on_failure
 from ..utils._validation import integers
 from ._estimator import HistoryLSTM, fill_shared_docs
 from ._inference import warn_unknown_events
 from ._module import N_RESERVED, LSTMNextEventModule, WeightedEntryLoss
+from ._numpy_step import one_history_proba
 from ._sampled import proposal_log_q
 from ._torch import torch_threads
 

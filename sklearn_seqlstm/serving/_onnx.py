@@ -38,8 +38,8 @@ import torch
 from torch import nn
 
 from ..neural._module import PAD, START, TRUNCATED, UNKNOWN
+from ..neural._numpy_step import read_out
 from ._persistence import check_target, encode_array, encode_values, write_atomically
-from ._stream import read_out
 
 __all__ = ["OnnxExportMixin", "export_onnx"]
 
