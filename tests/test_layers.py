@@ -50,20 +50,11 @@ FLOORS = {
 _THIN = "an estimator's thin method hands the fitted model to serving on demand"
 LAZY_SERVING_METHODS = {
     ("neural._estimator", "serving._persistence"): _THIN + " (save)",
-    ("neural._estimator", "serving._onnx"): _THIN + " (to_onnx)",
-    ("neural._estimator", "serving._stream"): _THIN + " (stream)",
-    ("neural._classifier", "serving._persistence"): _THIN + " (save)",
-    ("neural._classifier", "serving._onnx"): _THIN + " (to_onnx)",
-    ("neural._classifier", "serving._stream"): _THIN + " (stream)",
-    ("neural._classifier", "serving._continuations"): _THIN + " (sample_continuations)",
-    ("neural._classifier", "serving._recommend"): _THIN + " (recommend)",
-    ("neural._regressor", "serving._persistence"): _THIN + " (save)",
-    ("neural._regressor", "serving._onnx"): _THIN + " (to_onnx)",
-    ("neural._regressor", "serving._stream"): _THIN + " (stream)",
+    ("neural._classifier", "serving._stream"): _THIN + " (stream, load_stream)",
+    ("neural._classifier", "serving._onnx"): _THIN + " (to_onnx, encode_for_onnx)",
+    ("neural._classifier", "serving._continuations"): _THIN
+    + " (sample_continuations, predict_suffix)",
     ("baselines._markov", "serving._persistence"): _THIN + " (save)",
-    ("baselines._markov", "serving._onnx"): _THIN + " (to_onnx)",
-    ("baselines._markov", "serving._stream"): _THIN + " (stream)",
-    ("baselines._markov", "serving._recommend"): _THIN + " (recommend)",
 }
 
 

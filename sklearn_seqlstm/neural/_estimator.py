@@ -38,7 +38,7 @@ from ..histories._histories import (
 )
 from ..histories._prefixes import PrefixHistories
 from ..histories._streamed import EventLogFiles
-from ..utils._docs import shared_docs
+from ..utils._docs import SAVE_DOC, shared_docs
 from ..utils._validation import integers, reals
 from ._chains import (
     ChainDataset,
@@ -582,6 +582,15 @@ class HistoryLSTM(BaseEstimator):
                 entries = chains.entry_offsets[batch][:, None] + np.arange(valid.shape[1])
                 out[entries[valid]] = values[valid]
         return out[chains.sample_entry]
+
+    def save(self, path, *, overwrite=False):
+        # serving knows the estimators and their file format; importing it here,
+        # when a model is saved, keeps that arrow one-way.
+        from ..serving._persistence import save
+
+        save(self, path, overwrite=overwrite)
+
+    save.__doc__ = SAVE_DOC
 
 
 def input_columns(histories, fitted=()):

@@ -39,7 +39,7 @@ import numpy as np
 from ..cli._files import replacing
 from ._untrusted import parse_document, read_members
 
-__all__ = ["PersistenceMixin", "check_target", "load", "save", "write_atomically"]
+__all__ = ["check_target", "load", "save", "write_atomically"]
 
 FORMAT = "sklearn-seqlstm"
 FORMAT_VERSION = 1
@@ -476,31 +476,3 @@ def require_arrays(arrays, expected, what):
         # A trained model's weights and counts are finite; NaN ones give NaN predictions.
         if array.dtype.kind == "f" and not np.isfinite(array).all():
             raise ValueError(f"{what}: weight {name!r} holds NaN or infinite values.")
-
-
-class PersistenceMixin:
-    """``save(path)``: write a fitted estimator that :func:`sklearn_seqlstm.load` reads."""
-
-    def save(self, path, *, overwrite=False):
-        """Write the fitted estimator to ``path``, safely (JSON and safetensors, no pickle).
-
-        Load it with :func:`sklearn_seqlstm.load`. The file is written to a
-        temporary name and then renamed, so an error never leaves half a model.
-
-        Parameters
-        ----------
-        path : str or pathlib.Path
-            The file to write (a zip archive; any name, for example
-            ``model.seqlstm``).
-        overwrite : bool, default=False
-            Replace ``path`` if it exists; otherwise an existing file is an error.
-
-        Raises
-        ------
-        ValueError
-            When a label or event cannot be saved exactly (only str, int, float
-            and bool values, Python or numpy, can).
-        FileExistsError
-            When ``path`` exists and ``overwrite`` is False.
-        """
-        save(self, path, overwrite=overwrite)

@@ -45,7 +45,7 @@ from ..utils._missing import is_missing
 from ._recommend import recommend_one
 from ._stream_state import checked_state
 
-__all__ = ["HistoryStream", "StreamMixin"]
+__all__ = ["HistoryStream", "load_stream"]
 
 _STREAM_FORMAT = 1
 
@@ -516,104 +516,3 @@ def load_stream(estimator, path):
     if stream._window is not None:
         stream._window.extend(zip(tokens, inputs, strict=True))
     return stream
-
-
-class StreamMixin:
-    """``stream()`` and ``load_stream(path)`` for :class:`NextEventClassifier`."""
-
-    def stream(self, history=None, *, context=None):
-        """A :class:`HistoryStream` that follows a growing history in O(1) per event.
-
-        Parameters
-        ----------
-        history : sequence of events, default=None
-            Events to start from (pushed one by one); None starts from the
-            empty history. A model that reads the events' times or attributes
-            starts empty: push its events with their time and attributes.
-        context : dict, default=None
-            For a model fitted with sequence attributes
-            (``clf.sequence_attributes_``), the value of each, by name:
-            required, every one of them (None or NaN for a missing value; a
-            category never seen in fit is allowed). A name the model does not
-            use is an error.
-
-        Returns
-        -------
-        stream : HistoryStream
-            ``push(event)`` appends an event (``push(event, time=...,
-            attributes={...})`` for a model fitted with times or event
-            attributes), ``predict_proba()`` and ``recommend(k)`` read the
-            model's prediction after the history so far, ``copy()``,
-            ``reset()`` and ``save(path)`` manage the state.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_seqlstm import NextEventClassifier
-        >>> X = [["home"], ["home", "search"], ["search"], ["home", "search", "item"]]
-        >>> y = ["search", "item", "item", "cart"]
-        >>> clf = NextEventClassifier(max_epochs=5, random_state=0).fit(X, y)
-        >>> stream = clf.stream()
-        >>> stream.push("home").push("search")
-        HistoryStream(n_events=2)
-        >>> bool(np.allclose(stream.predict_proba(), clf.predict_proba([["home", "search"]])[0]))
-        True
-        >>> stream.recommend(k=2).shape
-        (2,)
-
-        A model fitted with times and attributes takes them with each event:
-
-        >>> import pandas as pd
-        >>> from sklearn_seqlstm import AttributedHistories
-        >>> frame = pd.DataFrame(
-        ...     {
-        ...         "events": [["login", "search"], ["login"], ["login", "cart"]],
-        ...         "time": [
-        ...             pd.to_datetime(["2024-05-01 09:00", "2024-05-01 09:05"]),
-        ...             pd.to_datetime(["2024-05-02 18:30"]),
-        ...             pd.to_datetime(["2024-05-03 10:00", "2024-05-03 10:01"]),
-        ...         ],
-        ...         "device": [["phone", "phone"], ["laptop"], ["phone", None]],
-        ...         "segment": ["gold", "silver", "gold"],
-        ...     }
-        ... )
-        >>> X = AttributedHistories.from_frame(frame)
-        >>> y = ["cart", "search", "buy"]
-        >>> clf = NextEventClassifier(max_epochs=2, random_state=0).fit(X, y)
-        >>> stream = clf.stream(context={"segment": "gold"})
-        >>> when = pd.Timestamp("2024-05-04 11:00")
-        >>> stream.push("login", time=when, attributes={"device": "phone"})
-        HistoryStream(n_events=1)
-        >>> one = AttributedHistories.from_frame(
-        ...     pd.DataFrame(
-        ...         {
-        ...             "events": [["login"]],
-        ...             "time": [pd.to_datetime(["2024-05-04 11:00"])],
-        ...             "device": [["phone"]],
-        ...             "segment": ["gold"],
-        ...         }
-        ...     )
-        ... )
-        >>> bool(np.allclose(stream.predict_proba(), clf.predict_proba(one)[0]))
-        True
-        """
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self)
-        return HistoryStream(self, history, context)
-
-    def load_stream(self, path):
-        """A stream saved with :meth:`HistoryStream.save`, on this same model.
-
-        Parameters
-        ----------
-        path : str or pathlib.Path
-
-        Returns
-        -------
-        stream : HistoryStream
-        """
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self)
-        return load_stream(self, path)
