@@ -22,11 +22,11 @@ from sklearn.utils.validation import check_is_fitted
 from ..baselines._featurizer import SequenceFeaturizer
 from ..baselines._markov import MarkovChainClassifier
 from ..baselines._oracle import BayesOracleClassifier
-from ..cli._progress import progress_bar
 from ..metrics._scoring import _log_loss, _true_event_ranks, top_k_accuracy
 from ..metrics._uncertainty import bootstrap_interval
 from ..neural._classifier import NextEventClassifier
 from ..synthetic._sampler import MarkovMemorySampler
+from ..utils._progress import progress_bar
 
 __all__ = ["memory_sweep", "transition_recovery"]
 

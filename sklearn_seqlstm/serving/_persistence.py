@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cli._files import replacing
+from ..utils._files import replacing
 from ._untrusted import parse_document, read_members
 
 __all__ = ["check_target", "load", "save", "write_atomically"]
