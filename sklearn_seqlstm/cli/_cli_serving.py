@@ -382,8 +382,8 @@ def _run_recommend(args):
 
     import pandas as pd
 
+    from ..metrics._recommend import check_k
     from ..serving._persistence import load
-    from ..serving._recommend import check_k
     from ..utils._files import replacing
 
     check_log_options(args)

@@ -39,10 +39,10 @@ import pandas as pd
 
 from ..histories._attributed import _seconds, out_of_range
 from ..histories._histories import _hashable
+from ..metrics._recommend import recommend_one
 from ..neural._module import START, TRUNCATED, UNKNOWN
 from ..neural._numpy_step import step_weights
 from ..utils._missing import is_missing
-from ._recommend import recommend_one
 from ._stream_state import checked_state
 
 __all__ = ["HistoryStream", "load_stream"]

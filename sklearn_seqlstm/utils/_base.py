@@ -7,8 +7,8 @@ from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.utils.validation import check_is_fitted
 
+from ..metrics._recommend import RecommendMixin
 from ..metrics._scoring import check_weights
-from ..serving._recommend import RecommendMixin
 
 __all__ = ["HistoryClassifierMixin", "restore_on_failure"]
 
