@@ -15,7 +15,8 @@ from ..histories._histories import (
     sorted_labels,
     take,
 )
-from ..utils._base import HistoryClassifierMixin, restore_on_failure
+from ..metrics._history_classifier import HistoryClassifierMixin
+from ..utils._base import restore_on_failure
 from ..utils._docs import SAVE_DOC
 from ..utils._validation import integers, reals
 

@@ -9,7 +9,8 @@ from sklearn.utils.validation import check_is_fitted
 from ..histories._histories import check_histories, check_labels
 from ..histories._prefixes import PrefixHistories
 from ..metrics._blocks import proba_blocks
-from ..utils._base import HistoryClassifierMixin, restore_on_failure
+from ..metrics._history_classifier import HistoryClassifierMixin
+from ..utils._base import restore_on_failure
 from ..utils._validation import integers
 from ._estimator import HistoryLSTM, fill_shared_docs
 from ._inference import warn_unknown_events
