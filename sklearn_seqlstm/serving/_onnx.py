@@ -39,7 +39,7 @@ from torch import nn
 
 from ..neural._module import PAD, START, TRUNCATED, UNKNOWN
 from ..neural._numpy_step import read_out
-from ._persistence import check_target, encode_array, encode_values, write_atomically
+from ._codec import check_target, encode_array, encode_values, write_atomically
 
 __all__ = ["OnnxExportMixin", "export_onnx"]
 

@@ -347,7 +347,7 @@ class HistoryStream:
         """
         from safetensors.numpy import save_file
 
-        from ._persistence import check_target, write_atomically
+        from ._codec import check_target, write_atomically
 
         path = check_target(path, overwrite)
         window = list(self._window or [])
@@ -420,7 +420,7 @@ def _refuse_extras(time, attributes):
 
 def _encode_context(context):
     """The context as JSON-able typed values; a missing value is None."""
-    from ._persistence import encode_values
+    from ._codec import encode_values
 
     return {
         name: None if is_missing(value) else encode_values([value], f"context value {name!r}")[0]
@@ -429,7 +429,7 @@ def _encode_context(context):
 
 
 def _decode_context(document, path):
-    from ._persistence import decode_values
+    from ._codec import decode_values
 
     try:
         context = json.loads(document)
