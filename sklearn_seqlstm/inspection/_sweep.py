@@ -1,9 +1,10 @@
 """Diagnostics that compose the sampler with models: memory sweeps, transition recovery.
 
 :func:`memory_sweep` places every model beside the Bayes limit at each memory
-influence (DESIGN.md, sections 1 and 3); :func:`transition_recovery` asks a fitted
-model what follows each single event and compares it with the process. Neither
-knows how a model works: both only call ``fit`` and ``predict_proba``.
+influence: no model can beat that limit on average, so a score means little
+without it. :func:`transition_recovery` asks a fitted model what follows each
+single event and compares it with the process. Neither knows how a model works:
+both only call ``fit`` and ``predict_proba``.
 """
 
 import numbers
@@ -113,7 +114,7 @@ def memory_sweep(
         The process (events, transition map, start distribution). Its
         ``memory_influence`` and ``random_state`` are replaced for each ``m``;
         the sampler passed is not modified. None means
-        ``MarkovMemorySampler()``, the default map of DESIGN.md.
+        ``MarkovMemorySampler()``, with its default events and transition map.
 
     n_train_sequences : int, default=500
         Training chains at each ``m``.
