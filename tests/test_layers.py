@@ -233,6 +233,36 @@ def test_no_two_modules_import_each_other():
     assert cycle is None, "a circle of imports: " + " -> ".join(cycle)
 
 
+def test_packages_without_a_network_load_no_torch():
+    # The floors below neural, and the baselines beside it, need no network: a
+    # user of the baselines or the metrics should not pay for torch's import.
+    import subprocess
+
+    names = [
+        "MarkovChainClassifier",
+        "SequenceFeaturizer",
+        "PrefixLookupClassifier",
+        "BayesOracleClassifier",
+        "SeasonalNaiveRegressor",
+        "MarkovMemorySampler",
+        "samples_from_log",
+        "top_k_accuracy",
+    ]
+    code = (
+        f"import sys; from {PACKAGE} import {', '.join(names)}; "
+        "print(sorted(m for m in ('torch', 'skorch') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT.parent,
+        timeout=120,
+    )
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
 @pytest.mark.parametrize("limit", [800])
 def test_no_module_past_limit(limit):
     long = {m: n for m, p in _modules().items() if (n := len(p.read_text().splitlines())) > limit}
