@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sklearn_seqlstm import MarkovMemorySampler, NextEventClassifier, load
-from sklearn_seqlstm.serving._persistence import decode_values
+from sklearn_seqlstm.serving._codec import decode_values
 
 ort = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")

@@ -12,7 +12,7 @@ from sklearn_seqlstm import (
     MarkovMemorySampler,
     NextEventClassifier,
 )
-from sklearn_seqlstm.serving._recommend import top_k_indices
+from sklearn_seqlstm.metrics._recommend import top_k_indices
 
 FAST = dict(max_epochs=3, hidden_size=16, embedding_dim=8, random_state=0)
 
@@ -57,7 +57,7 @@ def test_top_k_is_the_stable_ranking(scores, data):
 
 
 def test_blocks_of_rows_rank_as_the_whole(monkeypatch):
-    from sklearn_seqlstm.serving import _recommend
+    from sklearn_seqlstm.metrics import _recommend
 
     scores = np.random.default_rng(0).integers(0, 4, (50, 7)).astype(float)
     whole = top_k_indices(scores, 3)

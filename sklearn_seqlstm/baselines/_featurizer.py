@@ -10,7 +10,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from ..histories._attributed import AttributedHistories, attribute_kind
 from ..histories._histories import check_histories, sorted_labels
-from ..neural._steps import _calendar, _concat, _in_use, _log_gaps
+from ..histories._step_features import _calendar, _concat, _in_use, _log_gaps
 from ..utils._base import restore_on_failure
 from ..utils._missing import missing_mask
 from ..utils._validation import integers
@@ -488,7 +488,7 @@ class SequenceFeaturizer(TransformerMixin, BaseEstimator):
 
 def _last_steps(histories):
     """The sequences in use, the longest prefix in use of each, and the position of
-    each history's last event among the steps that :mod:`._steps` lays out for them
+    each history's last event among the steps that ``_in_use`` lays out for them
     (the sequences in use, one after the other, each cut to its longest prefix in
     use); -1 for an empty history."""
     used, longest = _in_use(histories)

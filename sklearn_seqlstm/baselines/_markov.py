@@ -15,14 +15,15 @@ from ..histories._histories import (
     sorted_labels,
     take,
 )
-from ..serving._persistence import PersistenceMixin
-from ..utils._base import HistoryClassifierMixin, restore_on_failure
+from ..metrics._history_classifier import HistoryClassifierMixin
+from ..utils._base import restore_on_failure
+from ..utils._docs import SAVE_DOC
 from ..utils._validation import integers, reals
 
 __all__ = ["MarkovChainClassifier"]
 
 
-class MarkovChainClassifier(PersistenceMixin, HistoryClassifierMixin, BaseEstimator):
+class MarkovChainClassifier(HistoryClassifierMixin, BaseEstimator):
     """Predict the next event (or any label) from the last ``order`` events of a history.
 
     An n-gram model: ``fit`` counts, for every context (the last ``k`` events of a
@@ -247,6 +248,15 @@ class MarkovChainClassifier(PersistenceMixin, HistoryClassifierMixin, BaseEstima
                 totals = np.asarray(rows.sum(axis=1))
                 proba[at] = (rows.toarray() + self.alpha) / (totals + self.alpha * n_classes)
         return proba
+
+    def save(self, path, *, overwrite=False):
+        # serving knows the estimators and their file format; importing it here,
+        # when a model is saved, keeps that arrow one-way.
+        from ..serving._persistence import save
+
+        save(self, path, overwrite=overwrite)
+
+    save.__doc__ = SAVE_DOC
 
 
 def _tails(histories, order):

@@ -13,7 +13,8 @@ from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ..histories._histories import check_histories, check_labels, sorted_labels
-from ..utils._base import HistoryClassifierMixin, restore_on_failure
+from ..metrics._history_classifier import HistoryClassifierMixin
+from ..utils._base import restore_on_failure
 
 __all__ = ["BayesOracleClassifier"]
 

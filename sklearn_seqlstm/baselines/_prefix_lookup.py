@@ -8,7 +8,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..histories._histories import check_fit_input, check_histories, scaled_to_unit, take
 from ..histories._prefix_trie import PrefixTrie
-from ..utils._base import HistoryClassifierMixin, restore_on_failure
+from ..metrics._history_classifier import HistoryClassifierMixin
+from ..utils._base import restore_on_failure
 from ..utils._validation import integers, reals
 from ._markov import MarkovChainClassifier
 

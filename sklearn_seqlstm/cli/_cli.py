@@ -28,6 +28,7 @@ import time
 import warnings
 from pathlib import Path
 
+from ..utils._files import replacing
 from ._cli_common import (
     MAX_SEED,
     CommandError,
@@ -38,7 +39,6 @@ from ._cli_common import (
     one_line,
 )
 from ._cli_serving import LazySubParsers, add_serving_commands
-from ._files import replacing
 
 # pandas, scikit-learn, torch and the models are imported inside the functions that
 # use them, so that `seqlstm --help` starts in a fraction of a second.

@@ -13,7 +13,7 @@ start-up (a :class:`CommandError`). ``seqlstm``'s ``main`` prints them.
 import argparse
 from pathlib import Path
 
-from ._files import check_outputs
+from ..utils._files import check_outputs
 
 __all__ = [
     "MAX_SEED",

@@ -357,7 +357,7 @@ def _stages(*, enabled):
     The bar shows only on a terminal (tqdm's ``disable=None``) and is cleared when
     the command ends, before a result or an error is printed.
     """
-    from ._progress import progress_bar
+    from ..utils._progress import progress_bar
 
     bar = progress_bar(4, enabled=enabled, unit="step", leave=False, disable=None)
     started = []
@@ -382,9 +382,9 @@ def _run_recommend(args):
 
     import pandas as pd
 
+    from ..metrics._recommend import check_k
     from ..serving._persistence import load
-    from ..serving._recommend import check_k
-    from ._files import replacing
+    from ..utils._files import replacing
 
     check_log_options(args)
     if args.output is not None:

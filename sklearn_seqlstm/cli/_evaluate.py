@@ -65,6 +65,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..utils._files import replacing
+from ..utils._progress import progress_bar
 from ._cli_common import (
     MAX_SEED,
     CommandError,
@@ -115,8 +117,6 @@ from ._evaluate_report import (
     _warnings,
 )
 from ._evaluate_split import _splits
-from ._files import replacing
-from ._progress import progress_bar
 
 # seqlstm fit and recommend import EvaluateInputError and the readers from here too.
 __all__ = ["CommandError", "UsageError", "add_evaluate_arguments", "run_evaluate"]

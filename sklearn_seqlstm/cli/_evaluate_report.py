@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics._uncertainty import bootstrap_interval
+from ..utils._files import replacing
 from ._evaluate_fit import TIME_UNITS
 from ._evaluate_options import (
     GROUP_K_FOLD,
@@ -21,7 +22,6 @@ from ._evaluate_options import (
     _attribute_names,
     _main_lstm,
 )
-from ._files import replacing
 
 
 def _report_regression(args, frame, splits, notes, results, per_sample, models, unit):

@@ -16,8 +16,8 @@ functions here turn the one into the other:
 
 All three return samples as :class:`NextEventSamples` named tuples ``(X, y,
 groups)``: ``groups`` holds the sequence key of each sample, since samples cut
-from one sequence share their events and must stay on one side of a split
-(DESIGN.md, section 3).
+from one sequence share their events and must stay on one side of a split:
+cross-validation over prefixes of one sequence leaks.
 
 The log is sorted once (by sequence key, then order key, both stable, so that
 rows with equal keys keep their order in the table) and the sequence boundaries

@@ -1,9 +1,10 @@
 """Diagnostics that compose the sampler with models: memory sweeps, transition recovery.
 
 :func:`memory_sweep` places every model beside the Bayes limit at each memory
-influence (DESIGN.md, sections 1 and 3); :func:`transition_recovery` asks a fitted
-model what follows each single event and compares it with the process. Neither
-knows how a model works: both only call ``fit`` and ``predict_proba``.
+influence: no model can beat that limit on average, so a score means little
+without it. :func:`transition_recovery` asks a fitted model what follows each
+single event and compares it with the process. Neither knows how a model works:
+both only call ``fit`` and ``predict_proba``.
 """
 
 import numbers
@@ -22,11 +23,11 @@ from sklearn.utils.validation import check_is_fitted
 from ..baselines._featurizer import SequenceFeaturizer
 from ..baselines._markov import MarkovChainClassifier
 from ..baselines._oracle import BayesOracleClassifier
-from ..cli._progress import progress_bar
 from ..metrics._scoring import _log_loss, _true_event_ranks, top_k_accuracy
 from ..metrics._uncertainty import bootstrap_interval
 from ..neural._classifier import NextEventClassifier
 from ..synthetic._sampler import MarkovMemorySampler
+from ..utils._progress import progress_bar
 
 __all__ = ["memory_sweep", "transition_recovery"]
 
@@ -113,7 +114,7 @@ def memory_sweep(
         The process (events, transition map, start distribution). Its
         ``memory_influence`` and ``random_state`` are replaced for each ``m``;
         the sampler passed is not modified. None means
-        ``MarkovMemorySampler()``, the default map of DESIGN.md.
+        ``MarkovMemorySampler()``, with its default events and transition map.
 
     n_train_sequences : int, default=500
         Training chains at each ``m``.

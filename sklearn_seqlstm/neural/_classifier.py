@@ -9,14 +9,13 @@ from sklearn.utils.validation import check_is_fitted
 from ..histories._histories import check_histories, check_labels
 from ..histories._prefixes import PrefixHistories
 from ..metrics._blocks import proba_blocks
-from ..serving._onnx import OnnxExportMixin
-from ..serving._persistence import PersistenceMixin
-from ..serving._stream import StreamMixin, one_history_proba
-from ..utils._base import HistoryClassifierMixin, restore_on_failure
+from ..metrics._history_classifier import HistoryClassifierMixin
+from ..utils._base import restore_on_failure
 from ..utils._validation import integers
 from ._estimator import HistoryLSTM, fill_shared_docs
 from ._inference import warn_unknown_events
 from ._module import N_RESERVED, LSTMNextEventModule, WeightedEntryLoss
+from ._numpy_step import one_history_proba
 from ._sampled import proposal_log_q
 from ._torch import torch_threads
 
@@ -24,9 +23,7 @@ __all__ = ["NextEventClassifier"]
 
 
 @fill_shared_docs
-class NextEventClassifier(
-    StreamMixin, PersistenceMixin, OnnxExportMixin, HistoryClassifierMixin, HistoryLSTM
-):
+class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
     """Predict the next event (or any label) from a history of events with an LSTM.
 
     Each history is embedded event by event, run through an LSTM, and the last
@@ -456,3 +453,161 @@ class NextEventClassifier(
         return predict_suffix(
             self, X, max_steps, stop_event=stop_event, method=method, beam_width=beam_width
         )
+
+    def stream(self, history=None, *, context=None):
+        """A :class:`HistoryStream` that follows a growing history in O(1) per event.
+
+        Parameters
+        ----------
+        history : sequence of events, default=None
+            Events to start from (pushed one by one); None starts from the
+            empty history. A model that reads the events' times or attributes
+            starts empty: push its events with their time and attributes.
+        context : dict, default=None
+            For a model fitted with sequence attributes
+            (``clf.sequence_attributes_``), the value of each, by name:
+            required, every one of them (None or NaN for a missing value; a
+            category never seen in fit is allowed). A name the model does not
+            use is an error.
+
+        Returns
+        -------
+        stream : HistoryStream
+            ``push(event)`` appends an event (``push(event, time=...,
+            attributes={...})`` for a model fitted with times or event
+            attributes), ``predict_proba()`` and ``recommend(k)`` read the
+            model's prediction after the history so far, ``copy()``,
+            ``reset()`` and ``save(path)`` manage the state.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_seqlstm import NextEventClassifier
+        >>> X = [["home"], ["home", "search"], ["search"], ["home", "search", "item"]]
+        >>> y = ["search", "item", "item", "cart"]
+        >>> clf = NextEventClassifier(max_epochs=5, random_state=0).fit(X, y)
+        >>> stream = clf.stream()
+        >>> stream.push("home").push("search")
+        HistoryStream(n_events=2)
+        >>> bool(np.allclose(stream.predict_proba(), clf.predict_proba([["home", "search"]])[0]))
+        True
+        >>> stream.recommend(k=2).shape
+        (2,)
+
+        A model fitted with times and attributes takes them with each event:
+
+        >>> import pandas as pd
+        >>> from sklearn_seqlstm import AttributedHistories
+        >>> frame = pd.DataFrame(
+        ...     {
+        ...         "events": [["login", "search"], ["login"], ["login", "cart"]],
+        ...         "time": [
+        ...             pd.to_datetime(["2024-05-01 09:00", "2024-05-01 09:05"]),
+        ...             pd.to_datetime(["2024-05-02 18:30"]),
+        ...             pd.to_datetime(["2024-05-03 10:00", "2024-05-03 10:01"]),
+        ...         ],
+        ...         "device": [["phone", "phone"], ["laptop"], ["phone", None]],
+        ...         "segment": ["gold", "silver", "gold"],
+        ...     }
+        ... )
+        >>> X = AttributedHistories.from_frame(frame)
+        >>> y = ["cart", "search", "buy"]
+        >>> clf = NextEventClassifier(max_epochs=2, random_state=0).fit(X, y)
+        >>> stream = clf.stream(context={"segment": "gold"})
+        >>> when = pd.Timestamp("2024-05-04 11:00")
+        >>> stream.push("login", time=when, attributes={"device": "phone"})
+        HistoryStream(n_events=1)
+        >>> one = AttributedHistories.from_frame(
+        ...     pd.DataFrame(
+        ...         {
+        ...             "events": [["login"]],
+        ...             "time": [pd.to_datetime(["2024-05-04 11:00"])],
+        ...             "device": [["phone"]],
+        ...             "segment": ["gold"],
+        ...         }
+        ...     )
+        ... )
+        >>> bool(np.allclose(stream.predict_proba(), clf.predict_proba(one)[0]))
+        True
+        """
+        # serving knows the estimators; importing it here, when a stream is asked
+        # for, keeps that arrow one-way.
+        from ..serving._stream import HistoryStream
+
+        check_is_fitted(self)
+        return HistoryStream(self, history, context)
+
+    def load_stream(self, path):
+        """A stream saved with :meth:`HistoryStream.save`, on this same model.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+
+        Returns
+        -------
+        stream : HistoryStream
+        """
+        from ..serving._stream import load_stream
+
+        check_is_fitted(self)
+        return load_stream(self, path)
+
+    def to_onnx(self, path, *, overwrite=False):
+        """Export the trained network to ONNX, the copy-from-history read-out included.
+
+        The graph maps token ids to probabilities; the vocabulary that turns
+        events into token ids is written beside it as ``<path>.json``. The graph
+        of a model fitted with times or attributes also takes each step's
+        categorical codes (``cats``) and numeric features (``nums``), whose
+        columns and encoders the JSON describes; :meth:`encode_for_onnx`
+        builds every input. See the user guide ("Using a trained model") for
+        the input contract. Needs the ``onnx`` package: ``pip install
+        "sklearn-seqlstm[onnx]"``.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The ``.onnx`` file to write.
+        overwrite : bool, default=False
+            Replace existing files; otherwise an existing file is an error.
+
+        Returns
+        -------
+        path : pathlib.Path
+            The graph's path.
+        """
+        # The export lives in serving, which knows the estimators: imported on demand.
+        from ..serving._onnx import OnnxExportMixin
+
+        return OnnxExportMixin.to_onnx(self, path, overwrite=overwrite)
+
+    def encode_for_onnx(self, X):
+        """The inputs of the exported graph for histories ``X``.
+
+        Parameters
+        ----------
+        X : list of sequences of events, pandas Series, or 2-D array-like
+            The histories; for a model fitted with times or attributes, in the
+            form of fit (:class:`AttributedHistories` or its DataFrame).
+
+        Returns
+        -------
+        tokens : ndarray of int64, shape (n_samples, max_length)
+        lengths : ndarray of int64, shape (n_samples,)
+            For a plain model, the pair ``(tokens, lengths)``.
+        inputs : dict of str to ndarray
+            For a model fitted with times or attributes, every input of its
+            graph by name: ``"tokens"``, ``"lengths"``, and ``"cats"`` (int64,
+            (n_samples, max_length, n_categorical)) and ``"nums"`` (float32,
+            (n_samples, max_length, n_numeric)) when the model has such columns;
+            ready for ``session.run(None, inputs)``.
+        """
+        from ..serving._onnx import OnnxExportMixin
+
+        return OnnxExportMixin.encode_for_onnx(self, X)
+
+    def _encode_steps_for_onnx(self, histories):
+        from ..serving._onnx import OnnxExportMixin
+
+        return OnnxExportMixin._encode_steps_for_onnx(self, histories)

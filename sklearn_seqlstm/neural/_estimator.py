@@ -38,7 +38,7 @@ from ..histories._histories import (
 )
 from ..histories._prefixes import PrefixHistories
 from ..histories._streamed import EventLogFiles
-from ..utils._docs import shared_docs
+from ..utils._docs import SAVE_DOC, shared_docs
 from ..utils._validation import integers, reals
 from ._chains import (
     ChainDataset,
@@ -49,18 +49,13 @@ from ._chains import (
     group_into_chains,
 )
 from ._distributed import data_parallel, process_shard
+from ._early_stopping import AUTO_EARLY_STOPPING_MIN_SEQUENCES
 from ._inference import predict_batches, step_width
 from ._module import N_RESERVED, START, TRUNCATED, UNKNOWN
 from ._steps import StepEncoder
 from ._torch import MAX_THREADS, autocast, check_device, torch_threads
 
 __all__ = ["HistoryLSTM", "fill_shared_docs"]
-
-# From this many sequences (chains) on, early_stopping="auto" holds out a validation
-# split: a tenth of them, 200 sequences, is enough for a stopping loss that tells
-# epochs apart; below, holding sequences out costs more than it saves (measured on
-# MovieLens-100k, 943 users: early stopping cost 0.01 to 0.02 of Hit@10).
-AUTO_EARLY_STOPPING_MIN_SEQUENCES = 2_000
 
 # The default budget (max_epochs=None): at least MIN_EPOCHS passes and at least
 # MIN_STEPS optimizer steps. Epochs count passes over the distinct chains, and a
@@ -582,6 +577,15 @@ class HistoryLSTM(BaseEstimator):
                 entries = chains.entry_offsets[batch][:, None] + np.arange(valid.shape[1])
                 out[entries[valid]] = values[valid]
         return out[chains.sample_entry]
+
+    def save(self, path, *, overwrite=False):
+        # serving knows the estimators and their file format; importing it here,
+        # when a model is saved, keeps that arrow one-way.
+        from ..serving._persistence import save
+
+        save(self, path, overwrite=overwrite)
+
+    save.__doc__ = SAVE_DOC
 
 
 def input_columns(histories, fitted=()):

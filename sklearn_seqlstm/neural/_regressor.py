@@ -8,7 +8,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..histories._histories import check_histories, check_values, scaled_to_unit
 from ..metrics._scoring import check_weights
-from ..serving._persistence import PersistenceMixin
 from ..utils._base import restore_on_failure
 from ..utils._validation import reals
 from ._estimator import HistoryLSTM, fill_shared_docs
@@ -35,7 +34,7 @@ def _unit(values):
 
 
 @fill_shared_docs
-class NextValueRegressor(PersistenceMixin, RegressorMixin, HistoryLSTM):
+class NextValueRegressor(RegressorMixin, HistoryLSTM):
     """Predict a number from a history of events with an LSTM: when, how long, how much.
 
     The time until the next event, the time left until a case ends, the next

@@ -31,6 +31,7 @@ from skorch.helper import predefined_split
 from ..histories._histories import _reset_width, check_labels, sorted_labels
 from ..histories._streamed import import_pyarrow
 from ._chains import ChainDataset, ChainLoader, ChainSet, _offsets, canonical_chains
+from ._early_stopping import AUTO_EARLY_STOPPING_MIN_SEQUENCES
 from ._module import N_RESERVED, START, UNKNOWN
 from ._torch import autocast, check_device
 
@@ -274,8 +275,6 @@ def fit_from_files(estimator, log, y, sample_weight, X_val, y_val, sample_weight
     The steps mirror ``_fit_core``: device, seed, vocabulary and classes,
     chains, net; only the chains are read from the files, chunk by chunk.
     """
-    from ._estimator import AUTO_EARLY_STOPPING_MIN_SEQUENCES
-
     name = type(estimator).__name__
     if not is_classifier(estimator):
         raise TypeError(

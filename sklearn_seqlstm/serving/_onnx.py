@@ -42,8 +42,8 @@ import torch
 from torch import nn
 
 from ..neural._module import PAD, START, TRUNCATED, UNKNOWN
-from ._persistence import check_target, encode_array, encode_values, write_atomically
-from ._stream import read_out
+from ..neural._numpy_step import read_out
+from ._codec import check_target, encode_array, encode_values, write_atomically
 
 __all__ = ["OnnxExportMixin", "export_onnx"]
 

@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from ._persistence import (
+from ._codec import (
     _require,
     decode_array,
     decode_values,

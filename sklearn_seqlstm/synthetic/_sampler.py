@@ -1,7 +1,7 @@
 """Synthetic chains of events: a Markov chain that may copy its own past.
 
-The process and its Bayes limit are specified in DESIGN.md, section 1. This module knows
-nothing about models: it samples chains, turns them into (history, next event) data and
+The process and its Bayes limit are described in :class:`MarkovMemorySampler`. This module
+knows nothing about models: it samples chains, turns them into (history, next event) data and
 gives the true next-event distribution that no model can beat on average.
 """
 

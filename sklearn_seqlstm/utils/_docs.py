@@ -1,6 +1,6 @@
 """Parameter texts shared by several docstrings: written once, so they cannot drift apart."""
 
-__all__ = ["shared_docs"]
+__all__ = ["SAVE_DOC", "shared_docs"]
 
 
 def shared_docs(texts):
@@ -19,3 +19,28 @@ def shared_docs(texts):
         return obj
 
     return fill
+
+
+# The docstring of every estimator's ``save``: the estimators of neural/ and
+# baselines/ each have a thin ``save`` that hands them to serving.
+SAVE_DOC = """Write the fitted estimator to ``path``, safely (JSON and safetensors, no pickle).
+
+        Load it with :func:`sklearn_seqlstm.load`. The file is written to a
+        temporary name and then renamed, so an error never leaves half a model.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The file to write (a zip archive; any name, for example
+            ``model.seqlstm``).
+        overwrite : bool, default=False
+            Replace ``path`` if it exists; otherwise an existing file is an error.
+
+        Raises
+        ------
+        ValueError
+            When a label or event cannot be saved exactly (only str, int, float
+            and bool values, Python or numpy, can).
+        FileExistsError
+            When ``path`` exists and ``overwrite`` is False.
+        """

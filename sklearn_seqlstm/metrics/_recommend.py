@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ..histories._histories import check_histories
-from ..metrics._blocks import proba_blocks, seen_mask
+from ._blocks import proba_blocks, seen_mask
 
 __all__ = [
     "CandidateRule",
