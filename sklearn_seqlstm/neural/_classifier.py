@@ -553,7 +553,7 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
         check_is_fitted(self)
         return load_stream(self, path)
 
-    def to_onnx(self, path, *, overwrite=False):
+    def to_onnx(self, path, *, overwrite=False, top_k=None, exclude_seen=False):
         """Export the trained network to ONNX, the copy-from-history read-out included.
 
         The graph maps token ids to probabilities; the vocabulary that turns
@@ -562,8 +562,8 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
         categorical codes (``cats``) and numeric features (``nums``), whose
         columns and encoders the JSON describes; :meth:`encode_for_onnx`
         builds every input. See the user guide ("Using a trained model") for
-        the input contract. Needs the ``onnx`` package: ``pip install
-        "sklearn-seqlstm[onnx]"``.
+        the input contract. Needs the ``onnx`` package: ``pip install -e
+        ".[onnx]"`` in a clone of the package.
 
         Parameters
         ----------
@@ -571,6 +571,18 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
             The ``.onnx`` file to write.
         overwrite : bool, default=False
             Replace existing files; otherwise an existing file is an error.
+        top_k : int or None, default=None
+            Also rank the classes in the graph, as :meth:`recommend` does: the
+            graph then has the outputs ``top_k`` (int64, (batch, top_k), indices
+            into ``classes_``, most probable first, ties to the smaller index)
+            and ``top_k_proba`` (float32, their probabilities), after ``proba``.
+        exclude_seen : bool, default=False
+            With ``top_k``: never rank a class that occurs in the history, as
+            ``recommend(..., exclude_seen=True)``; places that only such classes
+            could fill hold -1 (probability NaN). The graph sees the events of
+            its ``tokens``: a class that never occurred in a training history has
+            no token and cannot be excluded, and a model with ``max_history``
+            is refused (its graph sees the last events only).
 
         Returns
         -------
@@ -580,7 +592,9 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
         # The export lives in serving, which knows the estimators: imported on demand.
         from ..serving._onnx import OnnxExportMixin
 
-        return OnnxExportMixin.to_onnx(self, path, overwrite=overwrite)
+        return OnnxExportMixin.to_onnx(
+            self, path, overwrite=overwrite, top_k=top_k, exclude_seen=exclude_seen
+        )
 
     def encode_for_onnx(self, X):
         """The inputs of the exported graph for histories ``X``.
@@ -593,15 +607,13 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
 
         Returns
         -------
-        tokens : ndarray of int64, shape (n_samples, max_length)
-        lengths : ndarray of int64, shape (n_samples,)
-            For a plain model, the pair ``(tokens, lengths)``.
         inputs : dict of str to ndarray
-            For a model fitted with times or attributes, every input of its
-            graph by name: ``"tokens"``, ``"lengths"``, and ``"cats"`` (int64,
-            (n_samples, max_length, n_categorical)) and ``"nums"`` (float32,
-            (n_samples, max_length, n_numeric)) when the model has such columns;
-            ready for ``session.run(None, inputs)``.
+            Every input of the graph by name, ready for ``session.run(None,
+            inputs)``: ``"tokens"`` (int64, (n_samples, max_length)) and
+            ``"lengths"`` (int64, (n_samples,)); for a model fitted with times
+            or attributes, also ``"cats"`` (int64, (n_samples, max_length,
+            n_categorical)) and ``"nums"`` (float32, (n_samples, max_length,
+            n_numeric)) when the model has such columns.
         """
         from ..serving._onnx import OnnxExportMixin
 

@@ -315,41 +315,7 @@ class OnnxExportMixin:
     """``to_onnx(path)`` for :class:`NextEventClassifier`."""
 
     def to_onnx(self, path, *, overwrite=False, top_k=None, exclude_seen=False):
-        """Export the trained network to ONNX, the copy-from-history read-out included.
-
-        The graph maps token ids to probabilities; the vocabulary that turns
-        events into token ids is written beside it as ``<path>.json``. The graph
-        of a model fitted with times or attributes also takes each step's
-        categorical codes (``cats``) and numeric features (``nums``), whose
-        columns and encoders the JSON describes; :meth:`encode_for_onnx`
-        builds every input. See the user guide ("Using a trained model") for
-        the input contract. Needs the ``onnx`` package: ``pip install
-        "sklearn-seqlstm[onnx]"``.
-
-        Parameters
-        ----------
-        path : str or pathlib.Path
-            The ``.onnx`` file to write.
-        overwrite : bool, default=False
-            Replace existing files; otherwise an existing file is an error.
-        top_k : int or None, default=None
-            Also rank the classes in the graph, as :meth:`recommend` does: the
-            graph then has the outputs ``top_k`` (int64, (batch, top_k), indices
-            into ``classes_``, most probable first, ties to the smaller index)
-            and ``top_k_proba`` (float32, their probabilities), after ``proba``.
-        exclude_seen : bool, default=False
-            With ``top_k``: never rank a class that occurs in the history, as
-            ``recommend(..., exclude_seen=True)``; places that only such classes
-            could fill hold -1 (probability NaN). The graph sees the events of
-            its ``tokens``: a class that never occurred in a training history has
-            no token and cannot be excluded, and a model with ``max_history``
-            is refused (its graph sees the last events only).
-
-        Returns
-        -------
-        path : pathlib.Path
-            The graph's path.
-        """
+        """:meth:`NextEventClassifier.to_onnx`, which documents it."""
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self)
@@ -357,7 +323,7 @@ class OnnxExportMixin:
             import onnx  # noqa: F401  (torch's exporter needs it)
         except ImportError:
             raise ImportError(
-                'to_onnx needs the onnx package: pip install "sklearn-seqlstm[onnx]"'
+                'to_onnx needs the onnx package: pip install -e ".[onnx]" in a clone of the package'
             ) from None
         top_k = _check_top_k(self, top_k, exclude_seen)
         return export_onnx(
@@ -365,24 +331,7 @@ class OnnxExportMixin:
         )
 
     def encode_for_onnx(self, X):
-        """The inputs of the exported graph for histories ``X``.
-
-        Parameters
-        ----------
-        X : list of sequences of events, pandas Series, or 2-D array-like
-            The histories; for a model fitted with times or attributes, in the
-            form of fit (:class:`AttributedHistories` or its DataFrame).
-
-        Returns
-        -------
-        inputs : dict of str to ndarray
-            Every input of the graph by name, ready for ``session.run(None,
-            inputs)``: ``"tokens"`` (int64, (n_samples, max_length)) and
-            ``"lengths"`` (int64, (n_samples,)); for a model fitted with times
-            or attributes, also ``"cats"`` (int64, (n_samples, max_length,
-            n_categorical)) and ``"nums"`` (float32, (n_samples, max_length,
-            n_numeric)) when the model has such columns.
-        """
+        """:meth:`NextEventClassifier.encode_for_onnx`, which documents it."""
         import numpy as np
 
         from ..histories._histories import check_histories
