@@ -144,7 +144,7 @@ def _check_top_k(estimator, top_k, exclude_seen):
     """Validate ``to_onnx``'s ``top_k`` and ``exclude_seen`` before any file is written."""
     import numpy as np
 
-    from ._recommend import check_k
+    from ..metrics._recommend import check_k
 
     if not isinstance(exclude_seen, (bool, np.bool_)):
         raise TypeError(f"exclude_seen must be True or False, got {exclude_seen!r}.")
