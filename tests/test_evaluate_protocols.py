@@ -187,13 +187,15 @@ def test_a_bad_test_file_is_named_in_the_error(process_csv, tmp_path, capsys):
     pd.DataFrame({"user": ["a"], "timestamp": [1], "other": ["x"]}).to_csv(bad, index=False)
     argv = [process_csv, *COLUMNS, "--test-file", bad, "--models", "markov1"]
     status, _, err = evaluate(*argv, "-o", tmp_path / "out", capsys=capsys)
-    assert status == 1
+    # Found from the header, before any work: a usage error.
+    assert status == 2
     assert "bad.csv" in err and "'page'" in err and len(err.strip().splitlines()) == 1
+    assert "--test-file --event-col" in err
 
     missing = tmp_path / "missing.csv"
     argv = [process_csv, *COLUMNS, "--test-file", missing, "--models", "markov1"]
     status, _, err = evaluate(*argv, "-o", tmp_path / "out", capsys=capsys)
-    assert status == 1 and "missing.csv" in err
+    assert status == 2 and "missing.csv" in err
 
 
 def test_the_test_file_is_never_written_over(process_csv, tmp_path, capsys):
