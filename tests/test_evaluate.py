@@ -592,6 +592,8 @@ def test_evaluate_reports_every_model_with_and_without_attributes(attributed_csv
         "Markov (order 2), events only",
         "Markov (order 3), events only",
         "Popularity, events only",
+        "Prefix lookup, events only",
+        "Theory (fitted memory chain), events only",
     }
     assert set(results["model"]) == expected
     assert len(results) == 2 * len(expected)

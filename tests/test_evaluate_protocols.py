@@ -273,10 +273,12 @@ def test_the_chart_title_fits_in_the_figure_whatever_the_file_name(
     argv = [path, *COLUMNS, *protocol, "--models", "markov1", "-o", tmp_path / "out"]
     status, _, err = evaluate(*argv, capsys=capsys)
     assert status == 0, err
-    (figure,) = saved
-    title, page = _title_extent(figure)
-    assert page.x0 <= title.x0 and title.x1 <= page.x1
-    assert path.name[:20] in figure.axes[0].get_title()
+    # The k-retrieval chart and the transition graph: every title fits.
+    assert len(saved) == 2
+    for figure in saved:
+        title, page = _title_extent(figure)
+        assert page.x0 <= title.x0 and title.x1 <= page.x1
+        assert path.name[:20] in figure.axes[0].get_title()
 
 
 def gappy_log(n_sequences=60, seed=0):

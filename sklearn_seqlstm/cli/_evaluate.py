@@ -75,6 +75,15 @@ from ._cli_common import (
     int_between,
     lstm_settings,
 )
+from ._evaluate_fairness import (
+    GRAPH_FILE,
+    LEAKAGE_FILE,
+    draw_transition_graph,
+    leakage_text,
+    lift_share,
+    split_leakage,
+    write_leakage,
+)
 from ._evaluate_fit import (
     _check_distinct_events,
     _fit_and_score,
@@ -110,6 +119,7 @@ from ._evaluate_report import (
     _header,
     _intervals,
     _report_regression,
+    _summary,
     _table,
     _warnings,
 )
@@ -370,6 +380,13 @@ def run_evaluate(args):
     chart, skipped = _draw_chart(curves, args, output, _main_lstm(models) or LSTM)
     if chart:
         written.append(chart)
+    leakage = split_leakage(splits)
+    if leakage is not None:
+        write_leakage(leakage, output / LEAKAGE_FILE)
+        written.append(LEAKAGE_FILE)
+    graph_skipped = draw_transition_graph(frame, args, output / GRAPH_FILE)
+    if graph_skipped is None:
+        written.append(GRAPH_FILE)
 
     print(_header(args, frame, splits, notes + bounds))
     print()
@@ -378,10 +395,18 @@ def run_evaluate(args):
     print(_intervals(per_sample, args.protocol, args.random_state))
     print()
     print(_comparison(results, args.protocol, models, per_sample, args.random_state))
+    share = lift_share(_summary(results, args.protocol), models, _main_lstm(models))
+    if share is not None:
+        print(share)
+    if leakage is not None:
+        print()
+        print(leakage_text(leakage, len(splits)))
     for warning in _warnings(splits):
         print(f"warning: {warning}", file=sys.stderr)
     if skipped:
         print(f"\nChart skipped: {skipped}")
+    if graph_skipped:
+        print(f"\nTransition graph skipped: {graph_skipped}")
     print(f"\nWrote {', '.join(written)} to {output}/")
     print(f"Total elapsed: {time.perf_counter() - start:.1f} s")
     return 0

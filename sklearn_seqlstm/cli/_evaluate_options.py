@@ -21,12 +21,14 @@ from sklearn.preprocessing import StandardScaler
 
 from ..baselines._featurizer import SequenceFeaturizer
 from ..baselines._markov import MarkovChainClassifier
+from ..baselines._prefix_lookup import PrefixLookupClassifier
 from ..neural._classifier import NextEventClassifier
 from ..neural._regressor import NextValueRegressor
 from ._cli_common import (
     UsageError,
     check_output_file,
 )
+from ._evaluate_fairness import GRAPH_FILE, LEAKAGE_FILE, FittedTheory
 from ._log_files import separator
 
 LEAVE_LAST_OUT = "leave-last-out"
@@ -57,6 +59,10 @@ MODELS = {
         ),
     ),
     "popularity": ("Popularity", lambda lstm, seed: MarkovChainClassifier(order=0)),
+    # A lookup of the training set: close to the others where the split leaks.
+    "prefix_lookup": ("Prefix lookup", lambda lstm, seed: PrefixLookupClassifier()),
+    # Its events are set per run, from the whole split (see _evaluate_fit).
+    "theory": ("Theory (fitted memory chain)", lambda lstm, seed: FittedTheory(random_state=seed)),
 }
 LSTM = MODELS["lstm"][0]
 
@@ -109,11 +115,11 @@ _VARIANT_PARAMS = {
 EVENTS_ONLY = "events only"
 
 #: The files written to the output folder (with a time target, results.csv only).
-OUTPUT_FILES = ("results.csv", "k_retrieval.csv", "k_retrieval.png")
+OUTPUT_FILES = ("results.csv", "k_retrieval.csv", "k_retrieval.png", LEAKAGE_FILE, GRAPH_FILE)
 REGRESSION_FILES = ("results.csv",)
 
 #: Models that need at least two distinct events among their training targets.
-_NEED_TWO_EVENTS = ("lstm", "logistic")
+_NEED_TWO_EVENTS = ("lstm", "logistic", "theory")
 
 #: Metric columns of results.csv -> heading in the printed table.
 METRICS = {"top_1": "top-1", "top_5": "top-5", "top_10": "top-10", "mrr_10": "MRR@10"}
