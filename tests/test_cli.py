@@ -21,6 +21,7 @@ CHARTS = [
     "k_retrieval.png",
     "transition_matrices.png",
     "loss_curve.png",
+    "transition_graph.png",
 ]
 FILES = ["results.csv", "report.md", *CHARTS]
 QUICK_GRID = [0.0, 0.4, 1.0]

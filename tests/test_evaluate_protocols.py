@@ -187,13 +187,15 @@ def test_a_bad_test_file_is_named_in_the_error(process_csv, tmp_path, capsys):
     pd.DataFrame({"user": ["a"], "timestamp": [1], "other": ["x"]}).to_csv(bad, index=False)
     argv = [process_csv, *COLUMNS, "--test-file", bad, "--models", "markov1"]
     status, _, err = evaluate(*argv, "-o", tmp_path / "out", capsys=capsys)
-    assert status == 1
+    # Found from the header, before any work: a usage error.
+    assert status == 2
     assert "bad.csv" in err and "'page'" in err and len(err.strip().splitlines()) == 1
+    assert "--test-file --event-col" in err
 
     missing = tmp_path / "missing.csv"
     argv = [process_csv, *COLUMNS, "--test-file", missing, "--models", "markov1"]
     status, _, err = evaluate(*argv, "-o", tmp_path / "out", capsys=capsys)
-    assert status == 1 and "missing.csv" in err
+    assert status == 2 and "missing.csv" in err
 
 
 def test_the_test_file_is_never_written_over(process_csv, tmp_path, capsys):
@@ -271,10 +273,12 @@ def test_the_chart_title_fits_in_the_figure_whatever_the_file_name(
     argv = [path, *COLUMNS, *protocol, "--models", "markov1", "-o", tmp_path / "out"]
     status, _, err = evaluate(*argv, capsys=capsys)
     assert status == 0, err
-    (figure,) = saved
-    title, page = _title_extent(figure)
-    assert page.x0 <= title.x0 and title.x1 <= page.x1
-    assert path.name[:20] in figure.axes[0].get_title()
+    # The k-retrieval chart and the transition graph: every title fits.
+    assert len(saved) == 2
+    for figure in saved:
+        title, page = _title_extent(figure)
+        assert page.x0 <= title.x0 and title.x1 <= page.x1
+        assert path.name[:20] in figure.axes[0].get_title()
 
 
 def gappy_log(n_sequences=60, seed=0):

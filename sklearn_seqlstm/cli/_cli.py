@@ -89,6 +89,7 @@ _DEMO_CHARTS = (
     "k_retrieval.png",
     "transition_matrices.png",
     "loss_curve.png",
+    "transition_graph.png",
 )
 _DEMO_FILES = ("results.csv", *_DEMO_CHARTS, "report.md")
 # The memory influence of the charts of single fits (k-retrieval, loss curve): the
@@ -489,6 +490,22 @@ def _draw_charts(results, fitted, settings, seed, output):
         fitted[focus, LSTM], name=f"{LSTM} at m = {focus:g}", ax=figure.subplots()
     )
     save(figure, "loss_curve.png")
+
+    try:
+        import networkx  # noqa: F401
+    except ImportError:
+        return charts, ('transition_graph.png needs networkx: pip install "sklearn-seqlstm[graph]"')
+    from ..inspection._transition_graph import TransitionGraphDisplay
+
+    # The graph a user would draw of a log before training: here of chains at m = 0,
+    # whose heaviest edges are the transition map's.
+    chains = MarkovMemorySampler(memory_influence=0.0, random_state=seed).sample(
+        settings["n_train_sequences"], settings["length"]
+    )
+    figure = Figure(figsize=(7, 6), layout="constrained")
+    display = TransitionGraphDisplay.from_histories(chains, random_state=seed, ax=figure.subplots())
+    display.ax_.set_title("Which event follows which, in chains at m = 0", fontsize="medium")
+    save(figure, "transition_graph.png")
     return charts, None
 
 
@@ -566,6 +583,8 @@ def _report(results, gaps, settings, charts, sweep_seconds):
             "transition_matrices.png": "the LSTM's next event after each single event at "
             "m = 0 beside the true transition matrix",
             "loss_curve.png": "the LSTM's training and validation loss per epoch near the dip",
+            "transition_graph.png": "the network of consecutive events in chains at m = 0, "
+            "its communities coloured",
         }
         lines += ["", "## Charts", ""]
         lines += [f"- `{name}`: {descriptions.get(name, '')}" for name in charts]

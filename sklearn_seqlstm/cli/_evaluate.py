@@ -1,6 +1,7 @@
 """``seqlstm evaluate``: compare NextEventClassifier with the baselines on an event log.
 
-The command reads an event log (CSV or Parquet, one row per event), cuts it into
+The command reads an event log (CSV, RecBole ``.inter`` or Parquet, one row per event,
+as ``seqlstm fit`` reads it), cuts it into
 (history, next event) samples with :mod:`._eventlog`, fits the LSTM and the
 baselines (Markov chains of orders 1 to 3, a logistic regression and
 popularity) on the same training samples, and scores them on the same test
@@ -55,9 +56,8 @@ are raised as :class:`CommandError`, which ``seqlstm``'s ``main`` prints as one
 line.
 
 The command's jobs live in modules of their own: the options and their checks
-(:mod:`._evaluate_options`), reading the log (:mod:`._evaluate_load`), the
-protocols (:mod:`._evaluate_split`), fitting and scoring (:mod:`._evaluate_fit`)
-and the report (:mod:`._evaluate_report`).
+(:mod:`._evaluate_options`), the protocols (:mod:`._evaluate_split`), fitting and
+scoring (:mod:`._evaluate_fit`) and the report (:mod:`._evaluate_report`).
 """
 
 import sys
@@ -71,9 +71,20 @@ from ._cli_common import (
     MAX_SEED,
     CommandError,
     UsageError,
+    add_lstm_arguments,
     add_overwrite_argument,
     check_output_files,
     int_between,
+    lstm_settings,
+)
+from ._evaluate_fairness import (
+    GRAPH_FILE,
+    LEAKAGE_FILE,
+    draw_transition_graph,
+    leakage_text,
+    lift_share,
+    split_leakage,
+    write_leakage,
 )
 from ._evaluate_fit import (
     _check_distinct_events,
@@ -82,7 +93,7 @@ from ._evaluate_fit import (
     _in_unit,
     _time_unit,
 )
-from ._evaluate_load import EvaluateInputError, _parse_order_column, read_event_log
+from ._evaluate_load import EvaluateInputError
 from ._evaluate_options import (
     GROUP_K_FOLD,
     LEAVE_LAST_OUT,
@@ -94,18 +105,15 @@ from ._evaluate_options import (
     REGRESSORS,
     TIME_ORDERED,
     TIME_TARGETS,
-    _check_attribute_columns,
     _check_attribute_options,
     _check_save_model,
     _check_target_options,
     _fraction,
     _inputs,
-    _lstm_settings,
     _main_lstm,
     _models,
     _resolve_protocol,
     add_event_log_arguments,
-    add_lstm_arguments,
 )
 from ._evaluate_report import (
     _comparison,
@@ -113,12 +121,14 @@ from ._evaluate_report import (
     _header,
     _intervals,
     _report_regression,
+    _summary,
     _table,
     _warnings,
 )
 from ._evaluate_split import _splits
+from ._log_files import check_columns, parse_order_column, read_event_log
+from ._log_options import check_log_files, named_columns
 
-# seqlstm fit and recommend import EvaluateInputError and the readers from here too.
 __all__ = ["CommandError", "UsageError", "add_evaluate_arguments", "run_evaluate"]
 
 
@@ -301,15 +311,16 @@ def run_evaluate(args):
     Raises
     ------
     UsageError
-        When the output folder cannot take the files, the time and attribute
-        columns are unknown, repeated, one of the key columns or combined with
-        ``--max-history``, or a time target lacks ``--time-col`` or is given a
-        model or option of the next-event classifier (exit status 2).
-    EvaluateInputError
-        On bad input (a missing file or column, a missing value, an order key
-        that cannot be ordered, a file that is neither CSV nor Parquet, too few
-        sequences or events), with a message that names the row or column
-        (exit status 1).
+        Before any work (exit status 2): when an input file is missing or is not
+        an event log (CSV, TSV, RecBole ``.inter``, Parquet, or text with
+        ``--sep``), a column is not in its header, the output folder cannot take
+        the files, the time and attribute columns are repeated, one of the key
+        columns or combined with ``--max-history``, or a time target lacks
+        ``--time-col`` or is given a model or option of the next-event classifier.
+    CommandError
+        On bad data (a file that cannot be parsed, a missing value, an order key
+        that cannot be ordered, too few sequences or events), with a message that
+        names the row or column (exit status 1).
     """
     start = getattr(args, "started", None) or time.perf_counter()
     args = _resolve_protocol(args)
@@ -317,6 +328,7 @@ def run_evaluate(args):
     regression = args.target != NEXT_EVENT
     _check_target_options(args)
     _check_attribute_options(args)
+    _check_input_files(args)
     files = REGRESSION_FILES if regression else OUTPUT_FILES
     check_output_files(output, files, overwrite=args.overwrite, inputs=_inputs(args))
     models = _models(args)
@@ -328,7 +340,7 @@ def run_evaluate(args):
         test_frame = _read_log(args.test_file, args, step)
         step("encoding histories")
         splits, notes, time_kind = _splits(frame, args, test_frame)
-        lstm = _lstm_settings(args)
+        lstm = lstm_settings(args)
         # bounds: a line for each model skipped or fitted on a sample, for the header.
         fitted, per_sample, bounds = {}, {}, []
         if regression:
@@ -368,6 +380,13 @@ def run_evaluate(args):
     chart, skipped = _draw_chart(curves, args, output, _main_lstm(models) or LSTM)
     if chart:
         written.append(chart)
+    leakage = split_leakage(splits)
+    if leakage is not None:
+        write_leakage(leakage, output / LEAKAGE_FILE)
+        written.append(LEAKAGE_FILE)
+    graph_skipped = draw_transition_graph(frame, args, output / GRAPH_FILE)
+    if graph_skipped is None:
+        written.append(GRAPH_FILE)
 
     print(_header(args, frame, splits, notes + bounds))
     print()
@@ -376,10 +395,18 @@ def run_evaluate(args):
     print(_intervals(per_sample, args.protocol, args.random_state))
     print()
     print(_comparison(results, args.protocol, models, per_sample, args.random_state))
+    share = lift_share(_summary(results, args.protocol), models, _main_lstm(models))
+    if share is not None:
+        print(share)
+    if leakage is not None:
+        print()
+        print(leakage_text(leakage, len(splits)))
     for warning in _warnings(splits):
         print(f"warning: {warning}", file=sys.stderr)
     if skipped:
         print(f"\nChart skipped: {skipped}")
+    if graph_skipped:
+        print(f"\nTransition graph skipped: {graph_skipped}")
     print(f"\nWrote {', '.join(written)} to {output}/")
     print(f"Total elapsed: {time.perf_counter() - start:.1f} s")
     return 0
@@ -391,14 +418,24 @@ def _check_some_model_fitted(results, bounds):
         raise EvaluateInputError(" ".join(bounds) or "no model was fitted.")
 
 
+def _check_input_files(args):
+    """A missing input file, a file that is no log, or a column that a log's header
+    lacks: a UsageError (exit status 2) before any work, as ``seqlstm fit`` says it."""
+    check_log_files(args, _inputs(args))
+    if args.test_file is not None:
+        columns = {}
+        for option, name in named_columns(args):
+            columns.setdefault(f"--test-file {option}", []).append(name)
+        check_columns(args.test_file, columns, args.sep)
+
+
 def _read_log(path, args, step):
-    """The event log at ``path``, checked and with its order column parsed; None for None."""
+    """The event log at ``path``, with its order column parsed; None for None."""
     if path is None:
         return None
     step(f"loading {path.name}")
-    frame = read_event_log(path)
-    _check_attribute_columns(frame, args, path)
-    return _parse_order_column(frame, args.order_col, path)
+    frame = read_event_log(path, args.sep)
+    return parse_order_column(frame, args.order_col, path)
 
 
 @contextmanager

@@ -9,7 +9,9 @@ from sklearn.base import clone
 
 from ..histories._attributed import AttributedHistories
 from ..metrics._scoring import _true_event_ranks
+from ..synthetic._fit import observed_events
 from ._evaluate_budget import EpochProgress, bounded_training
+from ._evaluate_fairness import split_events
 from ._evaluate_load import EvaluateInputError
 from ._evaluate_options import _CHART_MAX_K, _NEED_TWO_EVENTS, REGRESSORS, _make_model
 from ._evaluate_split import _subset
@@ -59,9 +61,14 @@ def _fit_and_score(splits, models, lstm, seed, step, fitted=None, per_sample=Non
     # leave-last-out: one fit serves the validation and the test samples
     fitted = {} if fitted is None else fitted
     fit = partial(_fitted, fitted, step=step, seed=seed, notes=notes)
+    # The theory scores through the oracle, which refuses events it does not know: it
+    # knows those of every split (leave-last-out's one fit serves two test sides).
+    events = _theory_events(splits) if any(key == "theory" for key, _ in models.values()) else None
     for split, train, test in splits:
         for name, (key, variant) in models.items():
             make = partial(_make_model, key, variant, lstm, seed)
+            if key == "theory":
+                make = partial(_with_events, make, events)
             model, fit_seconds, n_fit = fit(split, train, name, key, make)
             if model is None:
                 continue
@@ -97,6 +104,17 @@ def _fit_and_score(splits, models, lstm, seed, step, fitted=None, per_sample=Non
         ]
     )
     return results, curves
+
+
+def _theory_events(splits):
+    events = {}
+    for _, train, test in splits:
+        events.update(dict.fromkeys(split_events(train, test)))
+    return list(observed_events([list(events)]))
+
+
+def _with_events(make, events):
+    return make().set_params(events=events)
 
 
 #: Test samples predicted at a time, the shortest histories first: the probabilities

@@ -1,10 +1,12 @@
 """The options of ``seqlstm evaluate``: its models, their settings, and the checks made
 before any work.
 
-The tables here (the models of ``--models`` for each target, the LSTM's settings on
-the command line, the variants fitted with attributes) are read by the parser
+The tables here (the models of ``--models`` for each target, the variants fitted
+with attributes) are read by the parser
 (:mod:`._evaluate`), the fitting (:mod:`._evaluate_fit`) and the report
 (:mod:`._evaluate_report`). The checks raise :class:`UsageError` (exit status 2).
+The LSTM's settings on the command line are those of every command
+(:func:`._cli_common.add_lstm_arguments`).
 """
 
 import argparse
@@ -19,13 +21,15 @@ from sklearn.preprocessing import StandardScaler
 
 from ..baselines._featurizer import SequenceFeaturizer
 from ..baselines._markov import MarkovChainClassifier
+from ..baselines._prefix_lookup import PrefixLookupClassifier
 from ..neural._classifier import NextEventClassifier
 from ..neural._regressor import NextValueRegressor
-from ..neural._torch import check_device
 from ._cli_common import (
     UsageError,
     check_output_file,
 )
+from ._evaluate_fairness import GRAPH_FILE, LEAKAGE_FILE, FittedTheory
+from ._log_files import separator
 
 LEAVE_LAST_OUT = "leave-last-out"
 TIME_ORDERED = "time"
@@ -55,6 +59,10 @@ MODELS = {
         ),
     ),
     "popularity": ("Popularity", lambda lstm, seed: MarkovChainClassifier(order=0)),
+    # A lookup of the training set: close to the others where the split leaks.
+    "prefix_lookup": ("Prefix lookup", lambda lstm, seed: PrefixLookupClassifier()),
+    # Its events are set per run, from the whole split (see _evaluate_fit).
+    "theory": ("Theory (fitted memory chain)", lambda lstm, seed: FittedTheory(random_state=seed)),
 }
 LSTM = MODELS["lstm"][0]
 
@@ -107,11 +115,11 @@ _VARIANT_PARAMS = {
 EVENTS_ONLY = "events only"
 
 #: The files written to the output folder (with a time target, results.csv only).
-OUTPUT_FILES = ("results.csv", "k_retrieval.csv", "k_retrieval.png")
+OUTPUT_FILES = ("results.csv", "k_retrieval.csv", "k_retrieval.png", LEAKAGE_FILE, GRAPH_FILE)
 REGRESSION_FILES = ("results.csv",)
 
 #: Models that need at least two distinct events among their training targets.
-_NEED_TWO_EVENTS = ("lstm", "logistic")
+_NEED_TWO_EVENTS = ("lstm", "logistic", "theory")
 
 #: Metric columns of results.csv -> heading in the printed table.
 METRICS = {"top_1": "top-1", "top_5": "top-5", "top_10": "top-10", "mrr_10": "MRR@10"}
@@ -119,28 +127,21 @@ METRICS = {"top_1": "top-1", "top_5": "top-5", "top_10": "top-10", "mrr_10": "MR
 # Largest k of the k-retrieval chart (fewer when there are fewer distinct events).
 _CHART_MAX_K = 20
 
-# NextEventClassifier settings on the command line: flag -> (parameter, type, help).
-_LSTM_OPTIONS = {
-    "--max-epochs": ("max_epochs", int, "passes over the training data"),
-    "--hidden-size": ("hidden_size", int, "size of the LSTM's hidden state"),
-    "--embedding-dim": ("embedding_dim", int, "size of each event's vector"),
-    "--num-layers": ("num_layers", int, "number of stacked LSTM layers"),
-    "--dropout": ("dropout", float, "dropout on the LSTM output"),
-    "--lr": ("lr", float, "learning rate of Adam"),
-    "--batch-size": ("batch_size", int, "sequences (chains) per gradient step"),
-    "--n-iter-no-change": ("n_iter_no_change", int, "patience of early stopping, in epochs"),
-    "--device": ("device", str, "torch device: auto, cpu, cuda, ..."),
-}
-
 
 def add_event_log_arguments(parser):
-    """Add the event log argument and its three column arguments to ``parser``."""
+    """Add the event log argument, its three column arguments and ``--sep`` to ``parser``.
+
+    The time and attribute columns are evaluate's own (each model is fitted with and
+    without them); the file is read as ``seqlstm fit`` reads its log
+    (:mod:`._log_files`).
+    """
     parser.add_argument(
         "events",
         type=Path,
         metavar="EVENTS",
-        help="the event log: .csv or .tsv (optionally compressed: .gz, .bz2, .zip, .xz) "
-        "or .parquet (needs pyarrow), one row per event",
+        help="the event log, one row per event: .csv or .tsv (optionally compressed: .gz, "
+        ".bz2, .zip, .xz), a RecBole atomic file (.inter: its name:type headers are read as "
+        "name), .parquet (needs pyarrow), or any delimited text file with --sep",
     )
     columns = parser.add_argument_group("columns of the event log")
     columns.add_argument(
@@ -155,74 +156,15 @@ def add_event_log_arguments(parser):
     columns.add_argument(
         "--event-col", required=True, metavar="NAME", help="the event (page, item, ...)"
     )
-    return parser
-
-
-def add_lstm_arguments(parser):
-    """Add the NextEventClassifier settings (read back by :func:`_lstm_settings`)."""
-    lstm = parser.add_argument_group(
-        "NextEventClassifier settings (default: the classifier's own defaults)"
-    )
-    defaults = NextEventClassifier().get_params()
-    for flag, (name, kind, text) in _LSTM_OPTIONS.items():
-        lstm.add_argument(
-            flag,
-            dest=f"lstm_{name}",
-            type=_classifier_option(name, kind),
-            default=None,
-            metavar={int: "N", float: "X"}.get(kind, "NAME"),
-            help=f"{text} (default: {defaults[name]})",
-        )
-    lstm.add_argument(
-        "--early-stopping",
-        dest="lstm_early_stopping",
-        choices=["auto", "on", "off"],
+    columns.add_argument(
+        "--sep",
+        type=separator,
         default=None,
-        help="hold out a fraction of the training sequences and stop when their loss stalls",
-    )
-    lstm.add_argument(
-        "--no-copy-from-history",
-        dest="lstm_copy_from_history",
-        action="store_const",
-        const=False,
-        default=None,
-        help="turn off the copy from the history (faster where events never repeat)",
-    )
-    lstm.add_argument(
-        "--verbose",
-        dest="lstm_verbose",
-        action="store_const",
-        const=1,
-        default=None,
-        help="print the LSTM's loss at each epoch",
+        metavar="CHAR",
+        help="the separator of a text file, EVENTS and --test-file alike (\\t for a tab; "
+        "default: from the extension: comma for .csv, tab for .tsv and .inter)",
     )
     return parser
-
-
-def _classifier_option(name, kind):
-    """An argparse type for NextEventClassifier's parameter ``name``, checked by the classifier.
-
-    The classifier's own validation (and ``check_device``) runs as the option is
-    parsed, so that a value it would refuse in ``fit`` is a usage error before any
-    data is read, in the classifier's words, and the two cannot disagree.
-    """
-
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            expected = {int: "an integer", float: "a number"}[kind]
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
-        try:
-            NextEventClassifier(**{name: value})._validate_params()
-            if name == "device":
-                check_device(value)
-        except ValueError as exc:  # sklearn's InvalidParameterError is a ValueError
-            raise argparse.ArgumentTypeError(str(exc)) from None
-        return value
-
-    parse.__name__ = name
-    return parse
 
 
 def _check_target_options(args):
@@ -371,20 +313,6 @@ def _check_attribute_options(args):
         )
 
 
-def _check_attribute_columns(frame, args, path=None):
-    """Refuse time and attribute columns that the event log lacks (UsageError, no work done).
-
-    ``path`` is the file of ``frame``: ``args.events`` by default."""
-    path = args.events if path is None else path
-    for option, name in _attribute_names(args):
-        if name not in frame.columns:
-            available = ", ".join(map(repr, frame.columns.tolist())) or "none"
-            raise UsageError(
-                f"{option}: the event log {path.name} has no column {name!r}. Available "
-                f"columns: {available}."
-            )
-
-
 def _models(args):
     """Display name -> (command-line key, variant) of each model to fit.
 
@@ -420,16 +348,3 @@ def _main_lstm(models):
     """The display name of the LSTM compared with the baselines: with attributes if fitted."""
     lstms = {variant: name for name, (key, variant) in models.items() if key == "lstm"}
     return lstms.get("with", lstms.get("events", lstms.get(None)))
-
-
-def _lstm_settings(args):
-    """NextEventClassifier parameters given on the command line (the others keep defaults)."""
-    settings = {}
-    for name in [*(name for name, _, _ in _LSTM_OPTIONS.values()), "copy_from_history", "verbose"]:
-        value = getattr(args, f"lstm_{name}", None)
-        if value is not None:
-            settings[name] = value
-    early_stopping = getattr(args, "lstm_early_stopping", None)
-    if early_stopping is not None:
-        settings["early_stopping"] = {"auto": "auto", "on": True, "off": False}[early_stopping]
-    return settings

@@ -299,7 +299,8 @@ def _header(args, frame, splits, notes, unit=None):
             read.append(f"sequence attributes {', '.join(map(repr, args.sequence_attributes))}")
         lines.append(
             f"With {'; '.join(read)}: the LSTM and the logistic regression are scored with and "
-            f"without them; the Markov chains and popularity read the events only."
+            f"without them; the Markov chains and popularity read the events only, as do the "
+            f"prefix lookup and the theory."
         )
     return "\n".join(lines)
 
