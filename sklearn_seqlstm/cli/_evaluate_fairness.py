@@ -23,7 +23,7 @@ from ..histories._prefix_trie import whole_sequences
 from ..metrics._leakage import LeakageReport, leakage_report
 from ..synthetic._fit import observed_events
 from ..synthetic._sampler import MarkovMemorySampler
-from ._files import replacing
+from ..utils._files import replacing
 
 #: The files written for the fairness report (next-event target).
 LEAKAGE_FILE = "leakage.csv"
