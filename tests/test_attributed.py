@@ -1,4 +1,4 @@
-"""Histories with times, event attributes and sequence context (issue 10)."""
+"""Histories with times, event attributes and sequence context."""
 
 import pickle
 
@@ -353,7 +353,7 @@ def test_end_event_adds_the_end_of_each_case(log):
     assert whole == log.groupby("case", sort=True).size().tolist()
 
 
-# --- Serving (issue 11) with attributed models -------------------------------------------
+# --- Serving with attributed models -------------------------------------------
 
 
 def test_save_and_load_keep_an_attributed_model(fitted, attributed, tmp_path):
@@ -434,7 +434,7 @@ def test_onnx_of_an_attributed_model_equals_predict_proba(fitted, attributed, tm
     np.testing.assert_allclose(proba, fitted.predict_proba(X), rtol=0, atol=1e-5)
 
 
-# --- Your own validation set (issue 13, item 2) ------------------------------------------
+# --- Your own validation set ------------------------------------------
 
 
 def test_early_stopping_monitors_the_validation_set_given(attributed):

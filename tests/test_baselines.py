@@ -211,7 +211,7 @@ def test_markov_order_1_matches_the_bayes_limit_without_memory():
     difference, standard_error = _paired_difference(
         _hits(markov, X_test, y_test), _hits(oracle, X_test, y_test), groups
     )
-    assert 0.4 < oracle.score(X_test, y_test) < 0.55  # DESIGN.md: about 0.47
+    assert 0.4 < oracle.score(X_test, y_test) < 0.55  # the Bayes limit: about 0.47
     assert abs(difference) <= N_STANDARD_ERRORS * standard_error, (difference, standard_error)
 
 

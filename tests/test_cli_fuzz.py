@@ -1,4 +1,4 @@
-"""Fuzzing of the ``seqlstm`` command through ``main([...])`` (issue 9).
+"""Fuzzing of the ``seqlstm`` command through ``main([...])``.
 
 Each example writes a small, often malformed event log into a folder of its own,
 builds a command line from generated option values (negative, zero, huge, NaN,
@@ -428,7 +428,7 @@ def test_demo_fuzz(output_kind, report_exists, options):
             assert "--overwrite" in argv
 
 
-# --- seqlstm fit and seqlstm recommend (issue 11) ----------------------------------------
+# --- seqlstm fit and seqlstm recommend ----------------------------------------
 
 FIT_OPTIONS = ["--min-history", "--max-history", "--random-state"]
 

@@ -1,4 +1,4 @@
-"""Searches on a dask cluster give the results of a sequential search (issue 14, item 1).
+"""Searches on a dask cluster give the results of a sequential search.
 
 GridSearchCV under ``joblib.parallel_config(backend="dask")`` sends each (candidate,
 fold) fit to a worker of a ``dask.distributed`` cluster. The workers here are two

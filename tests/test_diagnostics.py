@@ -126,7 +126,7 @@ def test_memory_sweep_oracle_bounds_every_model_in_log_loss(sweep):
 
 
 def test_memory_sweep_limit_matches_the_design_at_m0():
-    # DESIGN.md: about 0.47 top-1 accuracy at m=0 with chains of 20 events.
+    # the Bayes limit: about 0.47 top-1 accuracy at m=0 with chains of 20 events.
     results = memory_sweep(
         {"markov": MarkovChainClassifier()},
         memory_influences=[0.0],

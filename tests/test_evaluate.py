@@ -532,7 +532,7 @@ def test_outputs_get_the_permissions_of_any_new_file(csv_log, tmp_path):
         assert (output / name).stat().st_mode == usual, name
 
 
-# Time and attributes (issue 10): every model with and without them -----------------
+# Time and attributes: every model with and without them -----------------
 
 
 def attributed_log(n_sequences=60, seed=0):
@@ -677,7 +677,7 @@ def test_the_time_column_may_be_the_order_column(attributed_csv, tmp_path, capsy
     assert "Markov (order 1), events only" in capsys.readouterr().out
 
 
-# Time targets (issue 12): regressors scored by their mean absolute error -------------
+# Time targets: regressors scored by their mean absolute error -------------
 
 # Hours after each event until the next one: the event tells the gap.
 GAPS = {"A": 1.0, "B": 3.0, "C": 10.0}

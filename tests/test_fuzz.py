@@ -1,4 +1,4 @@
-"""Fuzzing of every public entry point but the CLI (issue 9; the CLI's is test_cli_fuzz.py).
+"""Fuzzing of every public entry point but the CLI (the CLI's is test_cli_fuzz.py).
 
 Each test feeds generated input (mixed-type and missing-value events, ragged and
 nested histories, odd weights, numpy scalar parameters, malformed logs) and

@@ -1,4 +1,4 @@
-"""Regression targets cut from an event log: samples_from_log(target=...) (issue 12)."""
+"""Regression targets cut from an event log: samples_from_log(target=...)."""
 
 import warnings
 

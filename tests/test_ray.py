@@ -1,4 +1,4 @@
-"""Searches on a Ray cluster give the results of a sequential search (issue 14, item 1).
+"""Searches on a Ray cluster give the results of a sequential search.
 
 Ray's joblib backend (``ray.util.joblib.register_ray``) sends each (candidate, fold)
 fit of GridSearchCV to a Ray worker. Here the "cluster" is a local Ray instance of

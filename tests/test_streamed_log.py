@@ -1,4 +1,4 @@
-"""Training from event logs in files (EventLogFiles), chunk by chunk (issue 14, item 3)."""
+"""Training from event logs in files (EventLogFiles), chunk by chunk."""
 
 import subprocess
 import sys

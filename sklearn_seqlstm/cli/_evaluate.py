@@ -5,7 +5,7 @@ as ``seqlstm fit`` reads it), cuts it into
 (history, next event) samples with :mod:`._eventlog`, fits the LSTM and the
 baselines (Markov chains of orders 1 to 3, a logistic regression and
 popularity) on the same training samples, and scores them on the same test
-samples: top-1, top-5 and top-10 accuracy and MRR@10 (DESIGN.md, section 3:
+samples: top-1, top-5 and top-10 accuracy and MRR@10 (a score means little alone:
 every accuracy claim is paired with the best baseline on the same split).
 
 Three protocols, and a split of the user's own:

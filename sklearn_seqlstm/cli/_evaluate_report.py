@@ -216,7 +216,7 @@ def _small_test_warning(splits):
 
 
 def _comparison(results, protocol, models=None, per_sample=None, seed=0):
-    """The LSTM against the best baseline, metric by metric (DESIGN.md, section 3).
+    """The LSTM against the best baseline, metric by metric: a score means little alone.
 
     With attributes, the LSTM is the one with them, and the baselines are every
     model but an LSTM (the logistic regression with the attributes among them).
