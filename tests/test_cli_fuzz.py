@@ -124,8 +124,9 @@ OPTIONS = {
     "--max-history": numbers,
     "--random-state": numbers,
     "--device": st.sampled_from(["cpu", "auto", "bogus", "cuda", "cuda:99", "", "meta", "cpu:0"]),
-    "--protocol": st.sampled_from(["leave-last-out", "groupkfold", "bogus"]),
-    "--early-stopping": st.sampled_from(["auto", "on", "off", "maybe"]),
+    "--protocol": st.sampled_from(["leave-last-out", "groupkfold", "time", "bogus"]),
+    "--test-size": st.sampled_from(["0.2", "0.5", "0.9", "0", "1", "nan"]) | numbers,
+    "--early-stopping": st.sampled_from(["auto", "on", "off", "true", "False", "maybe"]),
 }
 FLAGS = ["--no-copy-from-history", "--verbose", "--overwrite", "--bogus", "-h"]
 MODEL_SETS = [
@@ -133,6 +134,8 @@ MODEL_SETS = [
     ["markov2", "popularity"],
     ["markov1", "markov3", "logistic"],
     ["lstm", "markov1"],
+    ["prefix_lookup", "theory"],
+    ["markov1", "prefix_lookup", "theory"],
 ]
 
 

@@ -292,3 +292,15 @@ def test_files_of_an_earlier_run_are_kept_without_overwrite(tmp_path, capsys):
     status, _, err = evaluate(*argv, capsys=capsys)
     assert status == 2 and "leakage.csv" in err
     assert (output / "leakage.csv").read_text() == "an earlier run"
+
+
+def test_leave_last_out_leakage_is_of_the_test_samples_only(tmp_path, capsys):
+    path = tmp_path / "events.csv"
+    event_log().to_csv(path, index=False)
+    argv = [path, *COLUMNS, "--models", "markov1", "prefix_lookup", "-o", tmp_path / "out"]
+    status, out, err = evaluate(*argv, capsys=capsys)
+    assert status == 0, err
+    assert "Leakage: test samples seen verbatim in training:" in out  # not "summed"
+    assert "Prefix lookup" in out and "Theory" not in out  # the theory is not a default
+    written = pd.read_csv(tmp_path / "out" / "leakage.csv").set_index("what")
+    assert written.loc["test histories", "total"] == 30  # one per sequence

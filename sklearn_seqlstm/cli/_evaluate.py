@@ -242,8 +242,9 @@ def add_evaluate_arguments(parser):
         choices=list(dict.fromkeys([*MODELS, *REGRESSORS])),
         default=None,
         metavar="MODEL",
-        help=f"models to compare: for the next event, among {', '.join(MODELS)}; for a time "
-        f"target, among {', '.join(REGRESSORS)} (default: all of the target's). On a large "
+        help=f"models to compare: for the next event, among {', '.join(MODELS)} (default: all "
+        "but theory, the fitted memory chain, slow on long histories); for a time "
+        f"target, among {', '.join(REGRESSORS)} (default: all of them). On a large "
         "catalogue the logistic regression and the trees are fitted on a sample of the "
         "training samples, or skipped, as the report says",
     )
@@ -400,7 +401,7 @@ def run_evaluate(args):
         print(share)
     if leakage is not None:
         print()
-        print(leakage_text(leakage, len(splits)))
+        print(leakage_text(leakage, splits))
     for warning in _warnings(splits):
         print(f"warning: {warning}", file=sys.stderr)
     if skipped:

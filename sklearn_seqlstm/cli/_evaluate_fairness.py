@@ -125,9 +125,10 @@ def _summed(reports):
     )
 
 
-def leakage_text(report, n_splits):
+def leakage_text(report, splits):
     """The report's heading and its three lines, indented."""
-    where = " (summed over the folds)" if n_splits > 1 else ""
+    tested = [split for split, _, _ in splits if split != "valid"]
+    where = " (summed over the folds)" if len(tested) > 1 else ""
     lines = [f"Leakage: test samples seen verbatim in training{where}:"]
     lines += [f"  {line}" for line in str(report).splitlines()]
     lines.append(
