@@ -221,6 +221,14 @@ def add_evaluate_arguments(parser):
         help="shortest history of a sample (default: %(default)s)",
     )
     protocol.add_argument(
+        "--exclude-seen",
+        action="store_true",
+        help="mask, for every model alike, the events already in each test history before "
+        "ranking, as RecBole's full-ranking protocol does: a true next event that the "
+        "history holds then counts as a miss. The report and results.csv say which is "
+        "used (default: not masked)",
+    )
+    protocol.add_argument(
         "--target",
         choices=[NEXT_EVENT, *TIME_TARGETS],
         default=NEXT_EVENT,
@@ -355,7 +363,15 @@ def run_evaluate(args):
         else:
             _check_distinct_events(splits, models)
             results, curves = _fit_and_score(
-                splits, models, lstm, args.random_state, step, fitted, per_sample, bounds
+                splits,
+                models,
+                lstm,
+                args.random_state,
+                step,
+                fitted,
+                per_sample,
+                bounds,
+                exclude_seen=args.exclude_seen,
             )
             _check_some_model_fitted(results, bounds)
     if args.save_model is not None:
@@ -390,11 +406,12 @@ def run_evaluate(args):
 
     print(_header(args, frame, splits, notes + bounds))
     print()
-    print(_table(results, args.protocol))
+    seen = args.exclude_seen
+    print(_table(results, args.protocol, seen))
     print()
-    print(_intervals(per_sample, args.protocol, args.random_state))
+    print(_intervals(per_sample, args.protocol, args.random_state, seen))
     print()
-    print(_comparison(results, args.protocol, models, per_sample, args.random_state))
+    print(_comparison(results, args.protocol, models, per_sample, args.random_state, seen))
     share = lift_share(_summary(results, args.protocol), models, _main_lstm(models))
     if share is not None:
         print(share)
