@@ -127,7 +127,7 @@ OPTIONS = {
     "--protocol": st.sampled_from(["leave-last-out", "groupkfold", "bogus"]),
     "--early-stopping": st.sampled_from(["auto", "on", "off", "maybe"]),
 }
-FLAGS = ["--no-copy-from-history", "--verbose", "--overwrite", "--bogus", "-h"]
+FLAGS = ["--no-copy-from-history", "--verbose", "--overwrite", "--exclude-seen", "--bogus", "-h"]
 MODEL_SETS = [
     ["markov1", "popularity"],
     ["markov2", "popularity"],
@@ -159,10 +159,10 @@ def evaluate_options(draw):
     argv += ["--models", *models]
     for flag in draw(st.lists(st.sampled_from(sorted(OPTIONS)), max_size=2, unique=True)):
         argv += [flag, draw(OPTIONS[flag])]
-    argv += draw(st.lists(st.sampled_from(FLAGS[:3]), max_size=2, unique=True))
+    argv += draw(st.lists(st.sampled_from(FLAGS[:4]), max_size=2, unique=True))
     if "lstm" in models:
         argv += TINY_LSTM
-    argv += draw(rarely(st.sampled_from([*FLAGS[3:], *OPTIONS]).map(lambda flag: [flag]), []))
+    argv += draw(rarely(st.sampled_from([*FLAGS[4:], *OPTIONS]).map(lambda flag: [flag]), []))
     return [*argv, "--no-progress"]
 
 
