@@ -96,9 +96,9 @@ def test_scores_are_those_computed_by_hand(last_event_first, tmp_path, capsys, m
     header = printed.split("\n\n")[0]
     assert ("Seen items masked" in header) is masked
     assert ("Seen items not masked" in header) is not masked
-    titles = [line for line in printed.splitlines() if line.endswith(":") and "(" in line]
+    titles = [line for line in printed.splitlines() if line.endswith(":")]
     titles = [t for t in titles if t.startswith(("Scores", "95% intervals", "LSTM"))]
-    assert len(titles) >= 2 and all(f"({label})" in title for title in titles), titles
+    assert len(titles) == 2 and all(t.endswith(f", {label}:") for t in titles), titles
 
 
 def test_masking_makes_seen_targets_misses_for_a_history_free_model(tmp_path, capsys):
@@ -137,3 +137,37 @@ def test_the_flag_is_off_by_default():
     parser = add_evaluate_arguments(argparse.ArgumentParser())
     assert parser.parse_args(["events.csv", *COLUMNS]).exclude_seen is False
     assert parser.parse_args(["events.csv", *COLUMNS, "--exclude-seen"]).exclude_seen is True
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_top_k_is_trivial_only_when_seen_items_are_not_masked(
+    last_event_first, tmp_path, capsys, masked
+):
+    """Five events: unmasked, top-5 is 1 by construction and a warning says so; masked,
+    a target that its history holds is a miss at any k, and the warning would be false."""
+    log = _log(tmp_path / "events.csv")
+    options = ["--exclude-seen"] if masked else []
+    code = main(
+        ["evaluate", str(log), *COLUMNS, "--models", "popularity", "--no-progress"]
+        + ["-o", str(tmp_path / "out"), *options]
+    )
+    assert code == 0
+    err = capsys.readouterr().err
+    assert ("by construction" in err) is not masked
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_the_comparison_says_which_ranking_it_compares(masked):
+    from sklearn_seqlstm.cli._evaluate_report import _comparison, seen_label
+
+    results = pd.DataFrame(
+        {
+            "split": "test",
+            "model": ["LSTM", "Popularity"],
+            **{metric: [0.5, 0.25] for metric in ("top_1", "top_5", "top_10", "mrr_10")},
+            "fit_seconds": 0.0,
+        }
+    )
+    models = {"LSTM": ("lstm", None), "Popularity": ("popularity", None)}
+    text = _comparison(results, "leave-last-out", models, exclude_seen=masked)
+    assert text.splitlines()[0].endswith(f", {seen_label(masked)}:")

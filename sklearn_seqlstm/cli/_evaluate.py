@@ -418,7 +418,7 @@ def run_evaluate(args):
     if leakage is not None:
         print()
         print(leakage_text(leakage, len(splits)))
-    for warning in _warnings(splits):
+    for warning in _warnings(splits, seen):
         print(f"warning: {warning}", file=sys.stderr)
     if skipped:
         print(f"\nChart skipped: {skipped}")

@@ -151,7 +151,7 @@ def _table(results, protocol, exclude_seen=False):
     formats = {column: "{:.3f}".format for column in METRICS.values()}
     formats["fit (s)"] = "{:.1f}".format
     seen = seen_label(exclude_seen)
-    return f"Scores {where} ({seen}):\n{summary.to_string(formatters=formats)}"
+    return f"Scores {where}, {seen}:\n{summary.to_string(formatters=formats)}"
 
 
 def _pooled(scores, metric):
@@ -165,8 +165,8 @@ def _intervals(per_sample, protocol, seed, exclude_seen=False):
         "the test samples of every fold, pooled" if protocol == GROUP_K_FOLD else "the test samples"
     )
     lines = [
-        f"95% intervals (bootstrap over sequences, 1,000 resamples), on {where} "
-        f"({seen_label(exclude_seen)}):"
+        f"95% intervals (bootstrap over sequences, 1,000 resamples), on {where}, "
+        f"{seen_label(exclude_seen)}:"
     ]
     width = max(map(len, per_sample), default=0)
     for name, scores in per_sample.items():
@@ -181,12 +181,13 @@ def _intervals(per_sample, protocol, seed, exclude_seen=False):
     return "\n".join(lines)
 
 
-def _warnings(splits):
+def _warnings(splits, exclude_seen=False):
     """What makes some figures meaningless, misleading or too noisy to read: k at least the
-    number of classes (top-k is then 1 by construction), test targets mostly unlike the
-    training targets, and test sets of fewer than 100 samples."""
+    number of classes (top-k is then 1 by construction, unless seen items are masked),
+    test targets mostly unlike the training targets, and test sets of fewer than 100
+    samples."""
     n_classes = len(pd.unique(np.concatenate([train.y for _, train, _ in splits])))
-    trivial = [k for k in (5, 10) if k >= n_classes]
+    trivial = [] if exclude_seen else [k for k in (5, 10) if k >= n_classes]
     if trivial:
         yield (
             f"top-{trivial[0]}{' and top-10' if len(trivial) > 1 else ''} accuracy is 1 by "
@@ -255,7 +256,7 @@ def _comparison(results, protocol, models=None, per_sample=None, seed=0, exclude
         return "No comparison: it needs the LSTM and at least one baseline (--models)."
     which = "" if main == LSTM else f" ({main.removeprefix(LSTM + ', ')})"
     seen = seen_label(exclude_seen)
-    lines = [f"LSTM{which} against the best baseline on each metric ({seen}):"]
+    lines = [f"LSTM{which} against the best baseline on each metric, {seen}:"]
     for column, title in METRICS.items():
         best = baselines[column].idxmax()
         lstm, reference = summary.loc[main, column], baselines.loc[best, column]
