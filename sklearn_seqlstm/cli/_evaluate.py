@@ -29,6 +29,11 @@ Three protocols, and a split of the user's own:
 A warning says when most test targets are events absent or rare among the training
 targets: the scores then rank the models by a task none was trained on.
 
+With ``--exclude-seen`` every model alike ranks only the events that each test
+history lacks (RecBole's full-ranking protocol: a true event that the history holds
+is a miss); the header, each score table and ``results.csv`` say which ranking
+the scores come from.
+
 With ``--time-col``, ``--event-attributes`` or ``--sequence-attributes`` the
 histories carry those columns (:class:`~sklearn_seqlstm.AttributedHistories`),
 and every model that can read them is fitted twice, on the events only and with
