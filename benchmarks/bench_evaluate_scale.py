@@ -120,7 +120,7 @@ def main(argv=None):
             bounded = [line for line in lines if line.startswith(shown)]
             rows.append(
                 {
-                    "models": "default (all six)" if models is None else run,
+                    "models": "default models" if models is None else run,
                     "exit": status,
                     "wall (s)": round(wall, 1),
                     "CPU (s)": round(cpu, 1),

@@ -128,7 +128,7 @@ OPTIONS = {
     "--test-size": st.sampled_from(["0.2", "0.5", "0.9", "0", "1", "nan"]) | numbers,
     "--early-stopping": st.sampled_from(["auto", "on", "off", "true", "False", "maybe"]),
 }
-FLAGS = ["--no-copy-from-history", "--verbose", "--overwrite", "--bogus", "-h"]
+FLAGS = ["--no-copy-from-history", "--verbose", "--overwrite", "--exclude-seen", "--bogus", "-h"]
 MODEL_SETS = [
     ["markov1", "popularity"],
     ["markov2", "popularity"],
@@ -162,10 +162,10 @@ def evaluate_options(draw):
     argv += ["--models", *models]
     for flag in draw(st.lists(st.sampled_from(sorted(OPTIONS)), max_size=2, unique=True)):
         argv += [flag, draw(OPTIONS[flag])]
-    argv += draw(st.lists(st.sampled_from(FLAGS[:3]), max_size=2, unique=True))
+    argv += draw(st.lists(st.sampled_from(FLAGS[:4]), max_size=2, unique=True))
     if "lstm" in models:
         argv += TINY_LSTM
-    argv += draw(rarely(st.sampled_from([*FLAGS[3:], *OPTIONS]).map(lambda flag: [flag]), []))
+    argv += draw(rarely(st.sampled_from([*FLAGS[4:], *OPTIONS]).map(lambda flag: [flag]), []))
     return [*argv, "--no-progress"]
 
 

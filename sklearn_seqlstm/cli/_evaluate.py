@@ -29,6 +29,11 @@ Three protocols, and a split of the user's own:
 A warning says when most test targets are events absent or rare among the training
 targets: the scores then rank the models by a task none was trained on.
 
+With ``--exclude-seen`` every model alike ranks only the events that each test
+history lacks (RecBole's full-ranking protocol: a true event that the history holds
+is a miss); the header, each score table and ``results.csv`` say which ranking
+the scores come from.
+
 With ``--time-col``, ``--event-attributes`` or ``--sequence-attributes`` the
 histories carry those columns (:class:`~sklearn_seqlstm.AttributedHistories`),
 and every model that can read them is fitted twice, on the events only and with
@@ -221,6 +226,14 @@ def add_evaluate_arguments(parser):
         help="shortest history of a sample (default: %(default)s)",
     )
     protocol.add_argument(
+        "--exclude-seen",
+        action="store_true",
+        help="mask, for every model alike, the events already in each test history before "
+        "ranking, as RecBole's full-ranking protocol does: a true next event that the "
+        "history holds then counts as a miss. The report and results.csv say which is "
+        "used (default: not masked)",
+    )
+    protocol.add_argument(
         "--target",
         choices=[NEXT_EVENT, *TIME_TARGETS],
         default=NEXT_EVENT,
@@ -356,7 +369,15 @@ def run_evaluate(args):
         else:
             _check_distinct_events(splits, models)
             results, curves = _fit_and_score(
-                splits, models, lstm, args.random_state, step, fitted, per_sample, bounds
+                splits,
+                models,
+                lstm,
+                args.random_state,
+                step,
+                fitted,
+                per_sample,
+                bounds,
+                exclude_seen=args.exclude_seen,
             )
             _check_some_model_fitted(results, bounds)
     if args.save_model is not None:
@@ -391,18 +412,19 @@ def run_evaluate(args):
 
     print(_header(args, frame, splits, notes + bounds))
     print()
-    print(_table(results, args.protocol))
+    seen = args.exclude_seen
+    print(_table(results, args.protocol, seen))
     print()
-    print(_intervals(per_sample, args.protocol, args.random_state))
+    print(_intervals(per_sample, args.protocol, args.random_state, seen))
     print()
-    print(_comparison(results, args.protocol, models, per_sample, args.random_state))
+    print(_comparison(results, args.protocol, models, per_sample, args.random_state, seen))
     share = lift_share(_summary(results, args.protocol), models, _main_lstm(models))
     if share is not None:
         print(share)
     if leakage is not None:
         print()
         print(leakage_text(leakage, splits))
-    for warning in _warnings(splits):
+    for warning in _warnings(splits, seen):
         print(f"warning: {warning}", file=sys.stderr)
     if skipped:
         print(f"\nChart skipped: {skipped}")

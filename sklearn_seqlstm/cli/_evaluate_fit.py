@@ -8,6 +8,8 @@ import pandas as pd
 from sklearn.base import clone
 
 from ..histories._attributed import AttributedHistories
+from ..histories._histories import check_histories
+from ..metrics._blocks import seen_mask
 from ..metrics._scoring import _true_event_ranks
 from ..synthetic._fit import observed_events
 from ._evaluate_budget import EpochProgress, bounded_training
@@ -42,7 +44,9 @@ def _check_distinct_events(splits, models):
             )
 
 
-def _fit_and_score(splits, models, lstm, seed, step, fitted=None, per_sample=None, notes=None):
+def _fit_and_score(
+    splits, models, lstm, seed, step, fitted=None, per_sample=None, notes=None, exclude_seen=False
+):
     """Fit every model on each split's training samples; score it on the split's test ones.
 
     Returns the results (one row per split and model) and the k-retrieval curves
@@ -52,7 +56,9 @@ def _fit_and_score(splits, models, lstm, seed, step, fitted=None, per_sample=Non
     every test sample (pooled over the folds) and the sample's sequence:
     {name: {"groups": [...], metric: [...]}}, for the intervals. ``notes``, when
     given, receives a line for each model skipped or fitted on a sample (see
-    :func:`bounded_training`); a skipped model has no row.
+    :func:`bounded_training`); a skipped model has no row. With ``exclude_seen``,
+    every model alike ranks only the events absent from each test history (a true
+    event that the history holds is a miss), and each row says so.
     """
     rows, curve_hits = [], {}
     per_sample = {} if per_sample is None else per_sample
@@ -72,7 +78,7 @@ def _fit_and_score(splits, models, lstm, seed, step, fitted=None, per_sample=Non
             model, fit_seconds, n_fit = fit(split, train, name, key, make)
             if model is None:
                 continue
-            ranks, predict_seconds = _ranks(model, test)
+            ranks, predict_seconds = _ranks(model, test, exclude_seen)
             # Every score from the ranks, as top_k_accuracy and reciprocal_rank compute them.
             rows.append(
                 {
@@ -82,6 +88,7 @@ def _fit_and_score(splits, models, lstm, seed, step, fitted=None, per_sample=Non
                     "n_test": len(test.y),
                     **{f"top_{k}": float(np.mean(ranks <= k)) for k in (1, 5, 10)},
                     "mrr_10": float(np.mean(_reciprocal(ranks))),
+                    "exclude_seen": bool(exclude_seen),
                     "fit_seconds": fit_seconds,
                     "predict_seconds": predict_seconds,
                 }
@@ -98,7 +105,7 @@ def _fit_and_score(splits, models, lstm, seed, step, fitted=None, per_sample=Non
     results = pd.DataFrame(rows)
     curves = pd.DataFrame(
         [
-            {"model": name, "k": k, "top_k_accuracy": hits / n}
+            {"model": name, "k": k, "top_k_accuracy": hits / n, "exclude_seen": bool(exclude_seen)}
             for name, (all_hits, n) in curve_hits.items()
             for k, hits in zip(range(1, max_k + 1), all_hits, strict=True)
         ]
@@ -124,9 +131,13 @@ def _with_events(make, events):
 _PREDICT_CHUNK = 32
 
 
-def _ranks(model, test):
+def _ranks(model, test, exclude_seen=False):
     """The rank of each test sample's true event under ``model`` (inf for an event not
-    among its classes), and the seconds that ``predict_proba`` took."""
+    among its classes), and the seconds that ``predict_proba`` took.
+
+    With ``exclude_seen``, the events of each history are left out of its ranking, as
+    the metrics' ``exclude_seen=True`` does: a true event among them ranks inf.
+    """
     X = test.X
     lengths = getattr(X, "lengths", None)
     lengths = np.fromiter(map(len, X), dtype=np.int64) if lengths is None else lengths
@@ -138,8 +149,9 @@ def _ranks(model, test):
         begin = time.perf_counter()
         proba = model.predict_proba(chunk.X)
         seconds += time.perf_counter() - begin
+        exclude = seen_mask(check_histories(chunk.X), model.classes_) if exclude_seen else None
         ranks[by_length[start : start + _PREDICT_CHUNK]] = _true_event_ranks(
-            chunk.y, proba, model.classes_
+            chunk.y, proba, model.classes_, exclude
         )[0]
     return ranks, seconds
 

@@ -177,6 +177,11 @@ def _check_target_options(args):
             _check_models(args.models, MODELS, "the next event (--target next_event)")
         return
     flag = f"--target {args.target}"
+    if getattr(args, "exclude_seen", False):
+        raise UsageError(
+            f"--exclude-seen masks the events of each history in a ranking of events; {flag} "
+            "predicts a duration and ranks nothing. Leave it out."
+        )
     if not args.time_col:
         raise UsageError(
             f"{flag} needs --time-col: the column of each event's time, from which the "

@@ -126,13 +126,32 @@ def _summary(results, protocol):
     return summary[[*METRICS, "fit_seconds"]]
 
 
-def _table(results, protocol):
+def seen_label(exclude_seen):
+    """Which ranking the scores come from: each table and the header say it."""
+    return "seen items masked" if exclude_seen else "seen items not masked"
+
+
+def _seen_line(exclude_seen):
+    """The header's sentence on the masking of the events each history holds."""
+    if exclude_seen:
+        return (
+            "Seen items masked (--exclude-seen): every model ranks only the events absent "
+            "from each test history; a true next event that the history holds is a miss."
+        )
+    return (
+        "Seen items not masked: every model ranks every event, those of the history "
+        "included (--exclude-seen masks them)."
+    )
+
+
+def _table(results, protocol, exclude_seen=False):
     summary = _summary(results, protocol).rename(columns={**METRICS, "fit_seconds": "fit (s)"})
     summary.index.name = None
     where = PROTOCOL_SCORES[protocol]
     formats = {column: "{:.3f}".format for column in METRICS.values()}
     formats["fit (s)"] = "{:.1f}".format
-    return f"Scores {where}:\n{summary.to_string(formatters=formats)}"
+    seen = seen_label(exclude_seen)
+    return f"Scores {where}, {seen}:\n{summary.to_string(formatters=formats)}"
 
 
 def _pooled(scores, metric):
@@ -140,12 +159,15 @@ def _pooled(scores, metric):
     return np.concatenate(scores[metric]), np.concatenate(scores["groups"])
 
 
-def _intervals(per_sample, protocol, seed):
+def _intervals(per_sample, protocol, seed, exclude_seen=False):
     """Each model's scores with 95% intervals, by a bootstrap over the test sequences."""
     where = (
         "the test samples of every fold, pooled" if protocol == GROUP_K_FOLD else "the test samples"
     )
-    lines = [f"95% intervals (bootstrap over sequences, 1,000 resamples), on {where}:"]
+    lines = [
+        f"95% intervals (bootstrap over sequences, 1,000 resamples), on {where}, "
+        f"{seen_label(exclude_seen)}:"
+    ]
     width = max(map(len, per_sample), default=0)
     for name, scores in per_sample.items():
         cells = []
@@ -159,12 +181,13 @@ def _intervals(per_sample, protocol, seed):
     return "\n".join(lines)
 
 
-def _warnings(splits):
+def _warnings(splits, exclude_seen=False):
     """What makes some figures meaningless, misleading or too noisy to read: k at least the
-    number of classes (top-k is then 1 by construction), test targets mostly unlike the
-    training targets, and test sets of fewer than 100 samples."""
+    number of classes (top-k is then 1 by construction, unless seen items are masked),
+    test targets mostly unlike the training targets, and test sets of fewer than 100
+    samples."""
     n_classes = len(pd.unique(np.concatenate([train.y for _, train, _ in splits])))
-    trivial = [k for k in (5, 10) if k >= n_classes]
+    trivial = [] if exclude_seen else [k for k in (5, 10) if k >= n_classes]
     if trivial:
         yield (
             f"top-{trivial[0]}{' and top-10' if len(trivial) > 1 else ''} accuracy is 1 by "
@@ -215,7 +238,7 @@ def _small_test_warning(splits):
         )
 
 
-def _comparison(results, protocol, models=None, per_sample=None, seed=0):
+def _comparison(results, protocol, models=None, per_sample=None, seed=0, exclude_seen=False):
     """The LSTM against the best baseline, metric by metric: a score means little alone.
 
     With attributes, the LSTM is the one with them, and the baselines are every
@@ -232,7 +255,8 @@ def _comparison(results, protocol, models=None, per_sample=None, seed=0):
     if main not in summary.index or baselines.empty:
         return "No comparison: it needs the LSTM and at least one baseline (--models)."
     which = "" if main == LSTM else f" ({main.removeprefix(LSTM + ', ')})"
-    lines = [f"LSTM{which} against the best baseline on each metric:"]
+    seen = seen_label(exclude_seen)
+    lines = [f"LSTM{which} against the best baseline on each metric, {seen}:"]
     for column, title in METRICS.items():
         best = baselines[column].idxmax()
         lstm, reference = summary.loc[main, column], baselines.loc[best, column]
@@ -287,6 +311,8 @@ def _header(args, frame, splits, notes, unit=None):
         f"{frame[args.event_col].nunique():,} distinct events; {split_text}.",
         *notes,
     ]
+    if args.target == NEXT_EVENT:
+        lines.append(_seen_line(getattr(args, "exclude_seen", False)))
     if args.target != NEXT_EVENT:
         lines.append(_regression_header(args, unit))
     elif _attribute_names(args):
@@ -362,4 +388,7 @@ def _chart_title(args):
     if args.protocol == TEST_FILE:
         where = f"trained on {name}, tested on every event of {args.test_file.name}"
     detail = textwrap.wrap(where, _TITLE_WIDTH, break_on_hyphens=False)
-    return "\n".join(["Top-k accuracy against k", *detail])
+    metric = "Top-k accuracy against k"
+    if getattr(args, "exclude_seen", False):
+        metric += ", seen items masked"
+    return "\n".join([metric, *detail])
