@@ -25,6 +25,7 @@ __all__ = [
     "add_overwrite_argument",
     "check_output_file",
     "check_output_files",
+    "check_time_target_options",
     "early_stopping",
     "int_between",
     "lstm_settings",
@@ -298,3 +299,28 @@ def _lstm_option(name, kind):
 
     parse.__name__ = name
     return parse
+
+
+# Options of NextEventClassifier that NextValueRegressor lacks: refused with a time target.
+_CLASSIFIER_ONLY = {"lstm_copy_from_history": "--no-copy-from-history"}
+
+
+def check_time_target_options(args, flag):
+    """Refuse (UsageError) what a time target cannot work with: no ``--time-col``, an
+    empty history (``--min-history 0``), or an option of the next-event classifier."""
+    if not args.time_col:
+        raise UsageError(
+            f"{flag} needs --time-col: the column of each event's time, from which the "
+            "target is measured."
+        )
+    if args.min_history < 1:
+        raise UsageError(
+            f"{flag} needs --min-history of at least 1: the time is measured from the "
+            f"history's last event, and the empty history has none; got {args.min_history}."
+        )
+    for dest, option in _CLASSIFIER_ONLY.items():
+        if getattr(args, dest, None) is not None:
+            raise UsageError(
+                f"{option} is an option of the next-event classifier; the LSTM of {flag} "
+                "(NextValueRegressor) has no such setting. Leave it out."
+            )

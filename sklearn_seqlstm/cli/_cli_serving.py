@@ -36,6 +36,7 @@ from ._cli_common import (
     add_lstm_arguments,
     add_overwrite_argument,
     check_output_file,
+    check_time_target_options,
     int_between,
     lstm_settings,
 )
@@ -66,7 +67,6 @@ NEXT_EVENT = "next_event"
 TIME_TARGETS = ("time_to_next", "remaining_time")
 _LOSSES = ("squared_error", "absolute_error", "huber")
 # The options of the next-event classifier that NextValueRegressor lacks.
-_CLASSIFIER_ONLY = {"lstm_copy_from_history": "--no-copy-from-history"}
 # What a damaged or hostile model file can raise from load beyond its ValueError: a
 # bad CRC (zipfile.BadZipFile), a nesting too deep for json, a number too large.
 _UNREADABLE_MODEL = (ValueError, TypeError, zipfile.BadZipFile, RecursionError, OverflowError)
@@ -247,22 +247,7 @@ def _check_fit_options(args):
                 f"{' or '.join(TIME_TARGETS)}); the next event is fitted by the log-loss."
             )
         return
-    if args.time_col is None:
-        raise UsageError(
-            f"{flag} needs --time-col: the column of each event's time, from which the "
-            "target is measured."
-        )
-    if args.min_history < 1:
-        raise UsageError(
-            f"{flag} needs --min-history of at least 1: the time is measured from the "
-            f"history's last event, and the empty history has none; got {args.min_history}."
-        )
-    for dest, option in _CLASSIFIER_ONLY.items():
-        if getattr(args, dest, None) is not None:
-            raise UsageError(
-                f"{option} is an option of the next-event classifier; the LSTM of {flag} "
-                "(NextValueRegressor) has no such setting. Leave it out."
-            )
+    check_time_target_options(args, flag)
 
 
 # seqlstm fit ----------------------------------------------------------------------------

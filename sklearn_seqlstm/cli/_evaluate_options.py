@@ -10,7 +10,6 @@ The LSTM's settings on the command line are those of every command
 """
 
 import argparse
-from pathlib import Path
 
 from sklearn.base import clone
 from sklearn.dummy import DummyRegressor
@@ -27,9 +26,10 @@ from ..neural._regressor import NextValueRegressor
 from ._cli_common import (
     UsageError,
     check_output_file,
+    check_time_target_options,
 )
 from ._evaluate_fairness import GRAPH_FILE, LEAKAGE_FILE, FittedTheory
-from ._log_files import separator
+from ._log_options import add_log_file_arguments
 
 LEAVE_LAST_OUT = "leave-last-out"
 TIME_ORDERED = "time"
@@ -96,7 +96,6 @@ REGRESSORS = {
 }
 
 #: Options of the classifier that the regressor lacks: refused with a time target.
-_CLASSIFIER_ONLY = {"lstm_copy_from_history": "--no-copy-from-history"}
 
 #: Settings of each model with the attributes on (``with``) and off (``events``).
 _VARIANT_PARAMS = {
@@ -138,36 +137,7 @@ def add_event_log_arguments(parser):
     without them); the file is read as ``seqlstm fit`` reads its log
     (:mod:`._log_files`).
     """
-    parser.add_argument(
-        "events",
-        type=Path,
-        metavar="EVENTS",
-        help="the event log, one row per event: .csv or .tsv (optionally compressed: .gz, "
-        ".bz2, .zip, .xz), a RecBole atomic file (.inter: its name:type headers are read as "
-        "name), .parquet (needs pyarrow), or any delimited text file with --sep",
-    )
-    columns = parser.add_argument_group("columns of the event log")
-    columns.add_argument(
-        "--sequence-col", required=True, metavar="NAME", help="the sequence key (user, session)"
-    )
-    columns.add_argument(
-        "--order-col",
-        required=True,
-        metavar="NAME",
-        help="the order key within a sequence (timestamp or position; ties keep the row order)",
-    )
-    columns.add_argument(
-        "--event-col", required=True, metavar="NAME", help="the event (page, item, ...)"
-    )
-    columns.add_argument(
-        "--sep",
-        type=separator,
-        default=None,
-        metavar="CHAR",
-        help="the separator of a text file, EVENTS and --test-file alike (\\t for a tab; "
-        "default: from the extension: comma for .csv, tab for .tsv and .inter)",
-    )
-    return parser
+    return add_log_file_arguments(parser, sep_scope=", EVENTS and --test-file alike")
 
 
 def _check_target_options(args):
@@ -182,22 +152,7 @@ def _check_target_options(args):
             f"--exclude-seen masks the events of each history in a ranking of events; {flag} "
             "predicts a duration and ranks nothing. Leave it out."
         )
-    if not args.time_col:
-        raise UsageError(
-            f"{flag} needs --time-col: the column of each event's time, from which the "
-            "target is measured."
-        )
-    if args.min_history < 1:
-        raise UsageError(
-            f"{flag} needs --min-history of at least 1: the time is measured from the "
-            f"history's last event, and the empty history has none; got {args.min_history}."
-        )
-    for dest, option in _CLASSIFIER_ONLY.items():
-        if getattr(args, dest, None) is not None:
-            raise UsageError(
-                f"{option} is an option of the next-event classifier; the LSTM of {flag} "
-                "(NextValueRegressor) has no such setting. Leave it out."
-            )
+    check_time_target_options(args, flag)
     if args.models is not None:
         _check_models(args.models, REGRESSORS, f"a time target ({flag})")
 

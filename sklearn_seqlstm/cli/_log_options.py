@@ -28,15 +28,19 @@ __all__ = [
 ]
 
 
-def add_log_arguments(parser, *, for_model=False):
-    """Add the event log, its columns, and the columns of times, attributes and weights."""
+def add_log_file_arguments(parser, *, sep_scope=""):
+    """Add the event log argument, its three key columns and ``--sep`` to ``parser``.
+
+    ``sep_scope`` says which files ``--sep`` applies to, when there are several.
+    """
     parser.add_argument(
         "events",
         type=Path,
         metavar="EVENTS",
         help="the event log, one row per event: .csv or .tsv (optionally compressed: .gz, "
         ".bz2, .zip, .xz), a RecBole atomic file (.inter: its name:type headers are read as "
-        "name), .parquet (needs pyarrow), or any delimited text file with --sep",
+        "name), an XES file (.xes, .xes.gz), .parquet (needs pyarrow), or any delimited text "
+        "file with --sep",
     )
     columns = parser.add_argument_group("columns of the event log")
     columns.add_argument(
@@ -56,9 +60,15 @@ def add_log_arguments(parser, *, for_model=False):
         type=separator,
         default=None,
         metavar="CHAR",
-        help="the separator of a text file (\\t for a tab; default: from the extension: "
-        "comma for .csv, tab for .tsv and .inter)",
+        help=f"the separator of a text file{sep_scope} (\\t for a tab; default: from the "
+        "extension: comma for .csv, tab for .tsv and .inter)",
     )
+    return parser
+
+
+def add_log_arguments(parser, *, for_model=False):
+    """Add the event log, its columns, and the columns of times, attributes and weights."""
+    add_log_file_arguments(parser)
     attributes = parser.add_argument_group(
         "time and attributes of the events (samples_from_log's arguments of the same names)"
     )
