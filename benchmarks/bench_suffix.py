@@ -32,7 +32,6 @@ import warnings
 import numpy as np
 import pandas as pd
 from _logs import add_data_argument, missing
-from rapidfuzz.distance import DamerauLevenshtein
 
 from sklearn_seqlstm import (
     MarkovChainClassifier,
@@ -88,6 +87,10 @@ def greedy_suffixes(model, histories, max_steps):
 
 
 def similarity(predicted, true):
+    # rapidfuzz is in the bench extra: imported here, so that without the logs the
+    # script can say where to get them whatever is installed.
+    from rapidfuzz.distance import DamerauLevenshtein
+
     predicted = [e for e in predicted if e != END]
     if not predicted and not true:
         return 1.0
