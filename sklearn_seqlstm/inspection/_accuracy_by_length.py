@@ -13,31 +13,9 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from ..histories._histories import check_histories
 from ..histories._prefixes import PrefixHistories
 from ..metrics._uncertainty import bootstrap_interval
+from ._plot._base import _axes, _check_matplotlib
 
 __all__ = ["AccuracyByPrefixLengthDisplay"]
-
-_INSTALL_HINT = 'pip install "sklearn-seqlstm[plot]"'
-
-
-def _check_matplotlib(caller):
-    """Import matplotlib, or raise an ImportError that says how to install it."""
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError as exc:
-        raise ImportError(
-            f"{caller} needs matplotlib, an optional dependency of sklearn-seqlstm. "
-            f"Install it with: {_INSTALL_HINT}"
-        ) from exc
-
-
-def _axes(caller, ax):
-    """Return ``(ax, figure)``: ``ax`` itself, or new axes on a new pyplot figure."""
-    _check_matplotlib(caller)
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots()
-    return ax, ax.figure
 
 
 class AccuracyByPrefixLengthDisplay:
