@@ -11,9 +11,8 @@ from sklearn.utils.validation import check_is_fitted
 from ..histories._histories import (
     check_fit_input,
     check_histories,
-    scaled_to_unit,
     sorted_labels,
-    take,
+    with_countable_weights,
 )
 from ..metrics._history_classifier import HistoryClassifierMixin
 from ..utils._base import restore_on_failure
@@ -147,13 +146,8 @@ class MarkovChainClassifier(HistoryClassifierMixin, BaseEstimator):
             The fitted classifier.
         """
         histories, y, sample_weight = check_fit_input(self, X, y, sample_weight)
-        with np.errstate(over="ignore"):
-            overflows = not np.isfinite(sample_weight.sum())
-        if overflows:  # the counts would be inf, the probabilities NaN
-            sample_weight = scaled_to_unit(sample_weight)
-            # Weights below 2**-1074 of the largest are 0 now: absent, as weight 0 is.
-            kept = np.flatnonzero(sample_weight > 0)
-            histories, y, sample_weight = take(histories, kept), y[kept], sample_weight[kept]
+        # Counts of weights summing beyond float64 would be inf, the probabilities NaN.
+        histories, y, sample_weight = with_countable_weights(histories, y, sample_weight)
 
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_

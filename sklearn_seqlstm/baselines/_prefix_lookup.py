@@ -6,7 +6,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
 
-from ..histories._histories import check_fit_input, check_histories, scaled_to_unit, take
+from ..histories._histories import check_fit_input, check_histories, with_countable_weights
 from ..histories._prefix_trie import PrefixTrie
 from ..metrics._history_classifier import HistoryClassifierMixin
 from ..utils._base import restore_on_failure
@@ -111,12 +111,8 @@ class PrefixLookupClassifier(HistoryClassifierMixin, BaseEstimator):
             The fitted classifier.
         """
         histories, y, sample_weight = check_fit_input(self, X, y, sample_weight)
-        with np.errstate(over="ignore"):
-            overflows = not np.isfinite(sample_weight.sum())
-        if overflows:  # the counts would be inf, the probabilities NaN
-            sample_weight = scaled_to_unit(sample_weight)
-            kept = np.flatnonzero(sample_weight > 0)
-            histories, y, sample_weight = take(histories, kept), y[kept], sample_weight[kept]
+        # Counts of weights summing beyond float64 would be inf, the probabilities NaN.
+        histories, y, sample_weight = with_countable_weights(histories, y, sample_weight)
         backoff = MarkovChainClassifier(order=self.backoff_order)
         backoff.fit(histories, y, sample_weight=sample_weight)
 

@@ -31,6 +31,7 @@ __all__ = [
     "distinct_events",
     "sorted_labels",
     "take",
+    "with_countable_weights",
 ]
 
 
@@ -412,6 +413,22 @@ def scaled_to_unit(sample_weight):
     """
     _, exponent = np.frexp(sample_weight.max())
     return np.ldexp(sample_weight, -exponent)
+
+
+def with_countable_weights(histories, y, sample_weight):
+    """``(histories, y, sample_weight)`` whose weights sum to a finite count.
+
+    Weights whose sum is beyond float64's range are scaled by :func:`scaled_to_unit`,
+    and those that become 0 there (below 2**-1074 of the largest) are dropped, as a
+    sample of weight 0 is absent. Other inputs come back as they are.
+    """
+    with np.errstate(over="ignore"):
+        overflows = not np.isfinite(sample_weight.sum())
+    if not overflows:
+        return histories, y, sample_weight
+    sample_weight = scaled_to_unit(sample_weight)
+    kept = np.flatnonzero(sample_weight > 0)
+    return take(histories, kept), y[kept], sample_weight[kept]
 
 
 def check_labels(y, n_samples):
