@@ -14,6 +14,7 @@ _LAZY = {
     "time_split": ".histories._eventlog",
     "LeaveLastOut": ".histories._splitters",
     "read_xes": ".histories._xes",
+    "fetch_process_log": ".histories._fetch",
     "load": ".serving._persistence",
     "KRetrievalCurveDisplay": ".inspection._plot",
     "LossCurveDisplay": ".inspection._plot",
