@@ -20,7 +20,7 @@ from sklearn_seqlstm.histories._fetch import _FILES  # noqa: E402
 #: Why a test that needs the logs is skipped without them.
 SKIP_REASON = (
     f"no process logs in {_logs.default_folder()}: download {_logs.SOURCE} into a "
-    f"folder and set {_logs.ENV}=DIR (or put them in ../shared/data/process_logs)"
+    f"folder and set {_logs.ENV}=DIR"
 )
 
 
