@@ -22,7 +22,7 @@ the LSTM found is "memory of one's own past".
 # Two of the open process logs that :func:`~sklearn_seqlstm.fetch_process_log`
 # downloads: Volvo IT's problem management (BPI Challenge 2013, closed problems),
 # in which a problem goes back and forth between a few states, and a Dutch bank's
-# loan offers (BPI Challenge 2012, the "O_" states). Each comes in ordered splits:
+# loan offers (BPI Challenge 2012, the ``O_`` states). Each comes in ordered splits:
 # the models learn from the older cases (train and val) and are scored on every
 # prefix of the newest ones (test), the end of a case included (``[END]``).
 #

@@ -123,9 +123,9 @@ def fetch_process_log(name, *, split="train", data_home=None, download_if_missin
       events, 13 activities);
     - ``"bpi13_closed_problems"``: Volvo IT's problem management, BPI Challenge 2013
       (1,487 cases, 6,660 events, 7 activities);
-    - ``"bpi12_a"``: a Dutch bank's loan applications, their "A_" states, BPI
+    - ``"bpi12_a"``: a Dutch bank's loan applications, their ``A_`` states, BPI
       Challenge 2012 (13,087 cases, 60,849 events, 10 activities);
-    - ``"bpi12_o"``: the same bank's offers, their "O_" states (5,015 cases, 31,244
+    - ``"bpi12_o"``: the same bank's offers, their ``O_`` states (5,015 cases, 31,244
       events, 7 activities).
 
     Parameters
