@@ -156,10 +156,11 @@ def fetch_process_log(name, *, split="train", data_home=None, download_if_missin
         One row per event, the file's columns and rows as they are (read by
         :func:`pandas.read_csv` without parsing dates): ``case:concept:name`` is
         the case (the sequence key), ``concept:name`` the activity (the event),
-        ``time:timestamp`` its time (an ISO 8601 string in UTC, sorting as the
-        time does), ``org:resource`` who did it. The other columns are
-        ``lifecycle:transition`` and, for Helpdesk and BPI 2013, ``Activity``
-        and ``Resource`` (copies), ``case:variant``, ``case:variant-index`` and
+        ``time:timestamp`` its time (an ISO 8601 string in UTC, which
+        :func:`samples_from_log` orders as a time), ``org:resource`` who did it.
+        The other columns are ``lifecycle:transition`` and, for Helpdesk and BPI
+        2013, ``Activity`` and ``Resource`` (the activity again, and the
+        resource's name), ``case:variant``, ``case:variant-index`` and
         ``case:creator``; for BPI 2013 ``org:group``; for BPI 2012
         ``case:REG_DATE`` (when the application arrived) and ``case:AMOUNT_REQ``
         (the amount asked for).
