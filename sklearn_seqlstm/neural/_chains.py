@@ -230,10 +230,8 @@ def canonical_chains(chains, weights=None):
       identical histories of different sequences are one history;
     - the chains are the histories that are a prefix of no other, in descending
       order of their tokens, as :func:`group_into_chains` lays them out; a
-      history is served by the chains that start with it: its first target
-      (in ascending order) by the first such chain in ascending order, its
-      next by the next, and so on around them, so that a short history that
-      precedes many targets adds no more than one entry to each chain;
+      history is served by the first chain, in ascending order, that starts
+      with it;
     - one entry per (history, target), ordered by chain, position and target,
       whose weight is the sum of its samples' weights taken in ascending order,
       so that the sum is the same to the bit whatever the order of the samples.
@@ -269,33 +267,29 @@ def canonical_chains(chains, weights=None):
     node_leaf = np.repeat(np.arange(len(leaves)), np.diff(leaf_offsets))
 
     old_chain = np.repeat(np.arange(chains.n_chains), chains.n_entries_per_chain)
-    # A history is a node: the first token, in the leaves' order, that ends it.
     old_node = node[leaf_offsets[chain_leaf[old_chain]] + chains.entry_position]
+    leaf = node_leaf[old_node]
+    new_chain = len(leaves) - 1 - leaf  # descending order, as group_into_chains
+    position = old_node - leaf_offsets[leaf]
     targets = chains.entry_target
     numeric = targets.dtype.kind == "f"
-    # Numeric targets are ranked by their bits, so that equal means equal to the bit.
+    # One int64 key per (chain, position, target), in that order: a 1-D unique is much
+    # faster than a unique over rows. Numeric targets are ranked by their bits first.
     target_key = (targets.astype(np.float64) + 0.0).view(np.int64) if numeric else targets
     target_values, target_rank = np.unique(target_key, return_inverse=True)
     target_rank = target_rank.reshape(-1)
-    # One entry per (history, target), sorted by history then target.
-    pairs, old_to_pair = _unique_pairs(old_node, target_rank, len(target_values))
-    pair_node, pair_target = pairs[:, 0], pairs[:, 1]
-    # The targets of one history go to the chains that start with it in turn (the
-    # leaves under its node, a run in ascending order), rather than all to the first:
-    # a short history that precedes many targets would otherwise give one chain
-    # many more entries than positions, and every chain of its batch that padding.
-    starts = np.flatnonzero(np.r_[True, pair_node[1:] != pair_node[:-1]])
-    rank = np.arange(len(pair_node)) - np.repeat(starts, np.diff(np.r_[starts, len(pair_node)]))
-    first_leaf = node_leaf[pair_node]
-    n_leaves_under = np.bincount(node, minlength=len(node))[pair_node]
-    new_chain = len(leaves) - 1 - (first_leaf + rank % n_leaves_under)  # descending order
-    position = pair_node - leaf_offsets[first_leaf]
-    # The entries by (chain, position, target): the order of the batches' rows and sums.
-    order = np.lexsort((pair_target, position, new_chain))
-    keys = np.column_stack([new_chain, position, pair_target])[order]
-    new_of_pair = np.empty_like(order)
-    new_of_pair[order] = np.arange(len(order))
-    old_to_new = new_of_pair[old_to_pair]
+    n_targets, n_positions = len(target_values), int(position.max(initial=0)) + 1
+    if len(leaves) * n_positions * n_targets < 2**62:
+        unique_keys, old_to_new = np.unique(
+            (new_chain * n_positions + position) * n_targets + target_rank, return_inverse=True
+        )
+        chain_position, key_target = np.divmod(unique_keys, n_targets)
+        keys = np.column_stack([*np.divmod(chain_position, n_positions), key_target])
+    else:  # pragma: no cover (the key would overflow int64)
+        keys, old_to_new = np.unique(
+            np.column_stack([new_chain, position, target_rank]), axis=0, return_inverse=True
+        )
+    old_to_new = old_to_new.reshape(-1)
     keys[:, 2] = target_values[keys[:, 2]]
     sample_entry = old_to_new[chains.sample_entry]
     if weights is None:
@@ -318,18 +312,6 @@ def canonical_chains(chains, weights=None):
         sample_entry=sample_entry,
         steps=steps,
     )
-
-
-def _unique_pairs(first, second, n_second):
-    """Distinct rows of two int columns (``second`` below ``n_second``), sorted, and the inverse."""
-    if len(first) == 0 or int(first.max()) < 2**62 // max(n_second, 1):
-        # One int64 key per row: a 1-D unique is much faster than one over rows.
-        keys, inverse = np.unique(first * n_second + second, return_inverse=True)
-        return np.column_stack(np.divmod(keys, n_second)), inverse.reshape(-1)
-    pairs, inverse = np.unique(  # pragma: no cover (the key would overflow int64)
-        np.column_stack([first, second]), axis=0, return_inverse=True
-    )
-    return pairs, inverse.reshape(-1)
 
 
 def _canonical_steps(tokens, steps):
@@ -449,10 +431,8 @@ class ChainLoader:
 
     With ``shuffle=True`` (training), chains are shuffled, then sorted by length
     within buckets of ``bucket_batches`` batches, so that a batch holds chains of
-    similar lengths (little padding), and the batches are shuffled again. Chains
-    of one length are sorted by their number of entries, which sets the width of
-    the read-out as the length sets the LSTM's. Padding needs no mask: the loss
-    and the predictions are read only at entry positions.
+    similar lengths (little padding), and the batches are shuffled again. Padding
+    needs no mask: the loss and the predictions are read only at entry positions.
 
     With ``shard=(rank, world_size)`` (data-parallel training), every process
     draws the same batches of ``batch_size`` chains from the same random state
@@ -489,9 +469,8 @@ class ChainLoader:
     def batches(self):
         """Lists of chain indices, one per batch."""
         lengths = self.chains.chain_lengths[self.indices]
-        n_entries = self.chains.n_entries_per_chain[self.indices]
         if not self.shuffle:
-            order = self.indices[np.lexsort((n_entries, lengths))]
+            order = self.indices[np.argsort(lengths, kind="stable")]
             return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
         rng = self.random_state
         perm = rng.permutation(len(self.indices))
@@ -499,8 +478,7 @@ class ChainLoader:
         batches = []
         for start in range(0, len(perm), bucket):
             part = perm[start : start + bucket]
-            # By length, then by entries: a batch pads both to its widest chain.
-            part = part[np.lexsort((n_entries[part], lengths[part]))]
+            part = part[np.argsort(lengths[part], kind="stable")]
             batches.extend(
                 self.indices[part[i : i + self.batch_size]]
                 for i in range(0, len(part), self.batch_size)
