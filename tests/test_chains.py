@@ -222,6 +222,89 @@ def test_copy_from_history_reads_the_running_class_counts():
     assert module._target_counts(classes, positions, targets)[0].tolist() == [0, 1, 2, 0, 1]
 
 
+def _counts_by_comparison(classes, positions, targets):
+    """Each target's count among tokens 0..t, position by token: the O(L^2) reference."""
+    steps = torch.arange(classes.size(1))
+    match = classes.unsqueeze(1) == (targets + 1).unsqueeze(-1)
+    return (match & (steps <= positions.unsqueeze(-1))).sum(dim=-1).float()
+
+
+class _ComparingModule(LSTMNextEventModule):
+    """The module with its target counts taken by the reference comparison."""
+
+    def _target_counts(self, classes, positions, targets):
+        return _counts_by_comparison(classes, positions, targets)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_target_counts_by_binary_search_equal_the_comparison(data):
+    n_classes = data.draw(st.integers(1, 4))
+    # Tokens 4..8; each a class or no class (-1), so some chains have nothing to copy.
+    token_class = [-1] * 4 + data.draw(
+        st.lists(st.integers(-1, n_classes - 1), min_size=5, max_size=5)
+    )
+    batch, length = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 9))
+    n_positions = data.draw(st.integers(1, 12))
+    chains = []
+    for _ in range(batch):  # right-padded with PAD, as collate pads
+        size = data.draw(st.integers(1, length))
+        chain = [
+            START,
+            *data.draw(st.lists(st.integers(4, 8), min_size=size - 1, max_size=size - 1)),
+        ]
+        chains.append(chain + [0] * (length - size))
+    tokens = torch.tensor(chains)
+    positions = torch.tensor(
+        data.draw(
+            st.lists(
+                st.lists(st.integers(0, length - 1), min_size=n_positions, max_size=n_positions),
+                min_size=batch,
+                max_size=batch,
+            )
+        )
+    )
+    targets = torch.tensor(
+        data.draw(
+            st.lists(
+                st.lists(st.integers(0, n_classes - 1), min_size=n_positions, max_size=n_positions),
+                min_size=batch,
+                max_size=batch,
+            )
+        )
+    )
+    kwargs = {
+        "n_tokens": 9,
+        "n_classes": n_classes,
+        "embedding_dim": 3,
+        "hidden_size": 4,
+        "num_layers": 1,
+        "dropout": 0.3,
+        "token_class": token_class,
+    }
+    torch.manual_seed(0)
+    module = LSTMNextEventModule(**kwargs)
+    reference = _ComparingModule(**kwargs)
+    reference.load_state_dict(module.state_dict())
+    classes = module.token_class[tokens] + 1
+    counts = module._target_counts(classes, positions, targets)
+    assert torch.equal(counts, _counts_by_comparison(classes, positions, targets))
+    assert torch.equal(
+        counts, module._counts(classes, positions).gather(-1, targets[..., None])[..., 0]
+    )
+    # The training outputs are the same to the bit: full softmax, sampled softmax (the
+    # same negatives and dropout from the same seed) and the evaluation mode.
+    for n_negatives, training in [(None, True), (2, True), (None, False)]:
+        module.n_negatives = reference.n_negatives = n_negatives
+        module.train(training)
+        reference.train(training)
+        outputs = []
+        for model in (module, reference):
+            torch.manual_seed(1)
+            outputs.append(model(tokens, positions, targets))
+        assert torch.equal(*outputs)
+
+
 def test_target_log_proba_is_read_off_the_full_distribution():
     torch.manual_seed(0)
     module = LSTMNextEventModule(8, 3, 2, 3, 1, 0.0, token_class=[-1, -1, -1, -1, 0, 1, 2, -1])

@@ -53,7 +53,7 @@ from ._early_stopping import AUTO_EARLY_STOPPING_MIN_SEQUENCES
 from ._inference import predict_batches, step_width
 from ._module import N_RESERVED, START, TRUNCATED, UNKNOWN
 from ._steps import StepEncoder
-from ._torch import MAX_THREADS, autocast, check_device, torch_threads
+from ._torch import MAX_THREADS, adam_kwargs, autocast, check_device, torch_threads
 
 __all__ = ["HistoryLSTM", "fill_shared_docs"]
 
@@ -434,6 +434,7 @@ class HistoryLSTM(BaseEstimator):
             criterion=self._criterion,
             **{f"criterion__{name}": value for name, value in self._criterion_kwargs().items()},
             optimizer=torch.optim.Adam,
+            **{f"optimizer__{name}": value for name, value in adam_kwargs(device).items()},
             lr=float(self.lr),
             max_epochs=epochs,
             # With data parallelism every process draws whole batches and keeps its share.

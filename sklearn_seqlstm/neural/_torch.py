@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import torch
 
-__all__ = ["MAX_THREADS", "autocast", "check_device", "torch_threads"]
+__all__ = ["MAX_THREADS", "adam_kwargs", "autocast", "check_device", "torch_threads"]
 
 # The most torch threads num_threads may ask for: torch.set_num_threads(10**5)
 # crashed the process (a segfault) rather than raise.
@@ -31,6 +31,23 @@ def autocast(device, precision):
             "Use precision='float32'."
         )
     return torch.autocast(device_type=device_type, dtype=torch.bfloat16, enabled=enabled)
+
+
+def adam_kwargs(device):
+    """Adam's keyword arguments on ``device``: its fused kernel where torch has one.
+
+    The fused kernel updates each parameter in one pass rather than a dozen small
+    operations: on a CPU, a step of the default model took 0.07 ms instead of 0.30
+    ms, a tenth of an equal-length ``fit``'s lead over a plain PyTorch loop. It is
+    the same algorithm; only the rounding of the update may differ in the last bit.
+    Torch before 2.4 has no fused kernel on CPUs, and some devices have none.
+    """
+    try:
+        parameter = torch.zeros(1, device=device, requires_grad=True)
+        torch.optim.Adam([parameter], fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return {}
+    return {"fused": True}
 
 
 def check_device(device):
