@@ -102,6 +102,18 @@ def test_both_estimators_share_one_encoder_and_one_training_core():
     assert issubclass(NextEventClassifier._module, LSTMHistoryEncoder)
 
 
+def test_default_budget_is_the_classifiers():
+    # A repetitive log: 400 samples on one chain of two histories, one step per
+    # epoch. 20 epochs would be 20 steps; the classifier's default budget takes
+    # min(1000, 400 / 4) = 100 steps, and the regressor's must take as many.
+    X = [["a"], ["a", "b"]] * 200
+    small = dict(hidden_size=4, embedding_dim=4, random_state=0)
+    reg = NextValueRegressor(**small).fit(X, [1.0, 2.0] * 200)
+    clf = NextEventClassifier(**small).fit(X, ["b", "c"] * 200)
+    assert reg.n_steps_ == clf.n_steps_ == 100
+    assert reg.n_epochs_ == clf.n_epochs_ == 100
+
+
 def test_absolute_error_predicts_the_median_and_squared_error_the_mean():
     # One history, skewed targets: median 0, mean 2.5.
     X, y = [["a"]] * 40, [0.0, 0.0, 0.0, 10.0] * 10

@@ -59,11 +59,13 @@ class NextValueRegressor(RegressorMixin, HistoryLSTM):
         Where the Huber loss turns linear, in standard deviations of ``y``.
         Ignored for the other losses.
     %(network_and_training)s
-    max_epochs : int or None, default=20
+    max_epochs : int or None, default=None
         Number of passes over the training data (fewer with early stopping).
         None trains at least 20 epochs and at least min(1000, n / 4) optimizer
-        steps for n samples (the total sample weight), as
-        :class:`NextEventClassifier` does by default.
+        steps for n samples (the total sample weight), the budget of
+        :class:`NextEventClassifier`'s default: a log whose cases share a few
+        distinct histories has few chains, and 20 passes over them would be a
+        few dozen steps. The epochs run are ``n_iter_``, the steps ``n_steps_``.
     %(early_stopping_and_history)s
     %(inputs_and_runtime)s
 
@@ -124,7 +126,7 @@ class NextValueRegressor(RegressorMixin, HistoryLSTM):
         lr=0.01,
         lr_schedule="cosine",
         batch_size="auto",
-        max_epochs=20,
+        max_epochs=None,
         early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=5,
