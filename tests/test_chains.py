@@ -255,24 +255,13 @@ def test_target_counts_by_binary_search_equal_the_comparison(data):
         ]
         chains.append(chain + [0] * (length - size))
     tokens = torch.tensor(chains)
-    positions = torch.tensor(
-        data.draw(
-            st.lists(
-                st.lists(st.integers(0, length - 1), min_size=n_positions, max_size=n_positions),
-                min_size=batch,
-                max_size=batch,
-            )
-        )
-    )
-    targets = torch.tensor(
-        data.draw(
-            st.lists(
-                st.lists(st.integers(0, n_classes - 1), min_size=n_positions, max_size=n_positions),
-                min_size=batch,
-                max_size=batch,
-            )
-        )
-    )
+
+    def draw_matrix(high):  # (batch, n_positions) integers in 0..high
+        row = st.lists(st.integers(0, high), min_size=n_positions, max_size=n_positions)
+        return torch.tensor(data.draw(st.lists(row, min_size=batch, max_size=batch)))
+
+    positions = draw_matrix(length - 1)
+    targets = draw_matrix(n_classes - 1)
     kwargs = {
         "n_tokens": 9,
         "n_classes": n_classes,
