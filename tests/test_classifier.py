@@ -15,7 +15,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from skorch.callbacks import Callback
 
-from sklearn_seqlstm import NextEventClassifier
+from sklearn_seqlstm import MarkovMemorySampler, NextEventClassifier
 
 FAST = dict(max_epochs=3, hidden_size=16, embedding_dim=8, random_state=0)
 
@@ -195,6 +195,37 @@ def test_early_stopping_keeps_the_best_epoch(cycle_data):
     assert clf.score(X, y) == 1.0
 
 
+class _WeightsEachEpoch(Callback):
+    def initialize(self):
+        self.weights = []
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.weights.append(copy.deepcopy(net.module_.state_dict()))
+
+
+def test_early_stopping_runs_the_whole_budget_and_keeps_the_best_epoch():
+    # Few noisy sequences and a constant, high learning rate: the validation loss
+    # rises again well before the budget's end.
+    X, y, _ = MarkovMemorySampler(memory_influence=0.5, random_state=0).make_dataset(80, 12)
+    clf = NextEventClassifier(
+        max_epochs=25,
+        early_stopping=True,
+        lr=0.05,
+        lr_schedule="constant",
+        callbacks=[("record", _WeightsEachEpoch())],
+        random_state=0,
+    ).fit(X, y)
+    record = dict(clf.net_.callbacks_)["record"]  # fit trains a copy of the callbacks
+    valid = clf.net_.history[:, "valid_loss"]
+    best = int(np.argmin(valid))
+    assert clf.n_iter_ == len(valid) == 25  # no patience: every epoch of the budget ran
+    assert best < 20, "the data must make the best epoch an early one"
+    kept = clf.net_.module_.state_dict()
+    assert all(kept[name].equal(weights) for name, weights in record.weights[best].items())
+    assert not all(kept[name].equal(w) for name, w in record.weights[-1].items())
+
+
 class _InterruptAfter(Callback):
     def __init__(self, epochs):
         self.epochs = epochs
@@ -306,7 +337,7 @@ def test_documented_defaults():
     }
     assert params["dropout"] == 0.5 and params["lr"] == 0.01 and params["batch_size"] == "auto"
     assert params["lr_schedule"] == "cosine"
-    assert params["max_epochs"] is None and params["n_iter_no_change"] == 5
+    assert params["max_epochs"] is None and params["n_iter_no_change"] is None
     assert params["early_stopping"] == "auto" and params["validation_fraction"] == 0.1
     assert params["copy_from_history"] is True and params["max_history"] is None
     assert params["num_threads"] == 1 and params["device"] == "auto"

@@ -41,13 +41,15 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
     ----------
     %(network_and_training)s
     max_epochs : int or None, default=None
-        Number of passes over the training data (fewer with early stopping).
-        None trains at least 20 epochs and at least min(1000, n / 4) optimizer
-        steps, for n samples (the total sample weight): identical histories are
-        trained on once, with their summed weight, so a repetitive log has few
-        distinct chains, and 20 passes over them would be a few dozen steps. A
-        log of many distinct sequences keeps its 20 epochs, and so does a small
-        data set. The epochs run are ``n_iter_``, the steps ``n_steps_``.
+        Number of passes over the training data (fewer only when
+        ``n_iter_no_change`` stops early). None trains at least 20 epochs and
+        at least min(3000, n / 4) optimizer steps, for n samples (the total
+        sample weight), and with early stopping keeps the weights of the epoch
+        of lowest validation loss. Identical histories are trained on once,
+        with their summed weight, so a repetitive log has few distinct chains,
+        and 20 passes over them would be a few dozen steps; a log of many
+        distinct sequences keeps its 20 epochs, and so does a small data set.
+        The epochs run are ``n_iter_``, the steps ``n_steps_``.
     %(early_stopping_and_history)s
     copy_from_history : bool, default=True
         Let the read-out know which events the history holds (a copy or repeat
@@ -94,7 +96,7 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
     are valid, up to float64's largest: the loss is their weighted mean, which
     does not change when every weight is scaled. The default budget
     (``max_epochs=None``) reads the weights as counts: their total is the n of
-    its min(1000, n / 4) steps, so that k copies of a sample and one sample of
+    its min(3000, n / 4) steps, so that k copies of a sample and one sample of
     weight k train the same model.
 
     A ``fit`` that raises (bad input, a callback that fails) leaves the
@@ -141,7 +143,7 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
         max_epochs=None,
         early_stopping="auto",
         validation_fraction=0.1,
-        n_iter_no_change=5,
+        n_iter_no_change=None,
         max_history=None,
         copy_from_history=True,
         n_negatives=None,

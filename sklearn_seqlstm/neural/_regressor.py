@@ -60,12 +60,13 @@ class NextValueRegressor(RegressorMixin, HistoryLSTM):
         Ignored for the other losses.
     %(network_and_training)s
     max_epochs : int or None, default=None
-        Number of passes over the training data (fewer with early stopping).
-        None trains at least 20 epochs and at least min(1000, n / 4) optimizer
-        steps for n samples (the total sample weight), the budget of
-        :class:`NextEventClassifier`'s default: a log whose cases share a few
-        distinct histories has few chains, and 20 passes over them would be a
-        few dozen steps. The epochs run are ``n_iter_``, the steps ``n_steps_``.
+        Number of passes over the training data (fewer only when
+        ``n_iter_no_change`` stops early). None trains at least 20 epochs and
+        at least min(3000, n / 4) optimizer steps for n samples (the total
+        sample weight), and with early stopping keeps the best epoch's weights:
+        the budget of :class:`NextEventClassifier`'s default. A log whose cases
+        share a few distinct histories has few chains, and 20 passes over them
+        would be a few dozen steps. The epochs run are ``n_iter_``, the steps ``n_steps_``.
     %(early_stopping_and_history)s
     %(inputs_and_runtime)s
 
@@ -129,7 +130,7 @@ class NextValueRegressor(RegressorMixin, HistoryLSTM):
         max_epochs=None,
         early_stopping="auto",
         validation_fraction=0.1,
-        n_iter_no_change=5,
+        n_iter_no_change=None,
         max_history=None,
         time_features=True,
         attributes=True,
