@@ -227,6 +227,18 @@ def test_a_repetitive_log_trains_the_minimum_steps(monkeypatch):
     assert NextEventClassifier(**FAST).fit(X, y).n_iter_ == FAST["max_epochs"]
 
 
+def test_early_stopping_raises_the_minimum_steps(monkeypatch):
+    # Keeping the best epoch guards a longer run: its minimum is the larger one.
+    monkeypatch.setattr(_estimator, "MIN_STEPS", 30)
+    monkeypatch.setattr(_estimator, "MIN_STEPS_KEEPING_BEST", 60)
+    X, y = [["a", "b"], ["b", "a"]] * 200, ["c", "d"] * 200
+    params = dict(hidden_size=8, embedding_dim=4, random_state=0)
+    assert NextEventClassifier(**params, early_stopping=False).fit(X, y).n_steps_ == 30
+    X_val, y_val = X[:10], y[:10]
+    kept = NextEventClassifier(**params).fit(X, y, X_val=X_val, y_val=y_val)
+    assert kept.early_stopping_ and kept.n_steps_ == kept.n_iter_ == 60
+
+
 def test_event_log_files_in_one_chunk_give_the_model_in_memory(tmp_path):
     pytest.importorskip("pyarrow")
     from sklearn_seqlstm import EventLogFiles

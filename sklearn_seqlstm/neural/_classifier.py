@@ -43,9 +43,10 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
     max_epochs : int or None, default=None
         Number of passes over the training data (fewer only when
         ``n_iter_no_change`` stops early). None trains at least 20 epochs and
-        at least min(3000, n / 4) optimizer steps, for n samples (the total
-        sample weight), and with early stopping keeps the weights of the epoch
-        of lowest validation loss. Identical histories are trained on once,
+        at least min(1000, n / 4) optimizer steps, for n samples (the total
+        sample weight); under early stopping, which keeps the weights of the
+        epoch of lowest validation loss, at least min(3000, n / 4). Identical
+        histories are trained on once,
         with their summed weight, so a repetitive log has few distinct chains,
         and 20 passes over them would be a few dozen steps; a log of many
         distinct sequences keeps its 20 epochs, and so does a small data set.
@@ -96,7 +97,7 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
     are valid, up to float64's largest: the loss is their weighted mean, which
     does not change when every weight is scaled. The default budget
     (``max_epochs=None``) reads the weights as counts: their total is the n of
-    its min(3000, n / 4) steps, so that k copies of a sample and one sample of
+    its min(1000, n / 4) steps, so that k copies of a sample and one sample of
     weight k train the same model.
 
     A ``fit`` that raises (bad input, a callback that fails) leaves the

@@ -62,11 +62,12 @@ class NextValueRegressor(RegressorMixin, HistoryLSTM):
     max_epochs : int or None, default=None
         Number of passes over the training data (fewer only when
         ``n_iter_no_change`` stops early). None trains at least 20 epochs and
-        at least min(3000, n / 4) optimizer steps for n samples (the total
-        sample weight), and with early stopping keeps the best epoch's weights:
-        the budget of :class:`NextEventClassifier`'s default. A log whose cases
-        share a few distinct histories has few chains, and 20 passes over them
-        would be a few dozen steps. The epochs run are ``n_iter_``, the steps ``n_steps_``.
+        at least min(1000, n / 4) optimizer steps for n samples (the total
+        sample weight), min(3000, n / 4) under early stopping, which keeps the
+        best epoch's weights: the budget of :class:`NextEventClassifier`'s
+        default. A log whose cases share a few distinct histories has few
+        chains, and 20 passes over them would be a few dozen steps. The epochs
+        run are ``n_iter_``, the steps ``n_steps_``.
     %(early_stopping_and_history)s
     %(inputs_and_runtime)s
 
