@@ -46,11 +46,11 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
         at least min(1000, n / 4) optimizer steps, for n samples (the total
         sample weight); under early stopping, which keeps the weights of the
         epoch of lowest validation loss, at least min(3000, n / 4). Identical
-        histories are trained on once,
-        with their summed weight, so a repetitive log has few distinct chains,
-        and 20 passes over them would be a few dozen steps; a log of many
-        distinct sequences keeps its 20 epochs, and so does a small data set.
-        The epochs run are ``n_iter_``, the steps ``n_steps_``.
+        histories are trained on once, with their summed weight, so a
+        repetitive log has few distinct chains, and 20 passes over them would
+        be a few dozen steps; a log of many distinct sequences keeps its 20
+        epochs, and so does a small data set. The epochs run are ``n_iter_``,
+        the steps ``n_steps_``.
     %(early_stopping_and_history)s
     copy_from_history : bool, default=True
         Let the read-out know which events the history holds (a copy or repeat

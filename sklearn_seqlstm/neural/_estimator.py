@@ -63,9 +63,10 @@ __all__ = ["HistoryLSTM", "fill_shared_docs"]
 # batch of chains, so 20 epochs were 20 steps, and the model stopped far from what
 # it can learn (0.72 accuracy; 0.80 after 500 steps).
 # Under early stopping, which keeps the best epoch, the minimum is
-# MIN_STEPS_KEEPING_BEST: 3,000 steps beat 1,000 on every open process log with
-# attributes (by 0.002 to 0.0035 accuracy, 3 seeds). Without a held-out split nothing
-# guards against training too long, and 3,000 steps lost on MovieLens (Hit@10 0.184
+# MIN_STEPS_KEEPING_BEST: on the three open process logs whose attributes turn early
+# stopping on, 3,000 steps with every epoch run beat 1,000 steps with a patience of
+# 5 epochs by 0.002 to 0.0035 accuracy (3 seeds). Without a held-out split nothing
+# guards against training too long: 3,000 steps lost on MovieLens (Hit@10 0.184
 # against 0.191) while gaining 0.001 to 0.0025 on the names-only process logs.
 # A small data set needs no more than a step per SAMPLES_PER_STEP samples: its 20
 # epochs stay 20.
