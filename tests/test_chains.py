@@ -232,8 +232,9 @@ def _counts_by_comparison(classes, positions, targets):
 class _ComparingModule(LSTMNextEventModule):
     """The module with its target counts taken by the reference comparison."""
 
-    def _target_counts(self, classes, positions, targets):
-        return _counts_by_comparison(classes, positions, targets)
+    def _entry_target_counts(self, classes, rows, positions, targets):
+        counts = _counts_by_comparison(classes[rows], positions[:, None], targets[:, None])
+        return counts[:, 0]
 
 
 @settings(max_examples=100, deadline=None)
