@@ -11,6 +11,7 @@ are named alike.
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ._sampled import sampled_target_log_proba
@@ -129,9 +130,16 @@ class LSTMHistoryEncoder(nn.Module):
         p = self.dropout.p
         if not self.training or p == 0:
             return hidden
-        # nn.Dropout on the CPU: Bernoulli(1 - p) noise over the input, over 1 - p.
-        noise = hidden.new_empty(positions.numel(), hidden.size(-1)).bernoulli_(1 - p)
-        return hidden * noise.index_select(0, rows * positions.size(1) + columns).div_(1 - p)
+        grid = (positions.numel(), hidden.size(-1))
+        cells = rows * positions.size(1) + columns
+        if hidden.device.type != "cpu":  # the mask that dropout applies to ones
+            return hidden * F.dropout(hidden.new_ones(grid), p).index_select(0, cells)
+        # On the CPU, nn.Dropout keeps Bernoulli(1 - p) draws, which are float64
+        # uniform draws below 1 - p, drawn the same (bit for bit, and the generator
+        # moves alike); uniform_ draws them three times as fast as bernoulli_.
+        uniform = torch.empty(grid, dtype=torch.float64, device=hidden.device).uniform_()
+        keep = uniform.index_select(0, cells) < 1 - p
+        return hidden * keep.to(hidden.dtype).div_(1 - p)
 
 
 class LSTMNextValueModule(LSTMHistoryEncoder):
