@@ -433,6 +433,8 @@ class ChainLoader:
     within buckets of ``bucket_batches`` batches, so that a batch holds chains of
     similar lengths (little padding), and the batches are shuffled again. Padding
     needs no mask: the loss and the predictions are read only at entry positions.
+    The batches are :func:`collate`'s flat form: the read-out works on the entries
+    of each chain only, however many the widest chain of the batch holds.
 
     With ``shard=(rank, world_size)`` (data-parallel training), every process
     draws the same batches of ``batch_size`` chains from the same random state

@@ -434,7 +434,8 @@ class WeightedEntryLoss(nn.Module):
     """Weighted mean negative log-likelihood over the entries of a batch of chains.
 
     Takes the log-probability of each entry's target, as the module returns it
-    when given ``targets``. Padding entries have weight 0, so they do not count.
+    when given ``targets``, padded or flat. Padding entries have weight 0, so they
+    do not count.
     The mean divides by the batch's weight, or by ``y["normaliser"]`` when the
     batch is one process's share in data-parallel training.
     """
