@@ -9,7 +9,12 @@ from hypothesis import strategies as st
 
 from sklearn_seqlstm.histories._histories import check_histories, distinct_events
 from sklearn_seqlstm.neural._chains import ChainDataset, ChainLoader, collate, group_into_chains
-from sklearn_seqlstm.neural._module import START, LSTMNextEventModule, WeightedEntryLoss
+from sklearn_seqlstm.neural._module import (
+    START,
+    LSTMNextEventModule,
+    LSTMNextValueModule,
+    WeightedEntryLoss,
+)
 
 # Histories over a 3-token alphabet, led by the START marker as the classifier does.
 histories_strategy = st.lists(
@@ -195,6 +200,58 @@ def test_gradients_match_per_sample_training(token_class):
         torch.testing.assert_close(got, expected.grad, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("n_negatives", [None, 3], ids=["full softmax", "sampled softmax"])
+@pytest.mark.parametrize("token_class", COPY_FROM_HISTORY.values(), ids=COPY_FROM_HISTORY)
+def test_the_flat_read_out_trains_as_the_padded_one(token_class, n_negatives):
+    # The first chain serves every history of the shared prefix: its entries are the
+    # widest, so the padded read-out pads the others. In training mode, with dropout
+    # and the same seed, the flat read-out gives the padded one's valid cells: the
+    # same dropout masks and negatives, and the loss and gradients of the same model.
+    rng = np.random.RandomState(0)
+    histories = [(START, *rng.randint(4, 9, size=rng.randint(1, 4))) for _ in range(12)]
+    histories += [(START, 4)] * 6 + [(START, 4, 5)] * 3
+    targets = rng.randint(0, 4, size=len(histories))
+    chains = group_into_chains(histories, targets)
+    assert chains.n_entries_per_chain.max() > 2 * chains.n_entries_per_chain.min()
+    torch.manual_seed(3)
+    module = LSTMNextEventModule(
+        9, 4, 3, 5, num_layers=1, dropout=0.4, token_class=token_class, n_negatives=n_negatives
+    )
+    _move_away_from_init(module)
+    module.train()
+    batch = np.arange(chains.n_chains)
+    outputs = {}
+    for flat in (True, False):
+        X, y = collate(chains, batch, flat=flat)
+        torch.manual_seed(5)
+        outputs[flat] = (module(**X), y["weight"])
+        assert outputs[flat][0].shape == outputs[flat][1].shape
+    padded, weight = outputs[False]
+    valid = torch.arange(padded.size(1)) < torch.as_tensor(chains.n_entries_per_chain)[:, None]
+    assert torch.equal(outputs[True][1], weight[valid])
+    torch.testing.assert_close(outputs[True][0], padded[valid], rtol=1e-6, atol=1e-6)
+
+
+def test_the_flat_regression_read_out_trains_as_the_padded_one():
+    histories = [(START,), (START, 4), (START, 4, 5), (START, 4, 5, 6), (START, 5)] * 2
+    targets = np.linspace(-1.0, 1.0, len(histories))
+    chains = group_into_chains(histories, targets)
+    torch.manual_seed(3)
+    module = LSTMNextValueModule(9, 3, 5, num_layers=1, dropout=0.4)
+    torch.nn.init.normal_(module.output.weight)
+    module.train()
+    outputs = {}
+    for flat in (True, False):
+        X, y = collate(chains, np.arange(chains.n_chains), flat=flat)
+        assert "targets" not in X  # numbers go to the loss
+        torch.manual_seed(5)
+        outputs[flat] = (module(**X), y["target"])
+    padded, target = outputs[False]
+    valid = torch.arange(padded.size(1)) < torch.as_tensor(chains.n_entries_per_chain)[:, None]
+    assert torch.equal(outputs[True][1], target[valid])
+    torch.testing.assert_close(outputs[True][0], padded[valid], rtol=1e-6, atol=1e-6)
+
+
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_loader_yields_every_chain_once(shuffle):
     histories = [(START, *range(4, 4 + n)) for n in range(30)] + [(START, 9, 9)]
@@ -232,8 +289,9 @@ def _counts_by_comparison(classes, positions, targets):
 class _ComparingModule(LSTMNextEventModule):
     """The module with its target counts taken by the reference comparison."""
 
-    def _target_counts(self, classes, positions, targets):
-        return _counts_by_comparison(classes, positions, targets)
+    def _entry_target_counts(self, classes, rows, positions, targets):
+        counts = _counts_by_comparison(classes[rows], positions[:, None], targets[:, None])
+        return counts[:, 0]
 
 
 @settings(max_examples=100, deadline=None)

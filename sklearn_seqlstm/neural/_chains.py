@@ -433,6 +433,8 @@ class ChainLoader:
     within buckets of ``bucket_batches`` batches, so that a batch holds chains of
     similar lengths (little padding), and the batches are shuffled again. Padding
     needs no mask: the loss and the predictions are read only at entry positions.
+    The batches are :func:`collate`'s flat form: the read-out works on the entries
+    of each chain only, however many the widest chain of the batch holds.
 
     With ``shard=(rank, world_size)`` (data-parallel training), every process
     draws the same batches of ``batch_size`` chains from the same random state
@@ -523,26 +525,42 @@ def _padded(flat, offsets, rows, fill):
     return _take_padded(flat, *_padded_index(offsets, rows), fill)
 
 
-def collate(chains, batch):
+def collate(chains, batch, flat=True):
     """The model input and loss weights of a batch of chains, as tensors.
 
     Returns ``(X, y)`` in the shape skorch passes on: ``X`` goes to the module's
     ``forward`` as keyword arguments, ``y`` to the criterion. Class indices go
     with ``X``, so that the module computes the probability of the targets only;
     numeric targets (regression) go with ``y``, to the loss.
+
+    ``X``'s tokens are right-padded chains, its positions and targets (batch,
+    n_positions) right-padded entries. With ``flat=True`` (training), ``X`` also
+    holds ``n_entries``, each chain's number of entries: the module then reads
+    out those entries only, as one flat list, and ``y``'s arrays have shape
+    (n_entries,), the entries chain by chain. A chain that serves many histories
+    (the first chain of a common prefix) can hold several times as many entries
+    as the others of its batch, and the read-out would otherwise work mostly on
+    padding. With ``flat=False`` (prediction), ``y``'s arrays are padded too, with
+    weight 0. Every array of ``X`` is one row per chain, as skorch counts a batch.
     """
     batch = np.asarray(batch, dtype=np.int64)
     # The three entry arrays share one padded index: build it once.
-    entries = _padded_index(chains.entry_offsets, batch)
+    index, valid = _padded_index(chains.entry_offsets, batch)
     tokens = _padded(chains.tokens, chains.token_offsets, batch, -1)
     X = {
         "tokens": torch.from_numpy(np.maximum(tokens, 0)),
-        "positions": torch.from_numpy(_take_padded(chains.entry_position, *entries, 0)),
+        "positions": torch.from_numpy(_take_padded(chains.entry_position, index, valid, 0)),
     }
-    targets = _take_padded(chains.entry_target, *entries, 0)
+    targets = _take_padded(chains.entry_target, index, valid, 0)
     numeric = targets.dtype.kind == "f"
     if not numeric:
         X["targets"] = torch.from_numpy(targets)
+    if flat:
+        X["n_entries"] = torch.from_numpy(chains.n_entries_per_chain[batch])
+        index = index[valid]  # row by row: the entries chain by chain
+        weights, targets = chains.entry_weight[index], chains.entry_target[index]
+    else:
+        weights = _take_padded(chains.entry_weight, index, valid, 0.0)
     if chains.steps is not None:
         # Padding (-1) reads row 0 and is then zeroed: padded steps are never read out.
         rows, padding = np.maximum(tokens, 0), tokens < 0
@@ -555,11 +573,7 @@ def collate(chains, batch):
         X["tokens"] = torch.from_numpy(event_tokens)
         X["cats"] = torch.from_numpy(cats)
         X["nums"] = torch.from_numpy(nums)
-    y = {
-        "weight": torch.from_numpy(
-            _take_padded(chains.entry_weight, *entries, 0.0).astype(np.float32)
-        ),
-    }
+    y = {"weight": torch.from_numpy(weights.astype(np.float32))}
     if numeric:
         y["target"] = torch.from_numpy(targets.astype(np.float32))
     return X, y

@@ -580,7 +580,7 @@ class HistoryLSTM(BaseEstimator):
             autocast(device.type, self.precision),
         ):
             for batch in batches:
-                inputs, _ = collate(chains, batch)
+                inputs, _ = collate(chains, batch, flat=False)
                 inputs.pop("targets", None)
                 values = read_out(module(**{k: v.to(device) for k, v in inputs.items()}))
                 if out is None:

@@ -11,6 +11,7 @@ are named alike.
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ._sampled import sampled_target_log_proba
@@ -112,12 +113,41 @@ class LSTMHistoryEncoder(nn.Module):
         index = positions.unsqueeze(-1).expand(-1, -1, hidden.size(-1))
         return self.dropout(torch.gather(hidden, 1, index))
 
+    def entry_hidden(self, tokens, positions, rows, columns, cats=None, nums=None):
+        """The hidden state at the entries ``positions[rows, columns]``: (n_entries, hidden).
+
+        A flat read-out of some cells of the padded ``positions`` (see
+        :func:`valid_cells`); otherwise as :meth:`hidden_at`. Dropout draws its
+        masks as over the whole padded (batch, n_positions, hidden) read-out of
+        :meth:`hidden_at` and keeps the entries' rows of them, so that training
+        draws the very same masks in either form: the flat form changes the work,
+        not the model trained.
+        """
+        hidden, _ = self.lstm(self.embed(tokens, cats, nums))
+        # Flat indices: index_select is cheaper than indexing by two tensors.
+        steps = rows * hidden.size(1) + _take_cells(positions, rows, columns)
+        hidden = hidden.reshape(-1, hidden.size(-1)).index_select(0, steps)
+        p = self.dropout.p
+        if not self.training or p == 0:
+            return hidden
+        grid = (positions.numel(), hidden.size(-1))
+        cells = rows * positions.size(1) + columns
+        if hidden.device.type != "cpu":  # the mask that dropout applies to ones
+            return hidden * F.dropout(hidden.new_ones(grid), p).index_select(0, cells)
+        # On the CPU, nn.Dropout keeps Bernoulli(1 - p) draws, which are float64
+        # uniform draws below 1 - p, drawn the same (bit for bit, and the generator
+        # moves alike); uniform_ draws them three times as fast as bernoulli_.
+        uniform = torch.empty(grid, dtype=torch.float64, device=hidden.device).uniform_()
+        keep = uniform.index_select(0, cells) < 1 - p
+        return hidden * keep.to(hidden.dtype).div_(1 - p)
+
 
 class LSTMNextValueModule(LSTMHistoryEncoder):
     """The encoder with a linear read-out of one number per position.
 
     The number is in the units the estimator trains in (standardised targets);
-    ``forward`` returns shape (batch, n_positions). The read-out starts at zero,
+    ``forward`` returns shape (batch, n_positions), or one flat list of the valid
+    entries with ``n_entries``, as training reads out. The read-out starts at zero,
     so the first prediction is the training mean, as gradient boosting starts
     from its baseline; gradients reach the LSTM from the first step that moves it.
     """
@@ -128,8 +158,12 @@ class LSTMNextValueModule(LSTMHistoryEncoder):
         nn.init.zeros_(self.output.weight)
         nn.init.zeros_(self.output.bias)
 
-    def forward(self, tokens, positions, cats=None, nums=None):
-        return self.output(self.hidden_at(tokens, positions, cats, nums)).squeeze(-1)
+    def forward(self, tokens, positions, cats=None, nums=None, n_entries=None):
+        """One number per position read: (batch, n_positions), or flat with ``n_entries``."""
+        if n_entries is None:
+            return self.output(self.hidden_at(tokens, positions, cats, nums)).squeeze(-1)
+        cells = valid_cells(positions, n_entries)
+        return self.output(self.entry_hidden(tokens, positions, *cells, cats, nums)).squeeze(-1)
 
 
 class LSTMNextEventModule(LSTMHistoryEncoder):
@@ -198,7 +232,7 @@ class LSTMNextEventModule(LSTMHistoryEncoder):
             nn.init.zeros_(self.repeat_shift.weight)
             nn.init.zeros_(self.repeat_shift.bias)
 
-    def forward(self, tokens, positions, targets=None, cats=None, nums=None):
+    def forward(self, tokens, positions, targets=None, cats=None, nums=None, n_entries=None):
         """Log-probabilities read off the chains at the requested positions.
 
         ``tokens`` (batch, length) are right-padded chains; ``positions`` (batch,
@@ -212,41 +246,119 @@ class LSTMNextEventModule(LSTMHistoryEncoder):
         the mixture is then never formed over every class. ``cats`` (batch,
         length, n_categorical) and ``nums`` (batch, length, n_numeric) are the
         step attributes of attributed histories, None for plain ones.
+
+        With ``n_entries`` (batch,), as training gets it, only the first
+        ``n_entries[b]`` positions of chain ``b`` are read, the rest being
+        padding: the result is one flat list of those entries, chain by chain,
+        of shape (n_entries.sum(),) (or (n_entries.sum(), n_classes) without
+        ``targets``), and no work is spent on padding.
         """
+        if n_entries is not None:
+            rows, columns = valid_cells(positions, n_entries)
+            hidden = self.entry_hidden(tokens, positions, rows, columns, cats, nums)
+            flat_targets = None if targets is None else _take_cells(targets, rows, columns)
+            flat_positions = _take_cells(positions, rows, columns)
+            return self._read_out(hidden, tokens, rows, flat_positions, flat_targets)
         hidden = self.hidden_at(tokens, positions, cats, nums)
+        if targets is not None:  # the padded grid is the flat read-out of every cell
+            rows, flat_positions = _grid(positions)
+            flat_hidden = hidden.reshape(-1, hidden.size(-1))
+            out = self._read_out(flat_hidden, tokens, rows, flat_positions, targets.reshape(-1))
+            return out.reshape(positions.shape)
+        logits = self.output(hidden)
+        if not self.copies:
+            return torch.log_softmax(logits, dim=-1)
+        classes = self.token_class[tokens] + 1  # 0 for tokens that are no class
+        logits = logits + self.repeat_shift(hidden) * self._seen(classes, positions)
+        n_copyable = (classes > 0).cumsum(dim=1).gather(1, positions)
+        # No event of the history is a class: nothing to copy, the gate stays shut.
+        gate = torch.sigmoid(self.gate(hidden)) * (n_copyable > 0).unsqueeze(-1)
+        counts = self._counts(classes, positions)
+        return _mix(gate, counts, n_copyable.unsqueeze(-1), torch.log_softmax(logits, dim=-1))
+
+    def _read_out(self, hidden, tokens, rows, positions, targets):
+        """The read-out of entries: ``hidden`` (n_entries, hidden) at ``positions`` of ``rows``.
+
+        Returns the log-probability of each target, (n_entries,), or with
+        ``targets`` None of every class, (n_entries, n_classes).
+        """
         if targets is not None and self.n_negatives and self.training:
-            return self._sampled(hidden, tokens, positions, targets)
+            return self._sampled(hidden, tokens, rows, positions, targets)
         logits = self.output(hidden)
         if not self.copies:
             log_proba = torch.log_softmax(logits, dim=-1)
             return log_proba if targets is None else _take(log_proba, targets)
 
-        classes = self.token_class[tokens] + 1  # 0 for tokens that are no class
-        logits = logits + self.repeat_shift(hidden) * self._seen(classes, positions)
+        classes = self.token_class[tokens] + 1
+        logits = logits + self.repeat_shift(hidden) * self._entry_seen(classes, rows, positions)
         log_proba = torch.log_softmax(logits, dim=-1)
-        n_copyable = (classes > 0).cumsum(dim=1).gather(1, positions)
-        # No event of the history is a class: nothing to copy, the gate stays shut.
+        n_copyable = _take_cells((classes > 0).cumsum(dim=1), rows, positions)
         gate = torch.sigmoid(self.gate(hidden)).squeeze(-1) * (n_copyable > 0)
         if targets is None:
-            counts = self._counts(classes, positions)
-            gate, n_copyable = gate.unsqueeze(-1), n_copyable.unsqueeze(-1)
-        else:
-            counts = self._target_counts(classes, positions, targets)
-            log_proba = _take(log_proba, targets)
-        proba = gate * counts / n_copyable.clamp_min(1) + (1 - gate) * log_proba.exp()
-        return torch.log(proba.clamp_min(torch.finfo(proba.dtype).tiny))
+            counts = self._entry_counts(classes, rows, positions)
+            return _mix(gate.unsqueeze(-1), counts, n_copyable.unsqueeze(-1), log_proba)
+        counts = self._entry_target_counts(classes, rows, positions, targets)
+        return _mix(gate, counts, n_copyable, _take(log_proba, targets))
 
-    def _sampled(self, hidden, tokens, positions, targets):
+    def _sampled(self, hidden, tokens, rows, positions, targets):
         """Log-probability of each target, with the sampled softmax for the LSTM's part."""
         if not self.copies:
-            return sampled_target_log_proba(self, hidden, None, positions, targets)
+            return sampled_target_log_proba(self, hidden, None, rows, positions, targets)
         classes = self.token_class[tokens] + 1
-        log_proba = sampled_target_log_proba(self, hidden, classes, positions, targets)
-        n_copyable = (classes > 0).cumsum(dim=1).gather(1, positions)
+        log_proba = sampled_target_log_proba(self, hidden, classes, rows, positions, targets)
+        n_copyable = _take_cells((classes > 0).cumsum(dim=1), rows, positions)
         gate = torch.sigmoid(self.gate(hidden)).squeeze(-1) * (n_copyable > 0)
-        counts = self._target_counts(classes, positions, targets)
-        proba = gate * counts / n_copyable.clamp_min(1) + (1 - gate) * log_proba.exp()
-        return torch.log(proba.clamp_min(torch.finfo(proba.dtype).tiny))
+        counts = self._entry_target_counts(classes, rows, positions, targets)
+        return _mix(gate, counts, n_copyable, log_proba)
+
+    def _first_steps(self, classes):
+        """The first step of each class in each chain, its length if none: (batch, n_classes)."""
+        batch, length = classes.shape
+        steps = torch.arange(length, device=classes.device).expand(batch, -1)
+        first = torch.full((batch, self.output.out_features + 1), length, device=classes.device)
+        return first.scatter_reduce(1, classes, steps, reduce="amin")[:, 1:]
+
+    def _entry_seen(self, classes, rows, positions):
+        """Whether each class occurs among tokens ``0..t`` of each entry: (n_entries, n_classes).
+
+        From each class's first step in the chain, so that no tensor of (batch,
+        length, n_classes) is built.
+        """
+        first = self._first_steps(classes).index_select(0, rows)
+        return (first <= positions.unsqueeze(-1)).to(self.output.weight.dtype)
+
+    def _entry_counts(self, classes, rows, positions):
+        """How often each class occurs among tokens ``0..t`` of each entry: (n_entries, n_classes).
+
+        The events up to each entry's position are added into its row: (n_entries,
+        length) of work. Exact (small integers in floating point).
+        """
+        dtype = self.output.weight.dtype
+        steps = torch.arange(classes.size(1), device=classes.device)
+        upto = (steps <= positions.unsqueeze(-1)).to(dtype)  # (n_entries, length)
+        n_slots = self.output.out_features + 1
+        counts = torch.zeros(len(rows), n_slots, dtype=dtype, device=upto.device)
+        return counts.scatter_add_(-1, classes[rows], upto)[:, 1:]
+
+    def _entry_target_counts(self, classes, rows, positions, targets):
+        """How often each entry's target occurs among tokens ``0..t`` of its chain: (n_entries,).
+
+        Every token of the batch gets one key, ``(row * n_slots + class) * length +
+        step``, sorted once: the tokens of class ``c`` up to step ``t`` of a chain
+        are then the keys from those of its step 0 to its step ``t``, counted by two
+        binary searches. That is O(B L log(B L)) for B chains of L tokens, whatever
+        the number of entries; comparing every entry with every token was O(L^2)
+        per chain, in training where a chain is read at nearly every position.
+        Counts are exact (small integers).
+        """
+        batch, length = classes.shape
+        n_slots = self.output.out_features + 1
+        steps = torch.arange(length, device=classes.device)
+        chain = torch.arange(batch, device=classes.device).unsqueeze(-1) * n_slots
+        keys = torch.sort(((chain + classes) * length + steps).reshape(-1)).values
+        first = (rows * n_slots + targets + 1) * length  # the key of the target's class at step 0
+        upto = torch.searchsorted(keys, first + positions, right=True)
+        return (upto - torch.searchsorted(keys, first)).to(self.output.weight.dtype)
 
     def _seen(self, classes, positions):
         """Whether each class occurs among tokens ``0..t``: (batch, n_positions, n_classes).
@@ -254,10 +366,7 @@ class LSTMNextEventModule(LSTMHistoryEncoder):
         From each class's first position in the chain, so that no tensor of
         (batch, length, n_classes) is built.
         """
-        batch, length = classes.shape
-        steps = torch.arange(length, device=classes.device).expand(batch, -1)
-        first = torch.full((batch, self.output.out_features + 1), length, device=classes.device)
-        first = first.scatter_reduce(1, classes, steps, reduce="amin")[:, 1:]
+        first = self._first_steps(classes)
         return (first.unsqueeze(1) <= positions.unsqueeze(-1)).to(self.output.weight.dtype)
 
     def _counts(self, classes, positions):
@@ -286,25 +395,38 @@ class LSTMNextEventModule(LSTMHistoryEncoder):
         return torch.gather(running, 1, positions.unsqueeze(-1).expand(-1, -1, running.size(-1)))
 
     def _target_counts(self, classes, positions, targets):
-        """How often each target occurs among tokens ``0..t``: (batch, n_positions).
+        """How often each target occurs among tokens ``0..t``: (batch, n_positions)."""
+        rows, flat = _grid(positions)
+        counts = self._entry_target_counts(classes, rows, flat, targets.reshape(-1))
+        return counts.reshape(positions.shape)
 
-        Each chain's tokens are sorted by (class, step), as the keys ``class *
-        length + step``: the tokens of class ``c`` up to step ``t`` are then the
-        keys from ``c * length`` to ``c * length + t``, counted by two binary
-        searches. That is O(L log L) per chain of L tokens; comparing every
-        position with every token was O(L^2), in training where a chain is read
-        at nearly every position. Counts are exact (small integers).
-        """
-        length = classes.size(1)
-        steps = torch.arange(length, device=classes.device)
-        keys = torch.sort(classes * length + steps, dim=1).values
-        first = (targets + 1) * length  # the key of the target's class at step 0
-        upto = torch.searchsorted(keys, first + positions, right=True)
-        return (upto - torch.searchsorted(keys, first)).to(self.output.weight.dtype)
+
+def valid_cells(positions, n_entries):
+    """The rows and columns of the first ``n_entries[b]`` cells of each row ``b``, row by row."""
+    width = torch.arange(positions.size(1), device=positions.device)
+    return (width < n_entries.unsqueeze(-1)).nonzero(as_tuple=True)
+
+
+def _take_cells(matrix, rows, columns):
+    """``matrix[rows, columns]`` for a 2-D ``matrix``, by one flat index."""
+    return matrix.reshape(-1).index_select(0, rows * matrix.size(1) + columns)
+
+
+def _grid(positions):
+    """The padded (batch, n_positions) positions as flat entries: their rows and positions."""
+    batch, width = positions.shape
+    rows = torch.arange(batch, device=positions.device).repeat_interleave(width)
+    return rows, positions.reshape(-1)
+
+
+def _mix(gate, counts, n_copyable, log_proba):
+    """log of ``gate`` x the history's frequency + (1 - ``gate``) x the LSTM's probability."""
+    proba = gate * counts / n_copyable.clamp_min(1) + (1 - gate) * log_proba.exp()
+    return torch.log(proba.clamp_min(torch.finfo(proba.dtype).tiny))
 
 
 def _take(log_proba, targets):
-    """The log-probability of each target: (batch, n_positions)."""
+    """The log-probability of each target: ``log_proba`` without its last dimension."""
     return log_proba.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
 
 
@@ -312,7 +434,8 @@ class WeightedEntryLoss(nn.Module):
     """Weighted mean negative log-likelihood over the entries of a batch of chains.
 
     Takes the log-probability of each entry's target, as the module returns it
-    when given ``targets``. Padding entries have weight 0, so they do not count.
+    when given ``targets``, padded or flat. Padding entries have weight 0, so they
+    do not count.
     The mean divides by the batch's weight, or by ``y["normaliser"]`` when the
     batch is one process's share in data-parallel training.
     """

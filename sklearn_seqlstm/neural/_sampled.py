@@ -26,32 +26,30 @@ def proposal_log_q(targets, n_classes, weights=None):
     return np.log(counts / counts.sum()).astype(np.float32)
 
 
-def sampled_target_log_proba(module, hidden, classes, positions, targets):
-    """Softmax log-probability of each target against sampled negatives: (batch, n_positions).
+def sampled_target_log_proba(module, hidden, classes, rows, positions, targets):
+    """Softmax log-probability of each target against sampled negatives: (n_entries,).
 
-    ``module`` is the :class:`LSTMNextEventModule`; ``classes`` (batch, length)
-    are the class index + 1 of each token (0: no class), as in its ``forward``.
-    With the copy from the history, the repeat shift applies to the target and to
-    each negative that the history holds, as in the full read-out.
+    ``module`` is the :class:`LSTMNextEventModule`; ``hidden`` (n_entries, hidden)
+    is its hidden state at each entry, at ``positions`` of chains ``rows`` (each
+    (n_entries,)); ``classes`` (batch, length) are the class index + 1 of each
+    token (0: no class), as in its ``forward``. With the copy from the history,
+    the repeat shift applies to the target and to each negative that the history
+    holds, as in the full read-out.
     """
-    n_classes = module.output.out_features
     log_q = module.class_log_q.to(hidden.device)
     negatives = torch.multinomial(log_q.exp(), module.n_negatives, replacement=True)
     weight, bias = module.output.weight, module.output.bias
     target_logit = (hidden * weight[targets]).sum(-1) + bias[targets] - log_q[targets]
     negative_logit = hidden @ weight[negatives].T + (bias[negatives] - log_q[negatives])
     if module.copies:
-        shift = module.repeat_shift(hidden)  # (batch, n_positions, 1)
-        held = module._target_counts(classes, positions, targets) > 0
+        shift = module.repeat_shift(hidden)  # (n_entries, 1)
+        held = module._entry_target_counts(classes, rows, positions, targets) > 0
         target_logit = target_logit + shift.squeeze(-1) * held
         # First position of each class in each chain, read at the negatives only.
-        batch, length = classes.shape
-        steps = torch.arange(length, device=classes.device).expand(batch, -1)
-        first = torch.full((batch, n_classes + 1), length, device=classes.device)
-        first = first.scatter_reduce(1, classes, steps, reduce="amin")[:, 1:]
-        seen = first[:, negatives].unsqueeze(1) <= positions.unsqueeze(-1)
+        first = module._first_steps(classes)[:, negatives].index_select(0, rows)
+        seen = first <= positions.unsqueeze(-1)
         negative_logit = negative_logit + shift * seen
-    hit = negatives == targets.unsqueeze(-1)  # (batch, n_positions, n_negatives)
+    hit = negatives == targets.unsqueeze(-1)  # (n_entries, n_negatives)
     negative_logit = negative_logit.masked_fill(hit, float("-inf"))
     logits = torch.cat([target_logit.unsqueeze(-1), negative_logit], dim=-1)
     return torch.log_softmax(logits, dim=-1)[..., 0]
