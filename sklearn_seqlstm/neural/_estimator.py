@@ -67,7 +67,7 @@ __all__ = ["HistoryLSTM", "fill_shared_docs"]
 # stopping on, 3,000 steps with every epoch run beat 1,000 steps with a patience of
 # 5 epochs by 0.002 to 0.0035 accuracy (3 seeds). Without a held-out split nothing
 # guards against training too long: 3,000 steps lost on MovieLens (Hit@10 0.184
-# against 0.191) while gaining 0.001 to 0.0025 on the names-only process logs.
+# against 0.193) while gaining 0.001 to 0.0025 on the names-only process logs.
 # A small data set needs no more than a step per SAMPLES_PER_STEP samples: its 20
 # epochs stay 20.
 MIN_EPOCHS = 20
