@@ -16,8 +16,9 @@ Variants:
   again on all data for that many epochs.
 - ``acc``: as ``es``, but the epoch is the last of highest held-out accuracy
   (``accR`` keeps its weights, ``accF`` refits on all data for that many epochs).
-- ``steps0``, ``steps300``, ``steps3000``: the default rule with another minimum number
-  of optimizer steps (``steps0`` is 20 epochs, whatever the log).
+- ``steps0``, ``steps300``, ``steps3000``, ``steps6000``: the default rule with another
+  minimum number of optimizer steps, with early stopping or without (``steps0`` is 20
+  epochs, whatever the log).
 
 The held-out split here is by case, which lists of histories do not carry: these are
 experiments on the rule, not an implementation of it. Run:
@@ -38,7 +39,7 @@ from skorch.callbacks import Callback
 from sklearn_seqlstm import MarkovChainClassifier, NextEventClassifier
 from sklearn_seqlstm.neural import _estimator
 
-STEPS = (0, 300, 3000)
+STEPS = (0, 300, 3000, 6000)
 
 
 def fit_base(X, y, groups, seed):
@@ -54,7 +55,8 @@ def held_out_phase(X, y, groups, seed, fraction=0.1):
     train, valid = np.flatnonzero(~val), np.flatnonzero(val)
     one = NextEventClassifier(random_state=seed, max_epochs=1, early_stopping=False)
     steps_per_epoch = one.fit(X[train], y[train]).n_steps_
-    steps = min(_estimator.MIN_STEPS, math.ceil(len(train) / _estimator.SAMPLES_PER_STEP))
+    floor = _estimator.MIN_STEPS_KEEPING_BEST  # the default minimum under early stopping
+    steps = min(floor, math.ceil(len(train) / _estimator.SAMPLES_PER_STEP))
     budget = max(_estimator.MIN_EPOCHS, -(-steps // steps_per_epoch))
     return train, valid, budget, steps_per_epoch
 
@@ -98,11 +100,16 @@ def fit_acc(X, y, groups, seed):
 
 def fit_steps(n):
     def fit(X, y, groups, seed):
-        default, _estimator.MIN_STEPS = _estimator.MIN_STEPS, n
+        # Both minimums: with and without early stopping (which "auto" turns on).
+        names = ("MIN_STEPS", "MIN_STEPS_KEEPING_BEST")
+        defaults = {name: getattr(_estimator, name) for name in names}
+        for name in names:
+            setattr(_estimator, name, n)
         try:
             model = NextEventClassifier(random_state=seed).fit(X, y)
         finally:
-            _estimator.MIN_STEPS = default
+            for name, value in defaults.items():
+                setattr(_estimator, name, value)
         return {f"steps{n}": model}, f"{model.n_iter_} epochs, {model.n_steps_} steps"
 
     return fit
