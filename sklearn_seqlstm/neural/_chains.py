@@ -436,15 +436,30 @@ class ChainLoader:
     The batches are :func:`collate`'s flat form: the read-out works on the entries
     of each chain only, however many the widest chain of the batch holds.
 
+    A batch's loss is its summed entry losses over the weight that a batch of
+    its size holds on average, ``weight_per_chain`` x its number of chains (the
+    criterion reads ``y["normaliser"]``), not over its own weight. Chains differ
+    in weight by orders of magnitude when identical histories are merged (a path
+    that 2,000 cases follow against one that a single case does), and a batch
+    that holds only light chains would otherwise move the model as far as one
+    that holds the heaviest: the steps would follow a distorted loss, which
+    favours rare paths. So every step is an unbiased estimate of the gradient of
+    the weighted mean loss over all samples, and the epoch's mean of the batch
+    losses, as skorch reports it, is that loss exactly.
+
     With ``shard=(rank, world_size)`` (data-parallel training), every process
     draws the same batches of ``batch_size`` chains from the same random state
     and keeps its share of each: chains ``rank, rank + world_size, ...`` of the
     batch, which is sorted by length, so the shares are alike. Each share's loss
-    is normalised by the whole batch's weight over ``world_size`` (the criterion
-    reads ``y["normaliser"]``), so that the gradients that DistributedDataParallel
-    averages are those of one process training on the whole batch. A share left
-    empty (a last batch of fewer chains than processes) is one chain of weight 0:
-    every process must take part in every step.
+    is normalised by the whole batch's normaliser over ``world_size``, so that
+    the gradients that DistributedDataParallel averages are those of one process
+    training on the whole batch. A share left empty (a last batch of fewer
+    chains than processes) is one chain of weight 0: every process must take
+    part in every step.
+
+    ``weight_per_chain`` is the mean weight of the chains trained on; None
+    computes it from the dataset's chains (a loader over one chunk of a larger
+    set takes the whole set's).
 
     The call signature is skorch's ``iterator_train(dataset, **kwargs)``.
     """
@@ -457,6 +472,7 @@ class ChainLoader:
         random_state=None,
         bucket_batches=50,
         shard=None,
+        weight_per_chain=None,
     ):
         self.chains, self.indices = _resolve(dataset)
         self.batch_size = batch_size
@@ -464,6 +480,10 @@ class ChainLoader:
         self.random_state = random_state
         self.bucket_batches = bucket_batches
         self.shard = shard
+        if weight_per_chain is None:
+            weights = chain_weights(self.chains)[self.indices]
+            weight_per_chain = weights.sum() / len(weights) if len(weights) else 1.0
+        self.weight_per_chain = float(weight_per_chain)
 
     def __len__(self):
         return -(-len(self.indices) // self.batch_size)
@@ -490,17 +510,24 @@ class ChainLoader:
     def __iter__(self):
         if self.shard is None:
             for batch in self.batches():
-                yield collate(self.chains, batch)
+                X, y = collate(self.chains, batch)
+                y["normaliser"] = torch.tensor(self.weight_per_chain * len(batch))
+                yield X, y
             return
         rank, world_size = self.shard
-        chain_weight = np.add.reduceat(self.chains.entry_weight, self.chains.entry_offsets[:-1])
         for batch in self.batches():
             share = batch[rank::world_size]
             X, y = collate(self.chains, share if len(share) else batch[:1])
             if not len(share):
                 y["weight"] = torch.zeros_like(y["weight"])
-            y["normaliser"] = torch.tensor(chain_weight[batch].sum() / world_size)
+            y["normaliser"] = torch.tensor(self.weight_per_chain * len(batch) / world_size)
             yield X, y
+
+
+def chain_weights(chains):
+    """The summed weight of each chain's entries, in float64."""
+    owner = np.repeat(np.arange(chains.n_chains), chains.n_entries_per_chain)
+    return np.bincount(owner, weights=chains.entry_weight, minlength=chains.n_chains)
 
 
 def _padded_index(offsets, rows):

@@ -30,7 +30,14 @@ from skorch.helper import predefined_split
 
 from ..histories._histories import _reset_width, check_labels, sorted_labels
 from ..histories._streamed import import_pyarrow
-from ._chains import ChainDataset, ChainLoader, ChainSet, _offsets, canonical_chains
+from ._chains import (
+    ChainDataset,
+    ChainLoader,
+    ChainSet,
+    _offsets,
+    canonical_chains,
+    chain_weights,
+)
 from ._early_stopping import AUTO_EARLY_STOPPING_MIN_SEQUENCES
 from ._module import N_RESERVED, START, UNKNOWN
 from ._torch import autocast, check_device
@@ -201,6 +208,8 @@ class StreamedChains(torch.utils.data.Dataset):
         self.encoder = encoder
         self.part = part
         self.chains_per_chunk = list(chains_per_chunk)
+        # The mean weight of the part's chains, when known; else each chunk's own.
+        self.weight_per_chain = None
         # With canonical=True each chunk's chains are laid out as fit lays out
         # chains in memory (canonical_chains), and chains_per_chunk counts those.
         self.canonical = canonical
@@ -266,6 +275,7 @@ class StreamedChainLoader:
                 random_state=self.random_state,
                 bucket_batches=self.bucket_batches,
                 shard=self.shard,
+                weight_per_chain=self.dataset.weight_per_chain,
             )
 
 
@@ -365,11 +375,19 @@ def _canonical_part(log, encoder, part, sequences_per_chunk):
     chunk the chains, the batch size and the model are those of the same samples in
     memory. Counting them takes one more pass over the files.
     """
-    counts = [
-        canonical_chains(encoder.chain_set(chunk, part)).n_chains if n_sequences else 0
-        for chunk, n_sequences in zip(log._chunks(), sequences_per_chunk, strict=False)
-    ]
-    return StreamedChains(log, encoder, part, counts, canonical=True)
+    counts, total_weight = [], 0.0
+    for chunk, n_sequences in zip(log._chunks(), sequences_per_chunk, strict=False):
+        if not n_sequences:
+            counts.append(0)
+            continue
+        chains = canonical_chains(encoder.chain_set(chunk, part))
+        counts.append(chains.n_chains)
+        total_weight += chain_weights(chains).sum()
+    streamed = StreamedChains(log, encoder, part, counts, canonical=True)
+    # Every chunk's batches are normalised by the whole part's weight per chain, as
+    # the batches of the same chains in memory are (see ChainLoader).
+    streamed.weight_per_chain = total_weight / sum(counts) if sum(counts) else 1.0
+    return streamed
 
 
 def _warn_short(scan, log):
