@@ -226,6 +226,25 @@ def test_early_stopping_runs_the_whole_budget_and_keeps_the_best_epoch():
     assert not all(kept[name].equal(w) for name, w in record.weights[-1].items())
 
 
+def test_validation_loss_is_the_weighted_mean_over_samples():
+    # Batches of a few chains of very different weights: a loss divided by each
+    # batch's own weight would weigh the light batches as much as the heavy ones.
+    sampler = MarkovMemorySampler(memory_influence=0.5, random_state=0)
+    X, y, _ = sampler.make_dataset(60, 8)
+    X_val, y_val, _ = sampler.make_dataset(30, 8)
+    weights = np.random.default_rng(0).integers(1, 100, size=len(y_val)).astype(float)
+    clf = NextEventClassifier(max_epochs=2, batch_size=4, random_state=0).fit(
+        X, y, X_val=X_val, y_val=y_val, sample_weight_val=weights
+    )
+    assert len(clf.net_.history[-1, "batches"]) > 1
+    proba = clf.predict_proba(X_val)
+    column = {label: i for i, label in enumerate(clf.classes_.tolist())}
+    log_proba = np.log(proba[np.arange(len(y_val)), [column[label] for label in y_val]])
+    expected = -np.average(log_proba, weights=weights)
+    best = min(clf.net_.history[:, "valid_loss"])  # the best epoch's weights are kept
+    assert best == pytest.approx(expected, rel=1e-4)
+
+
 class _InterruptAfter(Callback):
     def __init__(self, epochs):
         self.epochs = epochs

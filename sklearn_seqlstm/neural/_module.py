@@ -436,8 +436,10 @@ class WeightedEntryLoss(nn.Module):
     Takes the log-probability of each entry's target, as the module returns it
     when given ``targets``, padded or flat. Padding entries have weight 0, so they
     do not count.
-    The mean divides by the batch's weight, or by ``y["normaliser"]`` when the
-    batch is one process's share in data-parallel training.
+    The sum divides by ``y["normaliser"]``, which the chain loader sets to the
+    mean weight of a batch of this size (see
+    :class:`~sklearn_seqlstm.neural._chains.ChainLoader`), or without it by the
+    batch's own weight.
     """
 
     def forward(self, target_log_proba, y):
@@ -478,7 +480,7 @@ class WeightedRegressionLoss(nn.Module):
 
 
 def _weighted_mean(per_entry, y):
-    """Sum of weighted entry losses over the batch's weight (or ``y["normaliser"]``)."""
+    """Sum of weighted entry losses over ``y["normaliser"]`` (or the batch's weight)."""
     weight = y["weight"]
     normaliser = y.get("normaliser")
     if normaliser is None:
