@@ -247,16 +247,18 @@ class LSTMNextEventModule(LSTMHistoryEncoder):
         length, n_categorical) and ``nums`` (batch, length, n_numeric) are the
         step attributes of attributed histories, None for plain ones.
 
-        With ``n_entries`` (batch,), as training gets it, only the first
-        ``n_entries[b]`` positions of chain ``b`` are read, the rest being
-        padding: the result is one flat list of those entries, chain by chain,
-        of shape (n_entries.sum(),) (or (n_entries.sum(), n_classes) without
-        ``targets``), and no work is spent on padding.
+        With ``n_entries`` (batch,) and ``targets``, as training gets them,
+        only the first ``n_entries[b]`` positions of chain ``b`` are read, the
+        rest being padding: the result is the log-probability of each target of
+        one flat list of those entries, chain by chain, of shape
+        (n_entries.sum(),), and no work is spent on padding.
         """
         if n_entries is not None:
+            if targets is None:
+                raise ValueError("The flat read-out (n_entries) needs the targets.")
             rows, columns = valid_cells(positions, n_entries)
             hidden = self.entry_hidden(tokens, positions, rows, columns, cats, nums)
-            flat_targets = None if targets is None else _take_cells(targets, rows, columns)
+            flat_targets = _take_cells(targets, rows, columns)
             flat_positions = _take_cells(positions, rows, columns)
             return self._read_out(hidden, tokens, rows, flat_positions, flat_targets)
         hidden = self.hidden_at(tokens, positions, cats, nums)
@@ -277,26 +279,22 @@ class LSTMNextEventModule(LSTMHistoryEncoder):
         return _mix(gate, counts, n_copyable.unsqueeze(-1), torch.log_softmax(logits, dim=-1))
 
     def _read_out(self, hidden, tokens, rows, positions, targets):
-        """The read-out of entries: ``hidden`` (n_entries, hidden) at ``positions`` of ``rows``.
+        """The log-probability of each entry's target: (n_entries,).
 
-        Returns the log-probability of each target, (n_entries,), or with
-        ``targets`` None of every class, (n_entries, n_classes).
+        ``hidden`` (n_entries, hidden) is the hidden state at ``positions`` of
+        chains ``rows``.
         """
-        if targets is not None and self.n_negatives and self.training:
+        if self.n_negatives and self.training:
             return self._sampled(hidden, tokens, rows, positions, targets)
         logits = self.output(hidden)
         if not self.copies:
-            log_proba = torch.log_softmax(logits, dim=-1)
-            return log_proba if targets is None else _take(log_proba, targets)
+            return _take(torch.log_softmax(logits, dim=-1), targets)
 
         classes = self.token_class[tokens] + 1
         logits = logits + self.repeat_shift(hidden) * self._entry_seen(classes, rows, positions)
         log_proba = torch.log_softmax(logits, dim=-1)
         n_copyable = _take_cells((classes > 0).cumsum(dim=1), rows, positions)
         gate = torch.sigmoid(self.gate(hidden)).squeeze(-1) * (n_copyable > 0)
-        if targets is None:
-            counts = self._entry_counts(classes, rows, positions)
-            return _mix(gate.unsqueeze(-1), counts, n_copyable.unsqueeze(-1), log_proba)
         counts = self._entry_target_counts(classes, rows, positions, targets)
         return _mix(gate, counts, n_copyable, _take(log_proba, targets))
 
@@ -326,19 +324,6 @@ class LSTMNextEventModule(LSTMHistoryEncoder):
         """
         first = self._first_steps(classes).index_select(0, rows)
         return (first <= positions.unsqueeze(-1)).to(self.output.weight.dtype)
-
-    def _entry_counts(self, classes, rows, positions):
-        """How often each class occurs among tokens ``0..t`` of each entry: (n_entries, n_classes).
-
-        The events up to each entry's position are added into its row: (n_entries,
-        length) of work. Exact (small integers in floating point).
-        """
-        dtype = self.output.weight.dtype
-        steps = torch.arange(classes.size(1), device=classes.device)
-        upto = (steps <= positions.unsqueeze(-1)).to(dtype)  # (n_entries, length)
-        n_slots = self.output.out_features + 1
-        counts = torch.zeros(len(rows), n_slots, dtype=dtype, device=upto.device)
-        return counts.scatter_add_(-1, classes[rows], upto)[:, 1:]
 
     def _entry_target_counts(self, classes, rows, positions, targets):
         """How often each entry's target occurs among tokens ``0..t`` of its chain: (n_entries,).
