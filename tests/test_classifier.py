@@ -16,8 +16,16 @@ from sklearn.preprocessing import FunctionTransformer
 from skorch.callbacks import Callback
 
 from sklearn_seqlstm import MarkovMemorySampler, NextEventClassifier
+from sklearn_seqlstm.neural import _torch
+from sklearn_seqlstm.neural._torch import cpu_runs_bfloat16_lstm
 
 FAST = dict(max_epochs=3, hidden_size=16, embedding_dim=8, random_state=0)
+# CPUs without AVX-512 cannot run torch's bfloat16 LSTM: bfloat16 training is
+# refused there (tested below), so the tests that train in bfloat16 cannot run.
+needs_bfloat16_cpu = pytest.mark.skipif(
+    not cpu_runs_bfloat16_lstm(),
+    reason="this CPU cannot run torch's LSTM in bfloat16 (it has no AVX-512)",
+)
 
 
 def _cycle_data(n_sequences=60, length=8, seed=0):
@@ -401,6 +409,7 @@ def test_cosine_schedule_lowers_the_learning_rate_along_a_half_cosine(cycle_data
     assert constant.net_.optimizer_.param_groups[0]["lr"] == 0.02
 
 
+@needs_bfloat16_cpu
 def test_bfloat16_mixed_precision_trains_a_valid_model(cycle_data):
     X, y, _ = cycle_data
     clf = NextEventClassifier(max_epochs=30, random_state=0, precision="bfloat16").fit(X, y)
@@ -425,6 +434,41 @@ def test_bfloat16_on_a_gpu_without_it_is_refused(monkeypatch, cycle_data):
         clf.fit(X, y)
 
 
+def test_the_bfloat16_probe_tells_whether_the_lstm_runs():
+    lstm = torch.nn.LSTM(3, 4, batch_first=True)
+    inputs = torch.randn(2, 5, 3, requires_grad=True)
+
+    def run():
+        with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+            output, _ = lstm(inputs)
+        output.float().sum().backward()
+
+    if cpu_runs_bfloat16_lstm():
+        run()
+    else:
+        with pytest.raises(RuntimeError):
+            run()
+
+
+def test_bfloat16_on_a_cpu_without_it_is_refused_in_fit_and_predict(monkeypatch, cycle_data):
+    X, y, _ = cycle_data
+    fitted = NextEventClassifier(**FAST).fit(X, y)
+    expected = fitted.predict_proba(X)
+    monkeypatch.setattr(_torch, "cpu_runs_bfloat16_lstm", lambda: False)
+    clf = NextEventClassifier(**FAST, device="cpu", precision="bfloat16")
+    with pytest.raises(ValueError, match="needs a CPU on which torch runs the LSTM"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "net_")  # the failed fit left it unfitted
+    # A model whose precision is set to bfloat16 after fitting (as a file from a
+    # machine with AVX-512 may be) is refused when it predicts, too.
+    fitted.set_params(precision="bfloat16", device="cpu")
+    with pytest.raises(ValueError, match="needs a CPU on which torch runs the LSTM"):
+        fitted.predict_proba(X)
+    fitted.set_params(precision="float32")
+    np.testing.assert_array_equal(fitted.predict_proba(X), expected)
+
+
+@needs_bfloat16_cpu
 def test_precision_survives_save_and_load(cycle_data, tmp_path):
     from sklearn_seqlstm import load
 

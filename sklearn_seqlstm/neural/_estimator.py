@@ -142,9 +142,10 @@ _SHARED_DOCS = {
         "bfloat16" trains and predicts in mixed precision (torch's autocast): the
         LSTM and the matrix products run in bfloat16, the weights stay float32.
         It is meant for GPUs with bfloat16 units (Ampere and later); on a CPU,
-        measure first (``benchmarks/bench_gpu.py --device cpu``). Predicting one
-        history at a time, streams and the ONNX export compute in float32 or
-        float64, whatever the precision of training.
+        measure first. A device that cannot run the LSTM in bfloat16 (a GPU
+        without bfloat16 support, a CPU without AVX-512) is refused with a
+        ``ValueError``. Predicting one history at a time, streams and the ONNX
+        export compute in float32 or float64, whatever the precision of training.
     device : str, default="auto"
         Torch device. "auto" picks CUDA when it is available, else the CPU.
     distributed : bool, default=False

@@ -6,10 +6,18 @@ runs ``fit`` and ``predict`` under :func:`torch_threads`, and under
 """
 
 from contextlib import contextmanager
+from functools import cache
 
 import torch
 
-__all__ = ["MAX_THREADS", "adam_kwargs", "autocast", "check_device", "torch_threads"]
+__all__ = [
+    "MAX_THREADS",
+    "adam_kwargs",
+    "autocast",
+    "check_device",
+    "cpu_runs_bfloat16_lstm",
+    "torch_threads",
+]
 
 # The most torch threads num_threads may ask for: torch.set_num_threads(10**5)
 # crashed the process (a segfault) rather than raise.
@@ -21,7 +29,8 @@ def autocast(device, precision):
 
     Matrix products and the LSTM run in bfloat16 where autocast lowers them; the
     weights, the optimiser and the loss's sum stay in float32. A CUDA device without
-    bfloat16 support is refused, rather than silently emulated.
+    bfloat16 support is refused, rather than silently emulated, and so is a CPU on
+    which torch cannot run the LSTM in bfloat16.
     """
     device_type = torch.device(device).type
     enabled = precision == "bfloat16"
@@ -30,7 +39,33 @@ def autocast(device, precision):
             f"precision='bfloat16' needs a GPU with bfloat16 support; {device!r} has none. "
             "Use precision='float32'."
         )
+    if enabled and device_type == "cpu" and not cpu_runs_bfloat16_lstm():
+        raise ValueError(
+            "precision='bfloat16' needs a CPU on which torch runs the LSTM in bfloat16 "
+            "(oneDNN's bfloat16 kernels need AVX-512 or newer); this one cannot. Use "
+            "precision='float32'."
+        )
     return torch.autocast(device_type=device_type, dtype=torch.bfloat16, enabled=enabled)
+
+
+@cache
+def cpu_runs_bfloat16_lstm():
+    """Whether this CPU trains an LSTM under bfloat16 autocast: a tiny forward and backward.
+
+    On CPUs without AVX-512 (AVX2 only), torch's oneDNN LSTM fails deep inside torch
+    ("could not create a primitive descriptor"). Torch has no public test for it, so
+    the very operation is tried once per process, on its own random state.
+    """
+    with torch.random.fork_rng(devices=[]):
+        lstm = torch.nn.LSTM(2, 2, batch_first=True)
+        inputs = torch.zeros(1, 2, 2, requires_grad=True)
+        try:
+            with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+                output, _ = lstm(inputs)
+            output.float().sum().backward()
+        except RuntimeError:
+            return False
+    return True
 
 
 def adam_kwargs(device):
