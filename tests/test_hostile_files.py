@@ -721,8 +721,12 @@ def fuzzed_models(saved, data, markov, tmp_path_factory):
     probe = AttributedHistories.from_frame(_attributed_frame(4))
     regressor = NextValueRegressor(**FAST).fit(data[0], [float(len(h)) for h in data[0]])
     regressor.save(folder / "regressor")
+    # The read-out over quantile bins, whose tables predictions are read off.
+    binned = NextValueRegressor(loss="absolute_error", target_bins=8, **FAST)
+    binned.fit(data[0], [float(len(h) % 5) for h in data[0]]).save(folder / "binned")
     return {
         "regressor": _Saved((folder / "regressor").read_bytes(), PROBE),
+        "binned": _Saved((folder / "binned").read_bytes(), PROBE),
         "lstm": _Saved(saved, PROBE),
         "markov": _Saved((folder / "markov").read_bytes(), PROBE),
         "attributed": _Saved((folder / "attributed").read_bytes(), probe),
@@ -739,7 +743,7 @@ class _Saved(tuple):
         return f"<saved model, {len(self[0])} bytes>"
 
 
-KINDS = st.sampled_from(["lstm", "markov", "attributed", "regressor"])
+KINDS = st.sampled_from(["lstm", "markov", "attributed", "regressor", "binned"])
 
 
 # Values written into an array: for integer arrays, then for float arrays.

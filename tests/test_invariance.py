@@ -294,3 +294,33 @@ def test_the_regressor_takes_the_budget_when_asked():
     reg = NextValueRegressor(max_epochs=None, hidden_size=8, embedding_dim=4, random_state=0)
     reg.fit(X, y)
     assert reg.n_iter_ >= 20 and reg.n_steps_ == reg.n_iter_ * len(reg.net_.history[0, "batches"])
+
+
+def test_the_regressor_over_bins_keeps_the_invariances(names_only):
+    # The bins are cut at weighted quantiles, so weights, copies and order agree there
+    # too; the network then trains on bin labels as the classifier on classes: exact.
+    X, _ = names_only
+    rng = np.random.RandomState(2)
+    y = rng.choice([0.0, 1.5, 4.0, 30.0], size=len(X)) + rng.exponential(size=len(X)) * (
+        rng.rand(len(X)) < 0.5
+    )
+
+    def predicted(X_fit, y_fit, **fit_params):
+        reg = NextValueRegressor(loss="absolute_error", **FAST).fit(X_fit, y_fit, **fit_params)
+        assert reg.bin_edges_ is not None
+        return reg.predict(list(X))
+
+    expected = predicted(X, y)
+    X_shuffled, y_shuffled = shuffle(list(X), y, random_state=0)
+    np.testing.assert_array_equal(predicted(X_shuffled, y_shuffled), expected)
+    k = rng.randint(1, 4, size=len(y))
+    rows = np.repeat(np.arange(len(y)), k)
+    np.testing.assert_array_equal(predicted(X[rows], y[rows]), predicted(X, y, sample_weight=k))
+    extra = rng.randint(len(y), size=30)
+    histories = [list(h) for h in X] + [list(X[i]) for i in extra]
+    # Other targets, far beyond the rest, for histories already there: weight 0.
+    other_y = rng.permutation(y)[:30] + 100.0
+    weights = np.r_[np.ones(len(y)), np.zeros(30)]
+    np.testing.assert_array_equal(
+        predicted(histories, np.r_[y, other_y], sample_weight=weights), expected
+    )

@@ -98,7 +98,12 @@ def test_equal_numbers_merge_into_one_entry_and_different_ones_do_not():
 def test_both_estimators_share_one_encoder_and_one_training_core():
     assert issubclass(NextValueRegressor, HistoryLSTM)
     assert issubclass(NextEventClassifier, HistoryLSTM)
-    assert issubclass(NextValueRegressor._module, LSTMHistoryEncoder)
+    # The regressor's read-out follows its fit: one number, or a distribution over bins.
+    for target_bins in (None, 4):
+        fitted = NextValueRegressor(target_bins=target_bins, max_epochs=1).fit(
+            [["a"], ["a", "b"], ["b"]], [0.0, 1.0, 2.0]
+        )
+        assert isinstance(fitted.net_.module_, LSTMHistoryEncoder)
     assert issubclass(NextEventClassifier._module, LSTMHistoryEncoder)
 
 

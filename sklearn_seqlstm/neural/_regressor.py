@@ -1,9 +1,11 @@
 """NextValueRegressor: the LSTM over event histories, with a numeric target."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..histories._histories import check_histories, check_values, scaled_to_unit
@@ -11,7 +13,19 @@ from ..metrics._scoring import check_weights
 from ..utils._base import restore_on_failure
 from ..utils._validation import reals
 from ._estimator import HistoryLSTM, fill_shared_docs
-from ._module import LSTMNextValueModule, WeightedRegressionLoss
+from ._module import (
+    LSTMNextEventModule,
+    LSTMNextValueModule,
+    WeightedEntryLoss,
+    WeightedRegressionLoss,
+)
+from ._target_bins import (
+    bin_labels,
+    cut_at_quantiles,
+    distribution_mean,
+    distribution_median,
+    largest_point_mass,
+)
 
 __all__ = ["NextValueRegressor"]
 
@@ -22,6 +36,19 @@ __all__ = ["NextValueRegressor"]
 _MAX_STANDARDISED = 1e4
 _MAX_VALIDATION = 1e15
 _FLOAT64_MAX = np.finfo(np.float64).max
+# The statistic of the learned distribution that each loss asks for; "huber" has none
+# to read off bins, and trains on its loss directly.
+_BIN_STATISTIC = {"absolute_error": "median", "squared_error": "mean"}
+# target_bins="auto": this many bins for "absolute_error" when one value of y holds at
+# least a bin's share of the weight (a point mass, such as the zeros at the end of
+# every case), none otherwise. On the four open process logs (all with such a mass)
+# the bins lowered the MAE of the time to the next event and of the remaining time in
+# 7 of 8, significantly in 3, and raised none significantly (3 seeds, paired with one
+# number trained on the loss). On a smooth series (the weather example:
+# no value holds 1/32 of it, about 1,100 samples) they raised it by 0.04 to 0.08 °C
+# in each of 3 seeds. With the squared error, the mean of the bins only tied the
+# network trained on it (Helpdesk), so "auto" leaves that loss as it was.
+AUTO_TARGET_BINS = 32
 
 
 def _unit(values):
@@ -33,6 +60,16 @@ def _unit(values):
     return np.ldexp(values, -exponent), int(exponent)
 
 
+def _number(prediction):
+    """The read-out of one number per history, as float64."""
+    return prediction.double().cpu().numpy()
+
+
+def _probabilities(log_proba):
+    """The read-out of the distribution over bins: probabilities, as float64."""
+    return log_proba.double().softmax(dim=-1).cpu().numpy()
+
+
 @fill_shared_docs
 class NextValueRegressor(RegressorMixin, HistoryLSTM):
     """Predict a number from a history of events with an LSTM: when, how long, how much.
@@ -41,10 +78,19 @@ class NextValueRegressor(RegressorMixin, HistoryLSTM):
     value of a series, a customer's spend next month: any number that follows
     a history. It is :class:`NextEventClassifier`'s network and training (the
     same embedding, LSTM, one pass per chain, early stopping, threads, device
-    and random state), with a linear read-out of one number and a regression
-    loss. Targets are standardised in ``fit`` (weighted mean 0, standard
-    deviation 1) and mapped back by :meth:`predict`, so one learning rate suits
-    seconds and millions alike.
+    and random state), with one of two read-outs:
+
+    - the distribution of the number over quantile bins of ``y``, learned with
+      the log loss as the classifier learns classes; :meth:`predict` returns its
+      median (by default with ``loss="absolute_error"`` when ``y`` has a point
+      mass) or its mean. Durations are often mixtures with point masses (a
+      ticket closed the same day or after 15, 30 or 45 days; exactly 0 after a
+      case's last event), whose median a network trained on the absolute error
+      finds poorly: that loss tells it only the sign of each error.
+    - one number, trained on the loss itself (otherwise, or with
+      ``target_bins=None``). Targets are standardised in ``fit`` (weighted mean
+      0, standard deviation 1) and mapped back by :meth:`predict`, so one
+      learning rate suits seconds and millions alike.
 
     Parameters
     ----------
@@ -58,6 +104,18 @@ class NextValueRegressor(RegressorMixin, HistoryLSTM):
     huber_delta : float, default=1.0
         Where the Huber loss turns linear, in standard deviations of ``y``.
         Ignored for the other losses.
+    target_bins : int, "auto" or None, default="auto"
+        Learn the distribution of ``y`` over at most this many bins, cut at
+        its weighted quantiles (a value that holds more than one bin's share,
+        such as many zeros, is a bin of its own), and predict its median
+        ("absolute_error") or mean ("squared_error"); within a bin, values are
+        read off the quantiles of the training targets that fell in it, so a
+        bin of one value gives that value exactly. "auto" is 32 bins for
+        "absolute_error" when one value of ``y`` holds at least 1/32 of the
+        sample weight (a point mass: the zeros of finished cases, the customers
+        who spend nothing), and None otherwise: on a smooth target, one number
+        trained on the loss did better. None reads out one number trained on
+        the loss itself, as "huber" always does. The bins are ``bin_edges_``.
     %(network_and_training)s
     max_epochs : int or None, default=None
         Number of passes over the training data (fewer only when
@@ -78,6 +136,15 @@ class NextValueRegressor(RegressorMixin, HistoryLSTM):
     target_scale_ : float
         The weighted standard deviation of ``y`` in fit (1 when ``y`` is
         constant), by which targets are divided before training.
+    bin_edges_ : ndarray of shape (n_bins - 1,) or None
+        The increasing edges of the bins of ``y`` (see ``target_bins``): bin
+        ``b`` holds the values in ``(bin_edges_[b - 1], bin_edges_[b]]``. None
+        when the network reads out one number.
+    bin_quantiles_ : ndarray of shape (n_bins, 33) or None
+        The weighted quantiles at 0, 1/32, ..., 1 of the training targets in
+        each bin, from which :meth:`predict` reads values within a bin.
+    bin_means_ : ndarray of shape (n_bins,) or None
+        The weighted mean of the training targets in each bin.
     %(fitted_core)s
 
     See Also
@@ -95,7 +162,8 @@ class NextValueRegressor(RegressorMixin, HistoryLSTM):
     one pass per chain: the loss is the weighted mean over samples of the
     per-sample loss, exactly as if each history were run on its own. The
     losses printed with ``verbose=1`` and kept in ``net_.history`` are in
-    standardised units.
+    standardised units, or the log loss of the bins when the network learns a
+    distribution.
 
     Examples
     --------
@@ -105,15 +173,21 @@ class NextValueRegressor(RegressorMixin, HistoryLSTM):
     >>> reg = NextValueRegressor(max_epochs=100, random_state=0).fit(X, y)
     >>> reg.predict([["open", "wait"]]).round().tolist()
     [2.0]
+
+    With the absolute error, the median of a distribution over bins of ``y``;
+    a value the training targets hold is read back exactly:
+
+    >>> med = NextValueRegressor(loss="absolute_error", max_epochs=100, random_state=0)
+    >>> med.fit(X, y).predict([["open", "wait"], ["open", "call"]]).tolist()
+    [2.0, 0.5]
     """
 
     _parameter_constraints: dict = {
         **HistoryLSTM._shared_constraints,
         "loss": [StrOptions({"squared_error", "absolute_error", "huber"})],
         "huber_delta": [reals(0, None, closed="neither")],
+        "target_bins": [Interval(Integral, 2, None, closed="left"), StrOptions({"auto"}), None],
     }
-    _module = LSTMNextValueModule
-    _criterion = WeightedRegressionLoss
     _unusable_validation = "have no usable target"
 
     def __init__(
@@ -121,6 +195,7 @@ class NextValueRegressor(RegressorMixin, HistoryLSTM):
         *,
         loss="squared_error",
         huber_delta=1.0,
+        target_bins="auto",
         embedding_dim="auto",
         hidden_size=64,
         num_layers=1,
@@ -146,6 +221,7 @@ class NextValueRegressor(RegressorMixin, HistoryLSTM):
     ):
         self.loss = loss
         self.huber_delta = huber_delta
+        self.target_bins = target_bins
         self.embedding_dim = embedding_dim
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -202,6 +278,40 @@ class NextValueRegressor(RegressorMixin, HistoryLSTM):
         )
 
     def _fit_targets(self, y, sample_weight):
+        """The training targets: bin indices, or standardised numbers.
+
+        Sets ``target_mean_`` and ``target_scale_`` either way, and the bins
+        (``bin_edges_``, ``bin_quantiles_``, ``bin_means_``; None without bins).
+        """
+        standardised = self._standardised_targets(y, sample_weight)
+        weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
+        y = np.asarray(y, dtype=np.float64)
+        n_bins = self.target_bins
+        if n_bins == "auto":
+            lumpy = largest_point_mass(y, weights) >= 1 / AUTO_TARGET_BINS
+            n_bins = AUTO_TARGET_BINS if self.loss == "absolute_error" and lumpy else None
+        self._bin_statistic = None if n_bins is None else _BIN_STATISTIC.get(self.loss)
+        if self._bin_statistic is None:
+            self.bin_edges_ = self.bin_quantiles_ = self.bin_means_ = None
+            return standardised
+        self.bin_edges_, self.bin_quantiles_, self.bin_means_ = cut_at_quantiles(
+            y, weights, int(n_bins)
+        )
+        return bin_labels(y, self.bin_edges_)
+
+    @property
+    def _module(self):
+        return LSTMNextValueModule if self._point_read_out() else LSTMNextEventModule
+
+    @property
+    def _criterion(self):
+        return WeightedRegressionLoss if self._point_read_out() else WeightedEntryLoss
+
+    def _point_read_out(self):
+        """Whether the network reads out the number itself (no bins were fitted)."""
+        return getattr(self, "bin_edges_", None) is None
+
+    def _standardised_targets(self, y, sample_weight):
         """Standardised targets; sets ``target_mean_`` and ``target_scale_``.
 
         Any finite ``y`` and weights give finite targets within
@@ -239,12 +349,18 @@ class NextValueRegressor(RegressorMixin, HistoryLSTM):
         return np.clip(z, -_MAX_VALIDATION, _MAX_VALIDATION)
 
     def _validation_targets(self, y_val, n_samples):
-        return self._standardise(check_values(y_val, n_samples)), np.ones(n_samples, dtype=bool)
+        y_val = check_values(y_val, n_samples)
+        usable = np.ones(n_samples, dtype=bool)
+        if self._point_read_out():
+            return self._standardise(y_val), usable
+        return bin_labels(y_val, self.bin_edges_), usable
 
     def _read_out_kwargs(self):
-        return {}
+        return {} if self._point_read_out() else {"n_classes": len(self.bin_means_)}
 
     def _criterion_kwargs(self):
+        if not self._point_read_out():
+            return {}
         return {"loss": self.loss, "huber_delta": float(self.huber_delta)}
 
     def predict(self, X):
@@ -259,21 +375,26 @@ class NextValueRegressor(RegressorMixin, HistoryLSTM):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
-            Predictions in the units of ``y``, as float64.
+            Predictions in the units of ``y``, as float64: with bins (see
+            ``target_bins``), the median or the mean of the learned distribution.
         """
         check_is_fitted(self)
         histories = check_histories(X, estimator=self, reset=False)
         self._check_same_input(histories)
-        standardised = self._predict_entries(
-            histories, lambda prediction: prediction.double().cpu().numpy()
-        )
-        if not np.isfinite(standardised).all():
+        point = self._point_read_out()
+        output = self._predict_entries(histories, _number if point else _probabilities)
+        if not np.isfinite(output).all():
             raise ValueError(
                 "The network's predictions are not finite (NaN or inf): its weights are. "
                 "Refit the model, with a smaller lr or on finite, unscaled inputs."
             )
+        if not point and self._bin_statistic == "median":
+            return distribution_median(output, self.bin_quantiles_)
         with np.errstate(over="ignore"):
-            y_pred = standardised * self.target_scale_ + self.target_mean_
+            if point:
+                y_pred = output * self.target_scale_ + self.target_mean_
+            else:
+                y_pred = distribution_mean(output, self.bin_means_)
         # Beyond float64's range only by the network's own error: the nearest finite value.
         return np.clip(y_pred, -_FLOAT64_MAX, _FLOAT64_MAX)
 

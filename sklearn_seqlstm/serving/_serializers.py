@@ -123,10 +123,19 @@ def _dump_target(estimator):
     """What the read-out maps to: the classes, or the scale of the numbers predicted."""
     if hasattr(estimator, "classes_"):
         return {"classes_": encode_array(estimator.classes_, "class label")}
-    return {
+    target = {
         "target_mean_": float(estimator.target_mean_),
         "target_scale_": float(estimator.target_scale_),
     }
+    if getattr(estimator, "bin_edges_", None) is not None:
+        # JSON numbers: float repr round-trips every finite float64 exactly.
+        target["bins"] = {
+            "statistic": estimator._bin_statistic,
+            "edges": estimator.bin_edges_.tolist(),
+            "quantiles": estimator.bin_quantiles_.tolist(),
+            "means": estimator.bin_means_.tolist(),
+        }
+    return target
 
 
 def _restore_target(estimator, attributes, what):
@@ -144,6 +153,49 @@ def _restore_target(estimator, attributes, what):
         if not math.isfinite(value) or (name == "target_scale_" and value <= 0):
             raise ValueError(f"{what}: {name} must be finite (and the scale positive).")
         setattr(estimator, name, float(value))
+    _restore_bins(estimator, attributes.get("bins"), what)
+
+
+def _restore_bins(estimator, bins, what):
+    """The quantile bins of a regressor that learned a distribution (None: it did not).
+
+    Checked in full before use: the median is read off these tables, so a table
+    out of order or holding inf would give wrong or infinite predictions. Their
+    number is checked against the read-out's weights afterwards, which bounds
+    their size by the file's.
+    """
+    from ..neural._target_bins import N_LEVELS
+
+    if bins is None:
+        estimator.bin_edges_ = estimator.bin_quantiles_ = estimator.bin_means_ = None
+        estimator._bin_statistic = None
+        return
+    if not isinstance(bins, dict) or bins.get("statistic") not in ("median", "mean"):
+        raise ValueError(f"{what}: 'bins' must hold a statistic, 'median' or 'mean'.")
+
+    def numbers(name, shape):
+        value = bins.get(name)
+        rows = value if len(shape) == 2 and isinstance(value, list) else [value]
+        # JSON numbers only: numpy would also read strings such as "1".
+        well_formed = all(
+            isinstance(row, list) and all(_finite_number(v) for v in row) for row in rows
+        )
+        array = np.array(value, dtype=np.float64) if well_formed else None
+        if array is None or array.shape != shape:
+            raise ValueError(f"{what}: the bins' {name} must be finite numbers of shape {shape}.")
+        return array
+
+    means = bins.get("means")
+    n_bins = len(means) if isinstance(means, list) else 0
+    if n_bins < 1:
+        raise ValueError(f"{what}: the bins' means must be a non-empty list of numbers.")
+    edges = numbers("edges", (n_bins - 1,))
+    quantiles = numbers("quantiles", (n_bins, N_LEVELS + 1))
+    if np.any(np.diff(edges) <= 0) or np.any(np.diff(quantiles, axis=1) < 0):
+        raise ValueError(f"{what}: the bins' edges and quantiles must be in increasing order.")
+    estimator.bin_edges_, estimator.bin_quantiles_ = edges, quantiles
+    estimator.bin_means_ = numbers("means", (n_bins,))
+    estimator._bin_statistic = bins["statistic"]
 
 
 def _dump_steps(steps):
@@ -407,9 +459,11 @@ def _check_network_sizes(estimator, arrays, what):
     agree("hidden_size", estimator.hidden_size, hidden_size, "lstm.weight_hh_l0")
     n_outputs, _ = shape("output.weight", 2)
     classes = getattr(estimator, "classes_", None)
-    agree(
-        "the number of classes_", 1 if classes is None else len(classes), n_outputs, "output.weight"
-    )
+    bins = getattr(estimator, "bin_means_", None)
+    if classes is not None:
+        agree("the number of classes_", len(classes), n_outputs, "output.weight")
+    else:
+        agree("the number of bins", 1 if bins is None else len(bins), n_outputs, "output.weight")
     steps = estimator._steps
     input_size = embedding_dim + (0 if steps is None else steps.n_numeric)
     for i, cardinality in enumerate([] if steps is None else steps.cat_cardinalities):
@@ -457,7 +511,9 @@ def _check_output_bounds(estimator, arrays, what):
         logits += bound("repeat_shift")
     sizes += [logits, bound("gate") if "gate.weight" in arrays else 0.0]
     too_large = max(sizes) > _MAX_OUTPUT
-    if hasattr(estimator, "target_scale_"):  # predictions in the units of y, float64
+    # Predictions in the units of y, float64; read off the bins' tables (finite, checked
+    # on load) when the network learned a distribution.
+    if getattr(estimator, "bin_edges_", None) is None and hasattr(estimator, "target_scale_"):
         with np.errstate(over="ignore"):
             largest = abs(estimator.target_mean_) + estimator.target_scale_ * logits
         too_large = too_large or not np.isfinite(largest)
