@@ -181,6 +181,15 @@ def test_bins_survive_save_and_load(tmp_path):
         np.testing.assert_array_equal(loaded.bin_quantiles_, reg.bin_quantiles_)
 
 
+@pytest.fixture(scope="module")
+def saved_binned(tmp_path_factory):
+    """The bytes of a saved regressor over bins, fitted once for the tampering tests."""
+    X, y = _zeros_and_durations(60)
+    path = tmp_path_factory.mktemp("binned") / "model"
+    NextValueRegressor(loss="absolute_error", target_bins=8, **FAST).fit(X, y).save(path)
+    return path.read_bytes()
+
+
 def _edit_bins(path, edit):
     with zipfile.ZipFile(path) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
@@ -206,11 +215,8 @@ def _edit_bins(path, edit):
         (lambda b: b.update(edges="1,2"), "finite numbers"),
     ],
 )
-def test_tampered_bins_are_refused(tmp_path, edit, match):
-    X, y = _zeros_and_durations(60)
-    NextValueRegressor(loss="absolute_error", target_bins=8, **FAST).fit(X, y).save(
-        tmp_path / "model"
-    )
+def test_tampered_bins_are_refused(saved_binned, tmp_path, edit, match):
+    (tmp_path / "model").write_bytes(saved_binned)
     _edit_bins(tmp_path / "model", edit)
     with pytest.raises(ValueError, match=match):
         load(tmp_path / "model")
