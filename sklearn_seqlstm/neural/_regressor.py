@@ -283,8 +283,8 @@ class NextValueRegressor(RegressorMixin, HistoryLSTM):
         Sets ``target_mean_`` and ``target_scale_`` either way, and the bins
         (``bin_edges_``, ``bin_quantiles_``, ``bin_means_``; None without bins).
         """
-        standardised = self._standardised_targets(y, sample_weight)
         weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
+        standardised = self._standardised_targets(y, weights)
         y = np.asarray(y, dtype=np.float64)
         n_bins = self.target_bins
         if n_bins == "auto":
@@ -311,14 +311,13 @@ class NextValueRegressor(RegressorMixin, HistoryLSTM):
         """Whether the network reads out the number itself (no bins were fitted)."""
         return getattr(self, "bin_edges_", None) is None
 
-    def _standardised_targets(self, y, sample_weight):
+    def _standardised_targets(self, y, weights):
         """Standardised targets; sets ``target_mean_`` and ``target_scale_``.
 
         Any finite ``y`` and weights give finite targets within
         ``±_MAX_STANDARDISED``: the loss is computed in float32, where a target
         beyond 3.4e38 is inf and trains the model to NaN.
         """
-        weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
         # Targets and weights divided by powers of 2 (exact) first: sums of targets
         # near float64's maximum (1e308), or of their squares (1e160), overflow.
         y_unit, y_exponent = _unit(y)
