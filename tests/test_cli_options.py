@@ -141,22 +141,39 @@ def test_fit_with_time_and_attributes_is_the_python_fit(log_path, tmp_path):
     assert_one_error_line(err, "'amount'")
 
 
-@pytest.mark.parametrize("target, loss", [("remaining_time", None), ("time_to_next", "huber")])
-def test_fit_time_target_is_the_python_fit(log_path, tmp_path, target, loss):
+@pytest.mark.parametrize(
+    "target, options, params",
+    [
+        ("remaining_time", [], {}),
+        ("time_to_next", ["--loss", "huber"], {"loss": "huber"}),
+        (
+            "remaining_time",
+            ["--loss", "absolute_error", "--target-bins", "4"],
+            {"loss": "absolute_error", "target_bins": 4},
+        ),
+        (
+            "remaining_time",
+            ["--loss", "absolute_error", "--target-bins", "none"],
+            {"loss": "absolute_error", "target_bins": None},
+        ),
+    ],
+)
+def test_fit_time_target_is_the_python_fit(log_path, tmp_path, target, options, params):
     model = tmp_path / "model"
     argv = ["fit", log_path, *COLUMNS, "--time-col", "timestamp", "--target", target]
-    argv += [*TINY_ARGV, "--random-state", SEED, "--save", model, "--no-progress"]
-    argv += ["--loss", loss] if loss else []
+    argv += [*TINY_ARGV, "--random-state", SEED, "--save", model, "--no-progress", *options]
     status, _, err = run(*argv)
     assert status == 0, err
     cli_model = load(model)
     assert isinstance(cli_model, NextValueRegressor)
+    assert cli_model.get_params()["target_bins"] == params.get("target_bins", "auto")
 
     frame = pd.read_csv(log_path)
     X, y, _ = samples_from_log(frame, **PY_COLUMNS, time_col="timestamp", target=target)
-    params = {**TINY, **({"loss": loss} if loss else {})}
-    python_model = NextValueRegressor(**params, random_state=SEED).fit(X, y)
+    python_model = NextValueRegressor(**TINY, **params, random_state=SEED).fit(X, y)
     np.testing.assert_array_equal(cli_model.predict(X), python_model.predict(X))
+    if params.get("target_bins") == 4:
+        assert len(cli_model.bin_means_) <= 4
 
     # recommend has no use for a model of numbers: one line that says what to do.
     status, _, err = run("recommend", model, log_path, *COLUMNS)
@@ -378,6 +395,9 @@ def test_other_early_stopping_words_are_usage_errors(log_path, tmp_path, word):
         ([*COLUMNS, "--target", "remaining_time"], "needs --time-col"),
         ([*COLUMNS, "--model", "markov1", "--time-col", "timestamp"], "reads the events only"),
         ([*COLUMNS, "--loss", "huber"], "--loss"),
+        ([*COLUMNS, "--target-bins", "8"], "--target-bins is for NextValueRegressor"),
+        ([*COLUMNS, "--target-bins", "1"], "--target-bins: expected auto, none or a number"),
+        ([*COLUMNS, "--target-bins", "many"], "--target-bins: expected auto, none or a number"),
         ([*COLUMNS, "--min-weight", "3"], "--min-weight needs --weight-col"),
         ([*COLUMNS, "--event-attributes", "page"], "given in --event-col and --event-attributes"),
         ([*COLUMNS, "--weight-col", "rating", "--end-event", "E"], "give one of the two"),

@@ -66,7 +66,6 @@ _MODEL_NAMES = {
 NEXT_EVENT = "next_event"
 TIME_TARGETS = ("time_to_next", "remaining_time")
 _LOSSES = ("squared_error", "absolute_error", "huber")
-# The options of the next-event classifier that NextValueRegressor lacks.
 # What a damaged or hostile model file can raise from load beyond its ValueError: a
 # bad CRC (zipfile.BadZipFile), a nesting too deep for json, a number too large.
 _UNREADABLE_MODEL = (ValueError, TypeError, zipfile.BadZipFile, RecursionError, OverflowError)
@@ -155,6 +154,15 @@ def _add_fit_arguments(parser):
         "squared_error)",
     )
     parser.add_argument(
+        "--target-bins",
+        type=_target_bins,
+        default=None,
+        metavar="{auto,none,N}",
+        help="NextValueRegressor's target_bins, with a time --target: learn the target's "
+        "distribution over at most N quantile bins, or 'none' for one number (default: "
+        "its own, auto)",
+    )
+    parser.add_argument(
         "--min-history",
         type=int_between(0),
         default=1,
@@ -241,11 +249,12 @@ def _check_fit_options(args):
             "sequence (--end-event) has no row: give one of the two."
         )
     if args.target == NEXT_EVENT:
-        if args.loss is not None:
-            raise UsageError(
-                f"--loss is the loss of NextValueRegressor, with a time target (--target "
-                f"{' or '.join(TIME_TARGETS)}); the next event is fitted by the log-loss."
-            )
+        for option, given in (("--loss", args.loss), ("--target-bins", args.target_bins)):
+            if given is not None:
+                raise UsageError(
+                    f"{option} is for NextValueRegressor, with a time target (--target "
+                    f"{' or '.join(TIME_TARGETS)}); the next event is fitted by the log-loss."
+                )
         return
     check_time_target_options(args, flag)
 
@@ -321,6 +330,8 @@ def _make_model(args):
 
         if args.loss is not None:
             settings["loss"] = args.loss
+        if args.target_bins is not None:
+            settings["target_bins"] = None if args.target_bins == "none" else args.target_bins
         return NextValueRegressor(
             **settings, max_history=args.max_history, random_state=args.random_state
         )
@@ -526,6 +537,18 @@ def _unknown_events(model, log):
             "reads ids as text)?"
         )
     return [line]
+
+
+def _target_bins(text):
+    """An argparse type: "auto", "none" (kept as text: None means not given) or N >= 2."""
+    if text in ("auto", "none"):
+        return text
+    try:
+        return int_between(2)(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"expected auto, none or a number of bins of at least 2, got {text!r}"
+        ) from None
 
 
 def _kind(value):
