@@ -14,6 +14,7 @@ from sklearn_seqlstm.neural._module import (
     LSTMNextEventModule,
     LSTMNextValueModule,
     WeightedEntryLoss,
+    valid_cells,
 )
 
 # Histories over a 3-token alphabet, led by the START marker as the classifier does.
@@ -204,9 +205,10 @@ def test_gradients_match_per_sample_training(token_class):
 @pytest.mark.parametrize("token_class", COPY_FROM_HISTORY.values(), ids=COPY_FROM_HISTORY)
 def test_the_flat_read_out_trains_as_the_padded_one(token_class, n_negatives):
     # The first chain serves every history of the shared prefix: its entries are the
-    # widest, so the padded read-out pads the others. In training mode, with dropout
-    # and the same seed, the flat read-out gives the padded one's valid cells: the
-    # same dropout masks and negatives, and the loss and gradients of the same model.
+    # widest, so the padded read-out pads the others. In training mode, with the same
+    # seed, the flat read-out gives the padded one's valid cells: the same negatives,
+    # and the loss and gradients of the same model. (Dropout draws its masks for the
+    # entries only, so its masks are not the padded grid's: see the next test.)
     rng = np.random.RandomState(0)
     histories = [(START, *rng.randint(4, 9, size=rng.randint(1, 4))) for _ in range(12)]
     histories += [(START, 4)] * 6 + [(START, 4, 5)] * 3
@@ -215,7 +217,7 @@ def test_the_flat_read_out_trains_as_the_padded_one(token_class, n_negatives):
     assert chains.n_entries_per_chain.max() > 2 * chains.n_entries_per_chain.min()
     torch.manual_seed(3)
     module = LSTMNextEventModule(
-        9, 4, 3, 5, num_layers=1, dropout=0.4, token_class=token_class, n_negatives=n_negatives
+        9, 4, 3, 5, num_layers=1, dropout=0.0, token_class=token_class, n_negatives=n_negatives
     )
     _move_away_from_init(module)
     module.train()
@@ -237,7 +239,7 @@ def test_the_flat_regression_read_out_trains_as_the_padded_one():
     targets = np.linspace(-1.0, 1.0, len(histories))
     chains = group_into_chains(histories, targets)
     torch.manual_seed(3)
-    module = LSTMNextValueModule(9, 3, 5, num_layers=1, dropout=0.4)
+    module = LSTMNextValueModule(9, 3, 5, num_layers=1, dropout=0.0)
     torch.nn.init.normal_(module.output.weight)
     module.train()
     outputs = {}
@@ -250,6 +252,39 @@ def test_the_flat_regression_read_out_trains_as_the_padded_one():
     valid = torch.arange(padded.size(1)) < torch.as_tensor(chains.n_entries_per_chain)[:, None]
     assert torch.equal(outputs[True][1], target[valid])
     torch.testing.assert_close(outputs[True][0], padded[valid], rtol=1e-6, atol=1e-6)
+
+
+def test_training_dropout_draws_a_mask_for_the_entries_only():
+    # One wide chain (the shared prefix serves 9 histories) and narrow ones: the
+    # padded grid is mostly padding, and no mask is drawn for it.
+    histories = [(START, 4)] * 6 + [(START, 4, 5)] * 3 + [(START, 6), (START, 7, 8)]
+    chains = group_into_chains(histories, np.linspace(-1.0, 1.0, len(histories)))
+    X, _ = collate(chains, np.arange(chains.n_chains))
+    rows, columns = valid_cells(X["positions"], X["n_entries"])
+    assert X["positions"].numel() > 2 * len(rows)
+    torch.manual_seed(3)
+    module = LSTMNextValueModule(9, 3, 16, num_layers=1, dropout=0.4)
+
+    def hidden():
+        return module.entry_hidden(X["tokens"], X["positions"], rows, columns)
+
+    module.eval()
+    plain = hidden()
+    assert (plain != 0).all()
+    module.train()
+    torch.manual_seed(5)
+    dropped = hidden()
+    kept = dropped != 0
+    torch.testing.assert_close(dropped[kept], plain[kept] / 0.6)
+    # The generator moves by one float32 draw per unit of each entry, padding none.
+    after = torch.rand(1)
+    torch.manual_seed(5)
+    torch.rand(len(rows), 16)
+    assert torch.equal(after, torch.rand(1))
+    # Each unit is dropped with probability 0.4: 200 masks of 16 x 11 units.
+    torch.manual_seed(0)
+    rate = torch.stack([hidden() == 0 for _ in range(200)]).double().mean().item()
+    assert abs(rate - 0.4) < 0.01
 
 
 @pytest.mark.parametrize("shuffle", [False, True])

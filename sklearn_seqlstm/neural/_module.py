@@ -11,7 +11,6 @@ are named alike.
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ._sampled import sampled_target_log_proba
@@ -117,11 +116,11 @@ class LSTMHistoryEncoder(nn.Module):
         """The hidden state at the entries ``positions[rows, columns]``: (n_entries, hidden).
 
         A flat read-out of some cells of the padded ``positions`` (see
-        :func:`valid_cells`); otherwise as :meth:`hidden_at`. Dropout draws its
-        masks as over the whole padded (batch, n_positions, hidden) read-out of
-        :meth:`hidden_at` and keeps the entries' rows of them, so that training
-        draws the very same masks in either form: the flat form changes the work,
-        not the model trained.
+        :func:`valid_cells`); otherwise as :meth:`hidden_at`. In training mode,
+        dropout draws a mask for the entries only, not for the padding around
+        them: a chain that serves many histories can hold several times as many
+        entries as the others of its batch, and drawing masks for the whole
+        padded grid took about 6% of ``fit``'s time on such data.
         """
         hidden, _ = self.lstm(self.embed(tokens, cats, nums))
         # Flat indices: index_select is cheaper than indexing by two tensors.
@@ -130,15 +129,10 @@ class LSTMHistoryEncoder(nn.Module):
         p = self.dropout.p
         if not self.training or p == 0:
             return hidden
-        grid = (positions.numel(), hidden.size(-1))
-        cells = rows * positions.size(1) + columns
-        if hidden.device.type != "cpu":  # the mask that dropout applies to ones
-            return hidden * F.dropout(hidden.new_ones(grid), p).index_select(0, cells)
-        # On the CPU, nn.Dropout keeps Bernoulli(1 - p) draws, which are float64
-        # uniform draws below 1 - p, drawn the same (bit for bit, and the generator
-        # moves alike); uniform_ draws them three times as fast as bernoulli_.
-        uniform = torch.empty(grid, dtype=torch.float64, device=hidden.device).uniform_()
-        keep = uniform.index_select(0, cells) < 1 - p
+        # Bernoulli(1 - p) as uniform draws below 1 - p: uniform draws are three
+        # times as fast as bernoulli_ on the CPU. Float32 draws whatever the
+        # hidden state's dtype, so that a bfloat16 state keeps the rate exact.
+        keep = torch.rand(hidden.shape, device=hidden.device) < 1 - p
         return hidden * keep.to(hidden.dtype).div_(1 - p)
 
 
