@@ -130,8 +130,8 @@ class LSTMHistoryEncoder(nn.Module):
         if not self.training or p == 0:
             return hidden
         # Bernoulli(1 - p) as uniform draws below 1 - p: uniform draws are three
-        # times as fast as bernoulli_ on the CPU. Float32 draws whatever the
-        # hidden state's dtype, so that a bfloat16 state keeps the rate exact.
+        # times as fast as bernoulli_ on the CPU. The draws are float32 whatever
+        # the hidden state's dtype: bfloat16 draws would round the rate.
         keep = torch.rand(hidden.shape, device=hidden.device) < 1 - p
         return hidden * keep.to(hidden.dtype).div_(1 - p)
 
