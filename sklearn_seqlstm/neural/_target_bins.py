@@ -119,8 +119,8 @@ def distribution_median(proba, table):
     with np.errstate(divide="ignore", invalid="ignore"):
         level = np.where(inside > 0, (0.5 - below) / inside, 0.5)
     position = np.clip(level, 0.0, 1.0) * (table.shape[1] - 1)
+    # position is in [0, N_LEVELS]: the last level reads the last pair of quantiles.
     low = np.minimum(np.floor(position).astype(np.int64), table.shape[1] - 2)
-    low = np.maximum(low, 0)
     share = position - low
     left, right = table[column, low], table[column, low + 1]
     # Equal neighbours (a bin of one value) give that value exactly; weighted, not
