@@ -19,6 +19,12 @@ mean is the figure; ``--seeds`` to change):
 - **JapaneseVowels** (``bench_japanese_vowels.py``'s data and protocol).
 - **The synthetic limit** (``bench_at_limit.py``: run with ``--limit``, about 3 minutes).
 
+``--candidate "dropout=0.2"`` (may be repeated) measures a change of a default: the
+defaults with these parameters changed are fitted with the same seeds on the process
+logs (names only in the ``PrefixHistories`` form, which trains the lists' model too,
+and with time and attributes) and on MovieLens, each with its paired difference with
+the defaults, gathered in a closing table.
+
 Each target is printed with MET or MISSED. Data: the process logs are the public splits
 of ``ERamaM/ProcessMiningDatasets`` (``CSV/splits/``), read from ``--data`` (default:
 ``$SEQLSTM_PROCESS_LOGS``, else a folder beside the repository; without them the
@@ -37,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _candidates import add_candidate_argument, candidate_params
 from _logs import add_data_argument, missing
 
 from sklearn_seqlstm import (
@@ -116,7 +123,7 @@ def paired(difference, groups):
     return bootstrap_interval(difference, groups, n_resamples=N_BOOTSTRAP, random_state=0)
 
 
-def process_log(key, data, seeds, summary):
+def process_log(key, data, seeds, summary, candidates):
     prefix, title, sequence_attributes, names_target, attributed_target = LOGS[key]
     train_log, test_log = load(data, prefix)
     train, test = samples(train_log), samples(test_log)
@@ -154,6 +161,7 @@ def process_log(key, data, seeds, summary):
         seeds_row(f"defaults, names only, {form}", correct[form], seconds[form], groups, budget)
     print(f"  lists and PrefixHistories train identical models (every weight equal): {identical}")
     names_only = np.mean(correct["PrefixHistories"], axis=0)
+    candidates.measure(f"{title}, names only", seeds, (train.X, train.y), test, names_only)
     for form in forms:
         p = paired(np.mean(correct[form], axis=0) - markov[best], groups)
         ok = p.low >= TIE_MARGIN
@@ -180,6 +188,7 @@ def process_log(key, data, seeds, summary):
     inputs = ", ".join(["time", "org:resource", *sequence_attributes])
     seeds_row(f"defaults, {inputs}", attributed, attributed_seconds, groups, budget)
     attributed = np.mean(attributed, axis=0)
+    candidates.measure(f"{title}, with {inputs}", seeds, (train_a.X, train_a.y), test_a, attributed)
     p = paired(attributed - names_only, groups)
     print(f"  with {inputs} - names only, paired: {p.estimate:+.4f} [{p.low:+.4f}, {p.high:+.4f}]")
     if attributed_target is not None:
@@ -196,7 +205,36 @@ def process_log(key, data, seeds, summary):
     summary.append((line, slowest <= FIT_SECONDS))
 
 
-def movielens(cache_dir, seeds, summary):
+class Candidates(dict):
+    """The ``--candidate`` changes of the defaults by label, and their paired differences."""
+
+    def __init__(self, texts):
+        super().__init__((text, candidate_params(text, NextEventClassifier)) for text in texts)
+        self.lines = []
+
+    def measure(self, name, seeds, train, test, defaults):
+        """Fit each candidate on ``train``, print its row and its paired difference on ``test``.
+
+        ``defaults`` is the defaults' correctness per test sample, the mean over the same
+        seeds; the differences are kept in ``lines`` for the closing table.
+        """
+        for label, params in self.items():
+            correct, seconds = [], []
+            for seed in seeds:
+                model = NextEventClassifier(random_state=seed, **params)
+                seconds.append(timed_fit(model, *train))
+                correct.append((np.asarray(model.predict(test.X)) == test.y).astype(float))
+            seeds_row(f"defaults + {label}", correct, seconds, test.groups)
+            p = paired(np.mean(correct, axis=0) - defaults, test.groups)
+            interval = f"{p.estimate:+.4f} [{p.low:+.4f}, {p.high:+.4f}]"
+            self.report(f"{name}: + {label} - defaults, paired {interval}")
+
+    def report(self, line):
+        print(f"  {line}")
+        self.lines.append(line)
+
+
+def movielens(cache_dir, seeds, summary, candidates):
     sys.path.insert(0, str(HERE))
     from bench_movielens import fetch_ml100k, load_ratings
 
@@ -213,6 +251,12 @@ def movielens(cache_dir, seeds, summary):
     rows["NextEventClassifier(random_state=seed)"] = [
         lambda seed=seed: NextEventClassifier(random_state=seed) for seed in seeds
     ]
+    for label, params in candidates.items():
+        rows[f"defaults + {label}"] = [
+            lambda seed=seed, params=params: NextEventClassifier(random_state=seed, **params)
+            for seed in seeds
+        ]
+    per_user = {}
     for name, makers in rows.items():
         hits, rr, seconds = [], [], []
         for maker in makers:
@@ -222,11 +266,22 @@ def movielens(cache_dir, seeds, summary):
             hits.append((ranks <= 10).astype(float))
             rr.append(np.where(ranks <= 10, 1.0 / ranks, 0.0))
         hits, rr = np.mean(hits, axis=0), np.mean(rr, axis=0)
+        per_user[name] = (hits, rr, seconds)
         print(
             f"  {name:<44} {interval_text(hits, test.groups):<26} "
             f"{interval_text(rr, test.groups):<26} {', '.join(f'{s:.1f}' for s in seconds)} s",
             flush=True,
         )
+    hits, rr, seconds = per_user["NextEventClassifier(random_state=seed)"]
+    for label in candidates:
+        cand_hits, cand_rr, _ = per_user[f"defaults + {label}"]
+        h = paired(cand_hits - hits, test.groups)
+        r = paired(cand_rr - rr, test.groups)
+        line = (
+            f"MovieLens-100k: + {label} - defaults, paired Hit@10 {h.estimate:+.4f} "
+            f"[{h.low:+.4f}, {h.high:+.4f}], MRR@10 {r.estimate:+.4f} [{r.low:+.4f}, {r.high:+.4f}]"
+        )
+        candidates.report(line)
     hit, mrr, slowest = hits.mean(), rr.mean(), max(seconds)
     summary.append((f"target, MovieLens-100k Hit@10 >= 0.19: {hit:.4f}", hit >= 0.19))
     summary.append((f"target, MovieLens-100k MRR@10 >= 0.068: {mrr:.4f}", mrr >= 0.068))
@@ -265,7 +320,9 @@ def main(argv=None):
     parser.add_argument("--skip-movielens", action="store_true")
     parser.add_argument("--skip-vowels", action="store_true")
     parser.add_argument("--limit", action="store_true", help="also run bench_at_limit.py")
+    add_candidate_argument(parser, "NextEventClassifier")
     args = parser.parse_args(argv)
+    candidates = Candidates(args.candidate)
     print(
         f"bench_defaults: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, "
         f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}, seeds {args.seeds}"
@@ -276,13 +333,15 @@ def main(argv=None):
     summary = []
     logs = [] if missing("bench_defaults, process logs", args.data) else args.logs
     for key in logs:
-        process_log(key, args.data, args.seeds, summary)
+        process_log(key, args.data, args.seeds, summary, candidates)
     cache = ["--cache-dir", str(args.cache_dir)] if args.cache_dir else []
     if not args.skip_movielens:
         sys.path.insert(0, str(HERE))
         from bench_movielens import DEFAULT_CACHE
 
-        movielens(args.cache_dir or DEFAULT_CACHE, args.seeds, summary)
+        movielens(args.cache_dir or DEFAULT_CACHE, args.seeds, summary, candidates)
+    if candidates and (not args.skip_vowels or args.limit):
+        print("\n(the candidates are measured on the process logs and MovieLens only)")
     if not args.skip_vowels:
         seeds = ["--seeds", *map(str, args.seeds)]
         run_script("bench_japanese_vowels.py", [*seeds, *cache], summary, "JapaneseVowels")
@@ -291,6 +350,10 @@ def main(argv=None):
     print("\n=== targets ===")
     for line, ok in summary:
         print(f"{line}: {verdict(ok)}")
+    if candidates.lines:
+        print("\n=== candidates against the defaults (positive: the candidate is better) ===")
+        for line in candidates.lines:
+            print(line)
 
 
 if __name__ == "__main__":

@@ -67,11 +67,11 @@ on Helpdesk, on their own split (the first 2/3 of the cases for training).
 """
 
 import argparse
-import ast
 import time
 
 import numpy as np
 import pandas as pd
+from _candidates import add_candidate_argument, candidate_params
 from _logs import add_data_argument, default_folder, missing
 from bench_process_logs import END, TIME
 from bench_process_logs import samples as log_samples
@@ -171,16 +171,6 @@ def timed_fit(model, X, y, **kwargs):
 
 def budget(model):
     return f"{model.n_epochs_} ep, {model.n_steps_} steps"
-
-
-def candidate_params(text):
-    """``"dropout=0.1,lr=0.003"`` as parameters of :class:`NextValueRegressor`."""
-    params = {}
-    for item in text.split(","):
-        name, _, value = item.partition("=")
-        params[name.strip()] = ast.literal_eval(value.strip())
-    NextValueRegressor(**params)._validate_params()  # a typo fails here, not hours later
-    return params
 
 
 def run(key, target, args):
@@ -352,14 +342,7 @@ def main(argv=None):
     parser.add_argument(
         "--tune", action="store_true", help="add the LSTM rows tuned on val (LSTM_GRID)"
     )
-    parser.add_argument(
-        "--candidate",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE,...",
-        help="an extra row: the LSTM defaults with these parameters changed (Python "
-        "literals), to measure a change of a default; may be repeated",
-    )
+    add_candidate_argument(parser, "NextValueRegressor")
     parser.add_argument("--n-bootstrap", type=int, default=N_BOOTSTRAP)
     parser.add_argument("--bootstrap-seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="a smoke run: one seed, 3 epochs")
@@ -370,7 +353,7 @@ def main(argv=None):
     global DATA
     DATA = args.data
     args.lstm_overrides = {}
-    args.candidates = {text: candidate_params(text) for text in args.candidate}
+    args.candidates = {text: candidate_params(text, NextValueRegressor) for text in args.candidate}
     if args.quick:
         args.seeds = args.seeds[:1]
         args.n_bootstrap = min(args.n_bootstrap, 200)
