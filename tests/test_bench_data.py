@@ -44,6 +44,7 @@ def test_data_option_and_environment_variable(tmp_path, monkeypatch):
         "bench_process_times.py",
         "bench_leakage.py",
         "bench_suffix.py",
+        "bench_history_counts.py",
     ],
 )
 def test_scripts_exit_zero_without_the_logs(script, tmp_path):
