@@ -168,16 +168,23 @@ def synthetic_limit(prior_weight=20.0):
         counts = outcome_counts(X, y)
         chosen = leave_one_out_weight(model, counts)
         classes, proba = model.classes_, model.predict_proba(X_test)
-        limit = BayesOracleClassifier(sampler).fit(X, y).predict_proba(X_test)
-        rows = {"limit": limit, "defaults": proba}
-        rows[f"k = {prior_weight:g}"] = shrunk(proba, classes, X_test, counts, prior_weight)
-        rows[f"k = {chosen:.4g} (leave-one-out)"] = shrunk(proba, classes, X_test, counts, chosen)
+        oracle = BayesOracleClassifier(sampler).fit(X, y)
+        fixed = shrunk(proba, classes, X_test, counts, prior_weight)
+        rows = {
+            "limit": (oracle.predict_proba(X_test), oracle.classes_),
+            "defaults": (proba, classes),
+            f"k = {prior_weight:g}": (fixed, classes),
+            f"k = {chosen:.4g} (leave-one-out)": (
+                shrunk(proba, classes, X_test, counts, chosen),
+                classes,
+            ),
+        }
         scores = {
             name: (
-                top_k_accuracy(y_test, p, classes=classes, k=1),
-                _log_loss(y_test, p, classes=classes, eps=1e-15),
+                top_k_accuracy(y_test, p, classes=labels, k=1),
+                _log_loss(y_test, p, classes=labels, eps=1e-15),
             )
-            for name, p in rows.items()
+            for name, (p, labels) in rows.items()
         }
         gaps = [
             f"{name} {top1 - scores['limit'][0]:+.4f} / {loss - scores['limit'][1]:+.4f}"
