@@ -27,6 +27,27 @@ from sklearn_seqlstm.metrics._scoring import _log_loss
 
 TOP1_TOLERANCE = 0.005
 LOG_LOSS_TOLERANCE = 0.01
+GRID = np.round(np.linspace(0, 1, 11), 1)
+LENGTH = 20
+
+
+def limit_data(m, n_train, n_test):
+    """Training and test samples at memory influence ``m``, and the test chains' sampler."""
+    X_train, y_train, _ = MarkovMemorySampler(memory_influence=m, random_state=1).make_dataset(
+        n_train, LENGTH
+    )
+    sampler = MarkovMemorySampler(memory_influence=m, random_state=2)
+    X_test, y_test, _ = sampler.make_dataset(n_test, LENGTH)
+    return X_train, y_train, X_test, y_test, sampler
+
+
+def top1_and_log_loss(y_true, proba, classes):
+    """The scorers' top-1 accuracy and mean log-loss: an event the model never saw in
+    training is a miss, with probability 1e-15 in the log-loss."""
+    return (
+        top_k_accuracy(y_true, proba, classes=classes, k=1),
+        _log_loss(y_true, proba, classes=classes, eps=1e-15) + 0.0,  # no "-0.0000"
+    )
 
 
 def main():
@@ -36,7 +57,7 @@ def main():
     )
     args = parser.parse_args()
     n_train, n_test = (800, 200) if args.quick else (8000, 2000)
-    grid = [0.0, 0.5, 1.0] if args.quick else np.round(np.linspace(0, 1, 11), 1)
+    grid = [0.0, 0.5, 1.0] if args.quick else GRID
 
     print(f"{n_train} training chains and {n_test} test chains of 20 events, defaults")
     header = (
@@ -47,26 +68,17 @@ def main():
     print("-" * len(header))
     failures = []
     for m in grid:
-        X_train, y_train, _ = MarkovMemorySampler(memory_influence=m, random_state=1).make_dataset(
-            n_train, 20
-        )
-        sampler = MarkovMemorySampler(memory_influence=m, random_state=2)
-        X_test, y_test, _ = sampler.make_dataset(n_test, 20)
+        X_train, y_train, X_test, y_test, sampler = limit_data(m, n_train, n_test)
 
         start = time.perf_counter()
         model = NextEventClassifier(random_state=0).fit(X_train, y_train)
         fit_seconds = time.perf_counter() - start
         oracle = BayesOracleClassifier(sampler).fit(X_train, y_train)
 
-        scores = {}
-        for name, estimator in (("limit", oracle), ("model", model)):
-            # The same scoring code as the scorers: an event the model never saw in
-            # training is a miss, with probability 1e-15 in the log-loss.
-            proba, classes = estimator.predict_proba(X_test), estimator.classes_
-            scores[name] = (
-                top_k_accuracy(y_test, proba, classes=classes, k=1),
-                _log_loss(y_test, proba, classes=classes, eps=1e-15) + 0.0,  # no "-0.0000"
-            )
+        scores = {
+            name: top1_and_log_loss(y_test, estimator.predict_proba(X_test), estimator.classes_)
+            for name, estimator in (("limit", oracle), ("model", model))
+        }
         (limit_acc, limit_ll), (model_acc, model_ll) = scores["limit"], scores["model"]
         acc_gap, ll_gap = model_acc - limit_acc, model_ll - limit_ll
         ok = acc_gap >= -TOP1_TOLERANCE and ll_gap <= LOG_LOSS_TOLERANCE

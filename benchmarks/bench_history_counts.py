@@ -35,16 +35,10 @@ from collections import Counter, defaultdict
 
 import numpy as np
 from _logs import add_data_argument, missing
+from bench_at_limit import GRID, limit_data, top1_and_log_loss
 from bench_defaults import LOGS, interval_text, load, paired, samples
 
-from sklearn_seqlstm import (
-    BayesOracleClassifier,
-    MarkovChainClassifier,
-    MarkovMemorySampler,
-    NextEventClassifier,
-    top_k_accuracy,
-)
-from sklearn_seqlstm.metrics._scoring import _log_loss
+from sklearn_seqlstm import BayesOracleClassifier, MarkovChainClassifier, NextEventClassifier
 
 PRIOR_WEIGHTS = (0.0, 1.0, 5.0, 20.0, 100.0)
 LOO_GRID = (*np.geomspace(0.5, 4096, 14), np.inf)
@@ -160,10 +154,8 @@ def synthetic_limit(prior_weight=20.0):
         "\n=== MarkovMemorySampler, 8,000 training and 2,000 test chains of 20 events: "
         "model - limit, top-1 accuracy / log-loss (nats) ==="
     )
-    for m in np.round(np.linspace(0, 1, 11), 1):
-        X, y, _ = MarkovMemorySampler(memory_influence=m, random_state=1).make_dataset(8000, 20)
-        sampler = MarkovMemorySampler(memory_influence=m, random_state=2)
-        X_test, y_test, _ = sampler.make_dataset(2000, 20)
+    for m in GRID:
+        X, y, X_test, y_test, sampler = limit_data(m, 8000, 2000)
         model = NextEventClassifier(random_state=0).fit(X, y)
         counts = outcome_counts(X, y)
         chosen = leave_one_out_weight(model, counts)
@@ -179,13 +171,7 @@ def synthetic_limit(prior_weight=20.0):
                 classes,
             ),
         }
-        scores = {
-            name: (
-                top_k_accuracy(y_test, p, classes=labels, k=1),
-                _log_loss(y_test, p, classes=labels, eps=1e-15),
-            )
-            for name, (p, labels) in rows.items()
-        }
+        scores = {name: top1_and_log_loss(y_test, *row) for name, row in rows.items()}
         gaps = [
             f"{name} {top1 - scores['limit'][0]:+.4f} / {loss - scores['limit'][1]:+.4f}"
             for name, (top1, loss) in scores.items()
