@@ -161,16 +161,15 @@ def synthetic_limit(prior_weight=20.0):
         chosen = leave_one_out_weight(model, counts)
         classes, proba = model.classes_, model.predict_proba(X_test)
         oracle = BayesOracleClassifier(sampler).fit(X, y)
-        fixed = shrunk(proba, classes, X_test, counts, prior_weight)
         rows = {
             "limit": (oracle.predict_proba(X_test), oracle.classes_),
             "defaults": (proba, classes),
-            f"k = {prior_weight:g}": (fixed, classes),
-            f"k = {chosen:.4g} (leave-one-out)": (
-                shrunk(proba, classes, X_test, counts, chosen),
-                classes,
-            ),
         }
+        for name, weight in (
+            (f"k = {prior_weight:g}", prior_weight),
+            (f"k = {chosen:.4g} (leave-one-out)", chosen),
+        ):
+            rows[name] = (shrunk(proba, classes, X_test, counts, weight), classes)
         scores = {name: top1_and_log_loss(y_test, *row) for name, row in rows.items()}
         gaps = [
             f"{name} {top1 - scores['limit'][0]:+.4f} / {loss - scores['limit'][1]:+.4f}"
