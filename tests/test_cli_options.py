@@ -382,6 +382,33 @@ def test_other_early_stopping_words_are_usage_errors(log_path, tmp_path, word):
     assert_one_error_line(err, "--early-stopping")
 
 
+@pytest.mark.parametrize("word, value", [("auto", "auto"), ("none", None), ("2.5", 2.5)])
+def test_history_counts_words_are_the_python_values(log_path, tmp_path, word, value):
+    model = tmp_path / "model"
+    argv = ["fit", log_path, *COLUMNS, "--max-epochs", "1", "--hidden-size", "4"]
+    argv += ["--device", "cpu", "--history-counts", word, "--save", model, "--no-progress"]
+    status, _, err = run(*argv)
+    assert status == 0, err
+    assert load(model).history_counts == value
+    NextEventClassifier(history_counts=value)._validate_params()  # the same value in Python
+
+
+@pytest.mark.parametrize("word", ["-1", "inf", "nan", "sometimes", ""])
+def test_other_history_counts_are_usage_errors(log_path, tmp_path, word):
+    status, _, err = run(
+        "fit", log_path, *COLUMNS, "--history-counts", word, "--save", tmp_path / "m"
+    )
+    assert status == 2
+    assert_one_error_line(err, "--history-counts")
+
+
+def test_history_counts_with_a_time_target_is_refused(log_path, tmp_path):
+    argv = ["fit", log_path, *COLUMNS, "--time-col", "timestamp", "--target", "remaining_time"]
+    status, _, err = run(*argv, "--history-counts", "none", "--save", tmp_path / "m")
+    assert status == 2
+    assert_one_error_line(err, "--history-counts")
+
+
 # Refused before any work ---------------------------------------------------------------
 
 

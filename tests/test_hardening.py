@@ -214,12 +214,19 @@ def test_num_threads_out_of_bounds_is_refused_before_torch_sees_it(num_threads):
 def test_weights_beyond_float32_train_the_same_model(scale):
     rng = np.random.RandomState(0)
     weights = rng.randint(1, 5, size=len(X_ABC)).astype(float)
-    reference = NextEventClassifier(**FAST).fit(X_ABC, Y_ABC, sample_weight=weights)
-    huge = NextEventClassifier(**FAST).fit(X_ABC, Y_ABC, sample_weight=weights * scale)
+    # The history counts read weights as numbers of samples, so a history's counts
+    # grow with the scale; the network alone is the same to the bit.
+    alone = dict(FAST, history_counts=None)
+    reference = NextEventClassifier(**alone).fit(X_ABC, Y_ABC, sample_weight=weights)
+    huge = NextEventClassifier(**alone).fit(X_ABC, Y_ABC, sample_weight=weights * scale)
     proba = huge.predict_proba(X_ABC)
     assert np.isfinite(proba).all()
     # Powers of 2 scale exactly, so the weighted mean loss is the same to the bit.
     np.testing.assert_array_equal(proba, reference.predict_proba(X_ABC))
+    # Counts and their prior weight scaled alike give the same blend, to the bit.
+    reference.set_params(history_counts=3.0).fit(X_ABC, Y_ABC, sample_weight=weights)
+    huge.set_params(history_counts=3.0 * scale).fit(X_ABC, Y_ABC, sample_weight=weights * scale)
+    np.testing.assert_array_equal(huge.predict_proba(X_ABC), reference.predict_proba(X_ABC))
 
 
 def test_largest_float64_weights_give_a_valid_model():

@@ -201,6 +201,25 @@ def early_stopping(text):
 
 early_stopping.__name__ = "early_stopping"
 
+
+def history_counts(text):
+    """argparse type of --history-counts: auto, none, or the weight k (a number >= 0)."""
+    word = text.strip().lower()
+    if word in ("auto", "none"):
+        return word
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (value >= 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(
+            f"expected auto, none or a finite number >= 0, got {text!r}"
+        )
+    return value
+
+
+history_counts.__name__ = "history_counts"
+
 # The LSTM's settings on the command line: flag -> (parameter, type, help).
 _LSTM_OPTIONS = {
     "--max-epochs": ("max_epochs", int, "passes over the training data"),
@@ -256,6 +275,16 @@ def add_lstm_arguments(parser):
         "next-event classifier only)",
     )
     lstm.add_argument(
+        "--history-counts",
+        dest="lstm_history_counts",
+        type=history_counts,
+        default=None,
+        metavar="{auto,none,K}",
+        help="after a history seen in training, blend the events that followed it there into "
+        "the prediction, the network weighing as K samples; auto chooses K by leave-one-out, "
+        "none keeps the network alone (default: auto; next-event classifier only)",
+    )
+    lstm.add_argument(
         "--verbose",
         dest="lstm_verbose",
         action="store_const",
@@ -270,10 +299,10 @@ def lstm_settings(args):
     """The LSTM parameters given on the command line, by name (the others keep defaults)."""
     names = [name for name, _, _ in _LSTM_OPTIONS.values()]
     settings = {}
-    for name in [*names, "copy_from_history", "verbose", "early_stopping"]:
+    for name in [*names, "copy_from_history", "history_counts", "verbose", "early_stopping"]:
         value = getattr(args, f"lstm_{name}", None)
         if value is not None:
-            settings[name] = value
+            settings[name] = None if value == "none" else value
     return settings
 
 
@@ -302,7 +331,10 @@ def _lstm_option(name, kind):
 
 
 # Options of NextEventClassifier that NextValueRegressor lacks: refused with a time target.
-_CLASSIFIER_ONLY = {"lstm_copy_from_history": "--no-copy-from-history"}
+_CLASSIFIER_ONLY = {
+    "lstm_copy_from_history": "--no-copy-from-history",
+    "lstm_history_counts": "--history-counts",
+}
 
 
 def check_time_target_options(args, flag):

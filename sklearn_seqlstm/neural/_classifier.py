@@ -4,6 +4,7 @@ import numpy as np
 import torch
 from sklearn.base import _fit_context
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..histories._histories import check_histories, check_labels
@@ -11,8 +12,10 @@ from ..histories._prefixes import PrefixHistories
 from ..metrics._blocks import proba_blocks
 from ..metrics._history_classifier import HistoryClassifierMixin
 from ..utils._base import restore_on_failure
-from ..utils._validation import integers
+from ..utils._validation import integers, reals
+from ._chains import canonical_chains, chains_from_prefixes
 from ._estimator import HistoryLSTM, fill_shared_docs
+from ._history_counts import HistoryCounts, choose_prior_weight
 from ._inference import warn_unknown_events
 from ._module import N_RESERVED, LSTMNextEventModule, WeightedEntryLoss
 from ._numpy_step import one_history_proba
@@ -68,6 +71,22 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
         epoch on a catalogue of tens of thousands of items costs a fraction of
         the full softmax's (``benchmarks/bench_catalog.py``). Predictions and the
         validation loss of early stopping use the full softmax either way.
+    history_counts : "auto", float or None, default="auto"
+        How much the events that followed a history in training count, when
+        that very history comes again. After a history seen in fit with a total
+        weight of n samples, c of them followed by a class, its probability is
+        ``(c + k * p) / (n + k)``, where p is the network's: the network's
+        prediction weighs as k samples, so the counts take over where a history
+        was seen often. A history never seen in fit keeps p. "auto" chooses k
+        in fit by leave-one-out: each training sample is predicted from the
+        other samples of its history, for k from 0.5 to 4096 and for the
+        network alone, and the best weighted log-likelihood wins, so data whose
+        histories rarely repeat, or whose network already fits their counts,
+        keep the network alone. A number is k itself (0: the counts alone after
+        a history seen); None is the network alone. It applies to histories of
+        events only: a model fitted with times or attributes, whose histories
+        hardly ever repeat, uses the network alone. The chosen k is
+        ``history_counts_weight_``.
     %(inputs_and_runtime)s
 
     Attributes
@@ -75,6 +94,10 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
     classes_ : ndarray of shape (n_classes,)
         The class labels, in the column order of :meth:`predict_proba`.
     %(fitted_core)s
+    history_counts_weight_ : float or None
+        The k of ``history_counts`` in use: inf when "auto" kept the network
+        alone, None when ``history_counts=None`` or the model reads times or
+        attributes.
 
     See Also
     --------
@@ -98,7 +121,9 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
     does not change when every weight is scaled. The default budget
     (``max_epochs=None``) reads the weights as counts: their total is the n of
     its min(1000, n / 4) steps, so that k copies of a sample and one sample of
-    weight k train the same model.
+    weight k train the same model. So do ``history_counts``: a history's
+    weights are the n and c of its blend, and leave-one-out leaves out a
+    weight of 1 (or all of a class's weight, where less).
 
     A ``fit`` that raises (bad input, a callback that fails) leaves the
     estimator as it was before the call: fitted with its previous model, or
@@ -126,6 +151,7 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
         **HistoryLSTM._shared_constraints,
         "copy_from_history": ["boolean"],
         "n_negatives": [None, integers(1)],
+        "history_counts": [None, StrOptions({"auto"}), reals(0, None, closed="left")],
     }
     _module = LSTMNextEventModule
     _criterion = WeightedEntryLoss
@@ -148,6 +174,7 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
         max_history=None,
         copy_from_history=True,
         n_negatives=None,
+        history_counts="auto",
         time_features=True,
         attributes=True,
         sequence_context="every_step",
@@ -173,6 +200,7 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
         self.max_history = max_history
         self.copy_from_history = copy_from_history
         self.n_negatives = n_negatives
+        self.history_counts = history_counts
         self.time_features = time_features
         self.attributes = attributes
         self.sequence_context = sequence_context
@@ -335,16 +363,59 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
             # fitted with times or attributes.
             if module.training:
                 module.eval()
+            tokens = self._encode(histories)[0]
             with torch_threads(self.num_threads), torch.inference_mode():
-                return one_history_proba(self, self._encode(histories)[0])
+                proba = one_history_proba(self, tokens)
+            counts = getattr(self, "_history_counts", None)
+            if counts is not None:
+                proba[0] = counts.blend_one(proba[0], counts.node(tokens))
+            return proba
         return self._predict_proba_chains(histories)
 
     def _predict_proba_chains(self, histories):
         """predict_proba of checked histories, one LSTM pass per chain, in batches."""
-        # Renormalise in float64, so that rows sum to 1 to the last bit.
-        return self._predict_entries(
-            histories, lambda log_proba: torch.softmax(log_proba.double(), dim=-1).cpu().numpy()
+        chains = canonical_chains(self._chains(histories))
+        proba = self._predict_chains(chains, _softmax)
+        counts = getattr(self, "_history_counts", None)
+        if counts is not None:
+            proba = counts.blend(proba, _entry_nodes(counts, chains))
+        return proba[chains.sample_entry]
+
+    def _fit_history_counts(self, chain_sets, scale_exponent):
+        """The next-event counts of every training history, and their weight k."""
+        self._history_counts = None
+        self.history_counts_weight_ = None
+        if self.history_counts is None or self._steps is not None:
+            return
+        counts = HistoryCounts(N_RESERVED + len(self.events_), len(self.classes_), scale_exponent)
+        for chains in chain_sets:
+            counts.add(chains)
+        counts.finish()
+        if self.history_counts == "auto":
+            weight = self._leave_one_out_weight(counts)
+        else:
+            weight = float(self.history_counts)
+        self.history_counts_weight_ = weight
+        if np.isfinite(weight):
+            counts.prior_weight = weight
+            self._history_counts = counts
+
+    def _leave_one_out_weight(self, counts):
+        """The k that best predicts each training sample from its history's others."""
+        nodes, classes, weights, totals = counts.repeated()
+        if not len(nodes):
+            return np.inf
+        # One sample per scored (history, class), laid out as predict lays out chains:
+        # the network's probability of each, and the sum over them, in one order
+        # whatever the form the training samples came in.
+        sequences, sequence_index, lengths = counts.prefix_layout(nodes)
+        ones = np.ones(len(nodes))
+        chains = canonical_chains(
+            chains_from_prefixes(sequences, sequence_index, lengths, classes, ones), ones
         )
+        proba = self._predict_chains(chains, _softmax, targets_only=True)
+        order = np.argsort(chains.sample_entry)
+        return choose_prior_weight(weights[order], totals[order], proba, counts.scale_exponent)
 
     def sample_continuations(
         self, X, n_steps, n_samples=1, *, stop_event=None, temperature=1.0, random_state=None
@@ -556,7 +627,7 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
         check_is_fitted(self)
         return load_stream(self, path)
 
-    def to_onnx(self, path, *, overwrite=False, top_k=None, exclude_seen=False):
+    def to_onnx(self, path, *, overwrite=False, top_k=None, exclude_seen=False, network_only=False):
         """Export the trained network to ONNX, the copy-from-history read-out included.
 
         The graph maps token ids to probabilities; the vocabulary that turns
@@ -586,6 +657,12 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
             its ``tokens``: a class that never occurred in a training history has
             no token and cannot be excluded, and a model with ``max_history``
             is refused (its graph sees the last events only).
+        network_only : bool, default=False
+            Export a model whose ``history_counts_weight_`` is finite: the graph
+            gives the network's probabilities, without the counts of training
+            histories that ``predict_proba`` blends in, so the two differ after
+            a history seen in fit. Without it such a model is refused; a model
+            that uses the network alone exports either way.
 
         Returns
         -------
@@ -596,7 +673,12 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
         from ..serving._onnx import OnnxExportMixin
 
         return OnnxExportMixin.to_onnx(
-            self, path, overwrite=overwrite, top_k=top_k, exclude_seen=exclude_seen
+            self,
+            path,
+            overwrite=overwrite,
+            top_k=top_k,
+            exclude_seen=exclude_seen,
+            network_only=network_only,
         )
 
     def encode_for_onnx(self, X):
@@ -626,3 +708,15 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
         from ..serving._onnx import OnnxExportMixin
 
         return OnnxExportMixin._encode_steps_for_onnx(self, histories)
+
+
+def _softmax(log_proba):
+    # Renormalise in float64, so that rows sum to 1 to the last bit.
+    return torch.softmax(log_proba.double(), dim=-1).cpu().numpy()
+
+
+def _entry_nodes(counts, chains):
+    """The trie node of each entry's history (-1: not a training history)."""
+    node_of = counts.walk(chains.tokens, chains.token_offsets)
+    entry_chain = np.repeat(np.arange(chains.n_chains), chains.n_entries_per_chain)
+    return node_of[chains.token_offsets[entry_chain] + chains.entry_position]

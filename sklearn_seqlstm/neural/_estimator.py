@@ -278,6 +278,7 @@ class HistoryLSTM(BaseEstimator):
         # The loss is computed in float32, where weights of 3.4e38 or more are inf and
         # trained the model to NaN; the loss is a weighted mean, so an exact rescaling
         # leaves the model as it is.
+        scale_exponent = int(np.frexp(sample_weight.max())[1])
         sample_weight = scaled_to_unit(sample_weight)
         targets = self._fit_targets(y, sample_weight)
         self.events_ = sorted_labels(distinct_events(histories))
@@ -306,7 +307,9 @@ class HistoryLSTM(BaseEstimator):
             n_train = -(-n_train // shard[1])
         self._resolve_epochs([n_train], total_weight)
         self.net_ = self._build_net(device, seed, valid, shard)
-        return self._train(ChainDataset(chains), device, seed, mixed_precision, shard)
+        self._train(ChainDataset(chains), device, seed, mixed_precision, shard)
+        self._fit_history_counts([chains], scale_exponent)
+        return self
 
     def _train(self, dataset, device, seed, mixed_precision, shard=None):
         """Train ``net_`` on ``dataset`` with the estimator's threads, seed and precision.
@@ -330,6 +333,14 @@ class HistoryLSTM(BaseEstimator):
         self.net_.module_.eval()
         self.n_epochs_ = len(self.net_.history)
         return self
+
+    def _fit_history_counts(self, chain_sets, scale_exponent):
+        """After training: what the estimator keeps of the training chains themselves.
+
+        ``chain_sets`` yields the canonical ChainSets of every training sample
+        (one in memory, one per chunk of an :class:`EventLogFiles`), whose
+        weights are the samples' divided by ``2 ** scale_exponent``.
+        """
 
     @property
     def n_iter_(self):
@@ -564,11 +575,19 @@ class HistoryLSTM(BaseEstimator):
         (batch, n_positions, ...), to a numpy array of the same leading shape.
         Returns an array of shape (n_samples, ...): one LSTM pass per chain.
         """
-        module = self.net_.module_
-        device = next(module.parameters()).device
         # The same samples in any form (lists in any order, PrefixHistories) give the
         # same chains, hence the same batches and bit-identical outputs.
         chains = canonical_chains(self._chains(histories))
+        return self._predict_chains(chains, read_out)[chains.sample_entry]
+
+    def _predict_chains(self, chains, read_out, targets_only=False):
+        """The output of every entry of ``chains`` (see :meth:`_predict_entries`).
+
+        With ``targets_only``, the output of each entry at its own target only
+        (``read_out`` then gives one column per class): shape (n_entries,).
+        """
+        module = self.net_.module_
+        device = next(module.parameters()).device
         # Length-sorted batches within a budget of elements (see _inference): memory
         # is bounded by a batch, not by samples x longest history x classes.
         batches = predict_batches(chains, module.output.out_features, step_width(module))
@@ -584,13 +603,18 @@ class HistoryLSTM(BaseEstimator):
                 inputs, _ = collate(chains, batch, flat=False)
                 inputs.pop("targets", None)
                 values = read_out(module(**{k: v.to(device) for k, v in inputs.items()}))
-                if out is None:
-                    out = np.empty((len(chains.entry_position), *values.shape[2:]), values.dtype)
                 n_entries = chains.n_entries_per_chain[batch]
                 valid = np.arange(values.shape[1]) < n_entries[:, None]
-                entries = chains.entry_offsets[batch][:, None] + np.arange(valid.shape[1])
-                out[entries[valid]] = values[valid]
-        return out[chains.sample_entry]
+                entries = (chains.entry_offsets[batch][:, None] + np.arange(valid.shape[1]))[valid]
+                values = values[valid]
+                if targets_only:
+                    values = values[np.arange(len(entries)), chains.entry_target[entries]]
+                if out is None:
+                    out = np.empty((len(chains.entry_position), *values.shape[1:]), values.dtype)
+                out[entries] = values
+        if out is None:  # no chains at all
+            out = np.empty(0)
+        return out
 
     def save(self, path, *, overwrite=False):
         # serving knows the estimators and their file format; importing it here,

@@ -335,7 +335,7 @@ def fit_from_files(estimator, log, y, sample_weight, X_val, y_val, sample_weight
     estimator.sequence_attributes_ = []
     estimator.time_kind_ = None
     encoder = _ChunkEncoder(scan.events, estimator.classes_, seed, fraction)
-    train = _canonical_part(log, encoder, "all", scan.chains["all"])
+    everything = train = _canonical_part(log, encoder, "all", scan.chains["all"])
     valid = None
     # Sized, as in memory, by the chains that identical histories make.
     n_chains = sum(train.chains_per_chunk)
@@ -365,7 +365,11 @@ def fit_from_files(estimator, log, y, sample_weight, X_val, y_val, sample_weight
         train_split=None if valid is None else predefined_split(valid),
     )
     estimator.net_ = net
-    return estimator._train(train, device, seed, mixed_precision)
+    estimator._train(train, device, seed, mixed_precision)
+    # Every sample, held out or not, read once more. A log carries no weights: each
+    # sample weighs 0.5 in the chains, what scaled_to_unit makes of weights of 1.
+    estimator._fit_history_counts(everything.chain_sets(), int(np.frexp(1.0)[1]))
+    return estimator
 
 
 def _canonical_part(log, encoder, part, sequences_per_chunk):

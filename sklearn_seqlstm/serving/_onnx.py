@@ -38,6 +38,7 @@ import json
 import warnings
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -314,11 +315,22 @@ def _step_encoding(steps):
 class OnnxExportMixin:
     """``to_onnx(path)`` for :class:`NextEventClassifier`."""
 
-    def to_onnx(self, path, *, overwrite=False, top_k=None, exclude_seen=False):
+    def to_onnx(self, path, *, overwrite=False, top_k=None, exclude_seen=False, network_only=False):
         """:meth:`NextEventClassifier.to_onnx`, which documents it."""
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self)
+        if not isinstance(network_only, (bool, np.bool_)):
+            raise TypeError(f"network_only must be True or False, got {network_only!r}.")
+        weight = getattr(self, "history_counts_weight_", None)
+        if weight is not None and np.isfinite(weight) and not network_only:
+            raise ValueError(
+                "The ONNX graph computes the network's probabilities; this model also "
+                "blends in the next events seen after each training history "
+                f"(history_counts_weight_={weight:g}), which the graph cannot, so after a "
+                "history seen in fit the two would differ. Export the network alone with "
+                "network_only=True, or fit with history_counts=None."
+            )
         try:
             import onnx  # noqa: F401  (torch's exporter needs it)
         except ImportError:

@@ -20,6 +20,7 @@ from ._codec import (
     encode_values,
     require_arrays,
 )
+from ._history_counts_io import dump_history_counts, restore_history_counts
 
 __all__ = ["dump_lstm", "restore_lstm", "dump_markov", "restore_markov"]
 
@@ -89,6 +90,9 @@ def dump_lstm(estimator):
     if getattr(estimator, "_steps", None) is not None:
         attributes["steps"] = _dump_steps(estimator._steps)
     arrays = {name: tensor.detach().cpu().numpy() for name, tensor in module.state_dict().items()}
+    counts_attributes, counts_arrays = dump_history_counts(estimator)
+    attributes.update(counts_attributes)
+    arrays.update(counts_arrays)
     return params, attributes, arrays
 
 
@@ -380,6 +384,7 @@ def restore_lstm(estimator, attributes, arrays, what, device):
     for name in ("embedding_dim_", "batch_size_"):
         setattr(estimator, name, _integer(_require(attributes, name, what), name, what, 1))
     _restore_table_attributes(estimator, attributes, what)
+    restore_history_counts(estimator, attributes, arrays, what)  # takes its arrays out
     saved_device = _require(attributes, "device", what)
     if not isinstance(saved_device, str):
         raise ValueError(f"{what}: device must be a string, got {saved_device!r}.")

@@ -47,7 +47,7 @@ from ._stream_state import checked_state
 
 __all__ = ["HistoryStream", "load_stream"]
 
-_STREAM_FORMAT = 1
+_STREAM_FORMAT = 2
 
 
 def check_event(event):
@@ -101,6 +101,8 @@ class HistoryStream:
         self._event_ids = estimator._event_ids
         self._n_classes = self._weights.n_classes
         self._steps = estimator._steps  # None: a plain model, events only
+        # The training histories' next events, followed down their trie event by event.
+        self._history_counts = getattr(estimator, "_history_counts", None)
         self._context = _check_context(self._steps, context)
         history = [] if history is None else history
         if isinstance(history, (str, bytes)):
@@ -145,6 +147,8 @@ class HistoryStream:
         self._h, self._c = np.zeros(shape), np.zeros(shape)
         self._counts = np.zeros(self._n_classes)
         self._n_copyable = 0
+        # The trie's root, the empty token sequence (-1: no training histories kept).
+        self._node = -1 if self._history_counts is None else 0
         self._step(marker, self._markers[marker])
 
     def copy(self):
@@ -285,6 +289,8 @@ class HistoryStream:
     def _step(self, token, x):
         """One LSTM step over input ``x`` of ``token``, and the counts of the history."""
         self._h, self._c = self._weights.step(x, self._h, self._c)
+        if self._history_counts is not None:
+            self._node = self._history_counts.child(self._node, token)
         cls = self._weights.token_class[token]
         if cls >= 0:
             self._counts[cls] += 1
@@ -303,7 +309,10 @@ class HistoryStream:
         """
         self._check_model()
         if self._proba is None:
-            self._proba = self._weights.proba(self._h[-1], self._counts, self._n_copyable)
+            proba = self._weights.proba(self._h[-1], self._counts, self._n_copyable)
+            if self._history_counts is not None:
+                proba = self._history_counts.blend_one(proba, self._node)
+            self._proba = proba
         return self._proba.copy()
 
     def predict(self):
@@ -358,6 +367,7 @@ class HistoryStream:
             "n_copyable": np.array([self._n_copyable], dtype=np.int64),
             "window": np.array([token for token, _ in window], dtype=np.int64),
             "seen": self._seen.astype(np.uint8),
+            "history_node": np.array([self._node], dtype=np.int64),
         }
         metadata = {
             "format": _STREAM_FORMAT_NAME,
@@ -456,6 +466,11 @@ def model_fingerprint(estimator):
     steps = getattr(estimator, "_steps", None)
     if steps is not None:  # plain models keep the digest of their weights alone
         digest.update(_steps_document(steps).encode())
+    counts = getattr(estimator, "_history_counts", None)
+    if counts is not None:  # a stream's place in the trie is a place in these counts
+        digest.update(repr(counts.prior_weight).encode())
+        for array in (counts.edge_key, counts.edge_child, counts.count_weight):
+            digest.update(np.ascontiguousarray(array).tobytes())
     return digest.hexdigest()
 
 
@@ -512,6 +527,7 @@ def load_stream(estimator, path):
         stream._first_time, stream._previous_time = state["times"]
     stream._h, stream._c, stream._counts = state["h"], state["c"], state["counts"]
     stream._n_copyable, stream._seen = state["n_copyable"], state["seen"]
+    stream._node = state["history_node"]
     stream.n_events = state["n_events"]
     if stream._window is not None:
         stream._window.extend(zip(tokens, inputs, strict=True))

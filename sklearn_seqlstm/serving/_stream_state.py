@@ -32,6 +32,7 @@ def checked_state(arrays, metadata, stream, path):
         "n_copyable": ("iu", (1,)),
         "seen": ("ub", stream._seen.shape),
         "window": ("iu", None),
+        "history_node": ("i", (1,)),
     }
     if attributed:
         expected["times"] = ("f", (2,))
@@ -58,6 +59,7 @@ def checked_state(arrays, metadata, stream, path):
     state["seen"] = seen.astype(bool)
     if ((state["counts"] > 0) & ~state["seen"]).any():
         raise ValueError(f"{path}: a class counted in the history is not marked as seen.")
+    state["history_node"] = _history_node(arrays["history_node"], stream, path)
     state["n_events"] = _n_events(metadata, path)
     state["tokens"] = _window(arrays["window"], state["n_events"], stream, path)
     state["inputs"] = state["times"] = None
@@ -77,6 +79,18 @@ def _count_state(arrays, counts, path):
             f"({counts.sum():g})."
         )
     return n_copyable
+
+
+def _history_node(array, stream, path):
+    """The node of the history among the training histories (-1: none of them)."""
+    node = int(array[0])
+    counts = stream._history_counts
+    n_nodes = 0 if counts is None else counts.n_nodes
+    if not -1 <= node < n_nodes:
+        raise ValueError(
+            f"{path}: history_node {node} is not a node of the model's training histories."
+        )
+    return node
 
 
 def _n_events(metadata, path):
