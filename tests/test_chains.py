@@ -8,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sklearn_seqlstm.histories._histories import check_histories, distinct_events
-from sklearn_seqlstm.neural._chains import ChainDataset, ChainLoader, collate, group_into_chains
+from sklearn_seqlstm.neural._chains import (
+    ChainDataset,
+    ChainLoader,
+    collate,
+    distinct_rows,
+    group_into_chains,
+)
 from sklearn_seqlstm.neural._module import (
     START,
     LSTMNextEventModule,
@@ -433,3 +439,40 @@ def test_distinct_events_reads_run_ends_and_finds_every_event(histories):
 def test_bad_events_in_prefix_runs_are_named_where_they_first_occur(X, error, where):
     with pytest.raises(error, match=where):
         check_histories(X)
+
+
+@given(
+    st.integers(0, 40),
+    st.integers(0, 3),
+    st.integers(0, 3),
+    st.data(),
+)
+@settings(max_examples=100, deadline=None)
+def test_distinct_rows_rank_rows_as_numpy_unique(n_rows, n_cats, n_nums, data):
+    """The same ranks as np.unique over rows, without its copies of the table."""
+    small = st.integers(-3, 3)
+    tokens = np.array(data.draw(st.lists(small, min_size=n_rows, max_size=n_rows)), np.int64)
+    cats = np.array(
+        data.draw(
+            st.lists(
+                st.lists(small, min_size=n_cats, max_size=n_cats), min_size=n_rows, max_size=n_rows
+            )
+        ),
+        dtype=np.int64,
+    ).reshape(n_rows, n_cats)
+    bits = np.array(
+        data.draw(
+            st.lists(
+                st.lists(
+                    st.integers(-(2**31), 2**31 - 1) | small, min_size=n_nums, max_size=n_nums
+                ),
+                min_size=n_rows,
+                max_size=n_rows,
+            )
+        ),
+        dtype=np.int32,
+    ).reshape(n_rows, n_nums)
+    columns = [tokens, *cats.T, *bits.T]
+    table = np.column_stack([tokens, cats, bits.astype(np.int64)])
+    expected = np.unique(table, axis=0, return_inverse=True)[1].reshape(-1)
+    np.testing.assert_array_equal(distinct_rows(columns), expected)

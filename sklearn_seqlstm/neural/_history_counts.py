@@ -105,6 +105,11 @@ class HistoryCounts:
         prefix the trie lacks is -1, and so is every longer one.
         """
         lengths = np.diff(offsets)
+        if grow and (self.n_nodes + len(tokens)) * self.n_tokens >= 2**63:
+            raise ValueError(
+                f"{self.n_nodes + len(tokens):,} histories of {self.n_tokens:,} tokens are more "
+                "than the counts of training histories can number; fit with history_counts=None."
+            )
         node_of = np.full(len(tokens), -1, dtype=np.int64)
         node = np.zeros(len(lengths), dtype=np.int64)
         new_keys, new_children = [], []
@@ -173,9 +178,9 @@ class HistoryCounts:
     def totals(self):
         """The summed count weight of each row (stored scale)."""
         if self._totals is None:
-            self._totals = np.add.reduceat(self.count_weight, self.count_offsets[:-1])
-            if not len(self.count_node):
-                self._totals = np.empty(0)
+            # reduceat of no rows would still give one element.
+            rows = self.count_offsets[:-1]
+            self._totals = np.add.reduceat(self.count_weight, rows) if len(rows) else np.empty(0)
         return self._totals
 
     def blend_one(self, proba, node):
