@@ -146,20 +146,30 @@ def process_log(key, data, seeds, summary, candidates):
     correct = {form: [] for form in forms}
     seconds = {form: [] for form in forms}
     weights = {form: [] for form in forms}
+    proba = {form: [] for form in forms}
+    prior = {form: [] for form in forms}
     budget = ""
     for seed in seeds:
         for form, (X, X_test) in forms.items():
             model = NextEventClassifier(random_state=seed)
             seconds[form].append(timed_fit(model, X, train.y))
             weights[form].append(model.net_.module_.state_dict())
-            predicted = np.asarray(model.predict(X_test))
+            prior[form].append(model.history_counts_weight_)
+            proba[form].append(model.predict_proba(X_test))
+            predicted = model.classes_[np.argmax(proba[form][-1], axis=1)]
             correct[form].append((predicted == test.y).astype(float))
             budget = f"; {model.n_iter_} epochs, {model.n_steps_} steps, batch {model.batch_size_}"
     pairs = zip(weights["PrefixHistories"], weights["lists"], strict=True)
     identical = all(a.keys() == b.keys() and all(a[k].equal(b[k]) for k in a) for a, b in pairs)
+    identical &= prior["PrefixHistories"] == prior["lists"]
+    identical &= all(map(np.array_equal, proba["PrefixHistories"], proba["lists"]))
     for form in forms:
         seeds_row(f"defaults, names only, {form}", correct[form], seconds[form], groups, budget)
-    print(f"  lists and PrefixHistories train identical models (every weight equal): {identical}")
+    print(f"  history counts weight k by seed: {', '.join(f'{k:g}' for k in prior['lists'])}")
+    print(
+        "  lists and PrefixHistories give identical models (every weight, k and "
+        f"probability equal): {identical}"
+    )
     names_only = np.mean(correct["PrefixHistories"], axis=0)
     candidates.measure(f"{title}, names only", seeds, (train.X, train.y), test, names_only)
     for form in forms:

@@ -1,10 +1,10 @@
-"""Repeated histories: the default LSTM shrunk towards each history's own outcomes.
+"""Repeated histories: the network alone shrunk towards each history's own outcomes.
 
 On a log read by event names only, many test prefixes are histories seen many times
-in training, and their next events pin down a distribution that the default
-``NextEventClassifier`` (dropout 0.5, about 1,000 steps) does not reach: on BPI
+in training, and their next events pin down a distribution that the network of the
+default ``NextEventClassifier`` (dropout 0.5, about 1,000 steps) does not reach: on BPI
 Challenge 2012 "O", 62 training cases share one history of 8 events, 44 of them go
-on to ``O_SENT_BACK``, and the defaults give it about 0.33.
+on to ``O_SENT_BACK``, and the network gives it about 0.33.
 
 This script measures, after the fact, the Dirichlet posterior mean with the network
 as its prior: a history seen n times in training, with next-event counts c, gets
@@ -24,7 +24,9 @@ trusted alone (k = inf) when it predicts them best. ``--synthetic`` adds
 ``bench_at_limit.py``'s protocol: the gaps to the Bayes limit, where the network is as
 good as anything can be and the counts of a history are few.
 
-The package does not blend this way; the script measures what it would give. Data:
+The classifier blends this way by default, with the leave-one-out k
+(``history_counts="auto"``); here "defaults" are its network alone
+(``history_counts=None``), so that every k is scored on the same predictions. Data:
 as ``bench_defaults.py`` (``--data`` or ``$SEQLSTM_PROCESS_LOGS``). Run:
 ``OMP_NUM_THREADS=1 python benchmarks/bench_history_counts.py [--logs helpdesk ...]
 [--synthetic]``.
@@ -120,7 +122,7 @@ def one_log(key, data, seeds, prior_weights):
     defaults, blended = [], {k: [] for k in [*prior_weights, "leave-one-out"]}
     chosen = []
     for seed in seeds:
-        model = NextEventClassifier(random_state=seed).fit(train.X, train.y)
+        model = NextEventClassifier(random_state=seed, history_counts=None).fit(train.X, train.y)
         classes, proba = model.classes_, model.predict_proba(test.X)
         defaults.append(classes[proba.argmax(axis=1)] == test.y)
         chosen.append(leave_one_out_weight(model, counts))
@@ -156,7 +158,7 @@ def synthetic_limit(prior_weight=20.0):
     )
     for m in GRID:
         X, y, X_test, y_test, sampler = limit_data(m, 8000, 2000)
-        model = NextEventClassifier(random_state=0).fit(X, y)
+        model = NextEventClassifier(random_state=0, history_counts=None).fit(X, y)
         counts = outcome_counts(X, y)
         chosen = leave_one_out_weight(model, counts)
         classes, proba = model.classes_, model.predict_proba(X_test)

@@ -388,3 +388,27 @@ def test_extreme_weights_give_distributions(data, k, scale):
     proba = clf.fit(X, y, sample_weight=np.full(len(y), scale)).predict_proba(X)
     assert np.isfinite(proba).all()
     assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+
+
+def test_histories_beyond_the_budget_are_not_counted():
+    from sklearn_seqlstm.neural._chains import canonical_chains, group_into_chains
+
+    histories = [(1, 3), (1, 3, 4), (1, 4), (1, 4, 4), (1, 5)]
+    targets = np.array([0, 1, 0, 1, 1])
+    chains = canonical_chains(group_into_chains(histories, targets))
+    full = HistoryCounts(6, 2).add(chains).finish()
+    small = HistoryCounts(6, 2, max_nodes=4).add(chains).finish()
+    assert small.n_nodes == 4 and small.n_histories < full.n_histories
+    full.prior_weight = small.prior_weight = 1.0
+    proba = np.array([0.5, 0.5])
+    kept = 0
+    for history in histories:
+        node = small.node(history)
+        if node >= 0:  # a history the budget kept has all of its counts
+            kept += 1
+            assert_array_equal(
+                small.blend_one(proba, node), full.blend_one(proba, full.node(history))
+            )
+        else:
+            assert_array_equal(small.blend_one(proba, node), proba)
+    assert 0 < kept < len(histories)

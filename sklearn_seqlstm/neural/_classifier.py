@@ -86,7 +86,9 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
         a history seen); None is the network alone. It applies to histories of
         events only: a model fitted with times or attributes, whose histories
         hardly ever repeat, uses the network alone. The chosen k is
-        ``history_counts_weight_``.
+        ``history_counts_weight_``. At most 16,777,216 distinct histories are
+        counted (about 1 GB while counting), so that a huge log of unique
+        sequences costs no more; histories beyond keep the network's prediction.
     %(inputs_and_runtime)s
 
     Attributes

@@ -24,12 +24,18 @@ a stream moves down one edge per event, and a saved model holds plain arrays.
 
 import numpy as np
 
-__all__ = ["PRIOR_WEIGHT_GRID", "HistoryCounts", "choose_prior_weight"]
+__all__ = ["MAX_HISTORIES", "PRIOR_WEIGHT_GRID", "HistoryCounts", "choose_prior_weight"]
 
 #: The weights ``k`` that leave-one-out chooses among, beside infinity (the network
 #: alone): from half a sample to a prior that outweighs all but the most frequent
 #: histories.
 PRIOR_WEIGHT_GRID = 2.0 ** np.arange(-1, 13)
+
+#: The most distinct histories counted, the empty one included: what a log of unique
+#: sequences costs is bounded by it (about 1 GB while counting), not by the log's
+#: length. Past it, histories first met later, in the order of the chains, are not
+#: counted and keep the network's prediction.
+MAX_HISTORIES = 2**24
 
 
 class HistoryCounts:
@@ -45,9 +51,12 @@ class HistoryCounts:
         The counts are stored divided by ``2 ** scale_exponent`` (the sample
         weights as the loss sees them, scaled by a power of two so that their
         sums stay finite); ``prior_weight`` is in samples, and is scaled alike.
+    max_nodes : int
+        The most nodes the trie grows to (see :data:`MAX_HISTORIES`).
     """
 
-    def __init__(self, n_tokens, n_classes, scale_exponent=0):
+    def __init__(self, n_tokens, n_classes, scale_exponent=0, max_nodes=None):
+        self.max_nodes = MAX_HISTORIES if max_nodes is None else int(max_nodes)
         self.n_tokens = int(n_tokens)
         self.n_classes = int(n_classes)
         self.scale_exponent = int(scale_exponent)
@@ -78,8 +87,13 @@ class HistoryCounts:
         node_of = self.walk(chains.tokens, chains.token_offsets, grow=True)
         entry_chain = np.repeat(np.arange(chains.n_chains), chains.n_entries_per_chain)
         nodes = node_of[chains.token_offsets[entry_chain] + chains.entry_position]
+        counted = nodes >= 0  # beyond max_nodes, a history is not counted
         self._pending.append(
-            (nodes, np.asarray(chains.entry_target, dtype=np.int64), chains.entry_weight)
+            (
+                nodes[counted],
+                np.asarray(chains.entry_target, dtype=np.int64)[counted],
+                chains.entry_weight[counted],
+            )
         )
         return self
 
@@ -105,10 +119,10 @@ class HistoryCounts:
         prefix the trie lacks is -1, and so is every longer one.
         """
         lengths = np.diff(offsets)
-        if grow and (self.n_nodes + len(tokens)) * self.n_tokens >= 2**63:
+        if grow and self.max_nodes * self.n_tokens >= 2**63:
             raise ValueError(
-                f"{self.n_nodes + len(tokens):,} histories of {self.n_tokens:,} tokens are more "
-                "than the counts of training histories can number; fit with history_counts=None."
+                f"{self.max_nodes:,} histories of {self.n_tokens:,} tokens are more than "
+                "the counts of training histories can number; fit with history_counts=None."
             )
         node_of = np.full(len(tokens), -1, dtype=np.int64)
         node = np.zeros(len(lengths), dtype=np.int64)
@@ -124,17 +138,24 @@ class HistoryCounts:
             if grow and missing.any():
                 # A parent made at the depth before has no edge yet: its keys are new.
                 keys, inverse = np.unique(key[missing], return_inverse=True)
-                ids = self.n_nodes + sum(map(len, new_keys)) + np.arange(len(keys))
+                first = self.n_nodes + sum(map(len, new_keys))
+                room = max(self.max_nodes - first, 0)
+                ids = first + np.arange(len(keys))
+                ids[room:] = -1  # no room: these histories are not counted
                 child[missing] = ids[inverse.reshape(-1)]
-                new_keys.append(keys)
-                new_children.append(ids)
+                new_keys.append(keys[:room])
+                new_children.append(ids[:room])
             node[alive] = child
             node_of[at] = child
         if new_keys:
-            keys = np.concatenate([self.edge_key, *new_keys])
+            # Sorted insertion, linear in the edges: a log in many chunks grows the
+            # trie chunk by chunk, and sorting it all again each time would not be.
+            keys = np.concatenate(new_keys)
+            children = np.concatenate(new_children)
             order = np.argsort(keys, kind="stable")
-            self.edge_key = keys[order]
-            self.edge_child = np.concatenate([self.edge_child, *new_children])[order]
+            at = np.searchsorted(self.edge_key, keys[order])
+            self.edge_key = np.insert(self.edge_key, at, keys[order])
+            self.edge_child = np.insert(self.edge_child, at, children[order])
         return node_of
 
     def _child(self, key):
