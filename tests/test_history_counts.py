@@ -412,3 +412,25 @@ def test_histories_beyond_the_budget_are_not_counted():
         else:
             assert_array_equal(small.blend_one(proba, node), proba)
     assert 0 < kept < len(histories)
+
+
+def test_a_weight_that_scaling_takes_to_zero_is_not_counted():
+    """Found by the fuzz tests: a history whose only weight underflowed gave NaN."""
+    X = [[], [], ["A"], [], [], [], [], []]
+    y = ["A", "A", "A", "A", "A", "A", "B", "A"]
+    weights = [0.0, 0.0, 2.7228194741205627e-73, 0.0, 0.0, 0.0, 5.727780783694992e250, 0.0]
+    clf = NextEventClassifier(**FAST, history_counts=1.0).fit(X, y, sample_weight=weights)
+    proba = clf.predict_proba([[], ["A"]])
+    assert np.isfinite(proba).all()
+    assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+
+
+def test_counts_of_the_smallest_weights_give_distributions():
+    """Found by the fuzz tests: counts near float64's smallest once scaled overflowed."""
+    X = [[], ["A", "A"], [], ["A"], [], [], [], [], [], []]
+    y = ["A"] * 9 + ["B"]
+    weights = [0, 0.5, 0, 2.0, 0, 0, 0, 0, 0, np.finfo(np.float64).max]
+    clf = NextEventClassifier(**FAST, history_counts=0.5).fit(X, y, sample_weight=weights)
+    for proba in (clf.predict_proba(X), np.vstack([clf.predict_proba([h]) for h in X])):
+        assert np.isfinite(proba).all()
+        assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)

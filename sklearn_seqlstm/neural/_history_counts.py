@@ -87,7 +87,9 @@ class HistoryCounts:
         node_of = self.walk(chains.tokens, chains.token_offsets, grow=True)
         entry_chain = np.repeat(np.arange(chains.n_chains), chains.n_entries_per_chain)
         nodes = node_of[chains.token_offsets[entry_chain] + chains.entry_position]
-        counted = nodes >= 0  # beyond max_nodes, a history is not counted
+        # Beyond max_nodes a history is not counted; nor is a weight that scaling
+        # took to 0 (below 2**-1074 of the largest), absent as in training.
+        counted = (nodes >= 0) & (chains.entry_weight > 0)
         self._pending.append(
             (
                 nodes[counted],
@@ -215,7 +217,8 @@ class HistoryCounts:
         share = network_share(total, self.prior_weight, self.scale_exponent)
         start, end = self.count_offsets[row], self.count_offsets[row + 1]
         out = proba * share
-        out[self.count_class[start:end]] += (1 - share) * self.count_weight[start:end] / total
+        # The shares of the counts first: c / n is at most 1 whatever the weights' scale.
+        out[self.count_class[start:end]] += (self.count_weight[start:end] / total) * (1 - share)
         return out
 
     def blend(self, proba, nodes):
@@ -232,9 +235,10 @@ class HistoryCounts:
         starts = self.count_offsets[rows]
         sizes = self.count_offsets[rows + 1] - starts
         at = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
-        out[np.repeat(seen, sizes), self.count_class[at]] += self.count_weight[at] * np.repeat(
-            (1 - share) / totals, sizes
-        )
+        # The shares of the counts first: c / n is at most 1 whatever the weights' scale.
+        out[np.repeat(seen, sizes), self.count_class[at]] += (
+            self.count_weight[at] / np.repeat(totals, sizes)
+        ) * np.repeat(1 - share, sizes)
         return out
 
     # Choosing k -------------------------------------------------------------------------
