@@ -360,46 +360,37 @@ def test_a_few_unknown_events_do_not_warn(tmp_path, log_path):
 
 
 @pytest.mark.parametrize(
-    "word, value",
-    [("auto", "auto"), ("true", True), ("on", True), ("False", False), ("off", False)],
+    "option, name, word, value",
+    [
+        *(("--early-stopping", "early_stopping", word, value) for word, value in [
+            ("auto", "auto"), ("true", True), ("on", True), ("False", False), ("off", False)
+        ]),
+        *(("--history-counts", "history_counts", word, value) for word, value in [
+            ("auto", "auto"), ("none", None), ("2.5", 2.5)
+        ]),
+    ],
+)  # fmt: skip
+def test_option_words_are_the_python_values(log_path, tmp_path, option, name, word, value):
+    model = tmp_path / "model"
+    argv = ["fit", log_path, *COLUMNS, "--max-epochs", "1", "--hidden-size", "4"]
+    argv += ["--device", "cpu", option, word, "--save", model, "--no-progress"]
+    status, _, err = run(*argv)
+    assert status == 0, err
+    assert load(model).get_params()[name] == value
+    NextEventClassifier(**{name: value})._validate_params()  # the same value in Python
+
+
+@pytest.mark.parametrize(
+    "option, word",
+    [
+        *(("--early-stopping", word) for word in ["yes", "1", "maybe", ""]),
+        *(("--history-counts", word) for word in ["-1", "inf", "nan", "sometimes", ""]),
+    ],
 )
-def test_early_stopping_words_are_the_python_values(log_path, tmp_path, word, value):
-    model = tmp_path / "model"
-    argv = ["fit", log_path, *COLUMNS, "--max-epochs", "1", "--hidden-size", "4"]
-    argv += ["--device", "cpu", "--early-stopping", word, "--save", model, "--no-progress"]
-    status, _, err = run(*argv)
-    assert status == 0, err
-    assert load(model).early_stopping == value
-    NextEventClassifier(early_stopping=value)._validate_params()  # the same value in Python
-
-
-@pytest.mark.parametrize("word", ["yes", "1", "maybe", ""])
-def test_other_early_stopping_words_are_usage_errors(log_path, tmp_path, word):
-    status, _, err = run(
-        "fit", log_path, *COLUMNS, "--early-stopping", word, "--save", tmp_path / "m"
-    )
+def test_other_option_words_are_usage_errors(log_path, tmp_path, option, word):
+    status, _, err = run("fit", log_path, *COLUMNS, option, word, "--save", tmp_path / "m")
     assert status == 2
-    assert_one_error_line(err, "--early-stopping")
-
-
-@pytest.mark.parametrize("word, value", [("auto", "auto"), ("none", None), ("2.5", 2.5)])
-def test_history_counts_words_are_the_python_values(log_path, tmp_path, word, value):
-    model = tmp_path / "model"
-    argv = ["fit", log_path, *COLUMNS, "--max-epochs", "1", "--hidden-size", "4"]
-    argv += ["--device", "cpu", "--history-counts", word, "--save", model, "--no-progress"]
-    status, _, err = run(*argv)
-    assert status == 0, err
-    assert load(model).history_counts == value
-    NextEventClassifier(history_counts=value)._validate_params()  # the same value in Python
-
-
-@pytest.mark.parametrize("word", ["-1", "inf", "nan", "sometimes", ""])
-def test_other_history_counts_are_usage_errors(log_path, tmp_path, word):
-    status, _, err = run(
-        "fit", log_path, *COLUMNS, "--history-counts", word, "--save", tmp_path / "m"
-    )
-    assert status == 2
-    assert_one_error_line(err, "--history-counts")
+    assert_one_error_line(err, option)
 
 
 def test_history_counts_with_a_time_target_is_refused(log_path, tmp_path):

@@ -234,9 +234,7 @@ def test_blended_rows_are_distributions(samples, k):
     counts = HistoryCounts(6, 3).add(chains).finish()
     counts.prior_weight = k
     proba = np.random.RandomState(0).dirichlet(np.ones(3), size=len(histories))
-    nodes = counts.walk(chains.tokens, chains.token_offsets)
-    entry_chain = np.repeat(np.arange(chains.n_chains), chains.n_entries_per_chain)
-    entry_nodes = nodes[chains.token_offsets[entry_chain] + chains.entry_position]
+    entry_nodes = counts.entry_nodes(chains)
     out = counts.blend(proba[: len(entry_nodes)], entry_nodes)
     assert ((out >= 0) & (out <= 1 + 1e-12)).all()
     assert_allclose(out.sum(axis=1), 1.0, rtol=1e-12)

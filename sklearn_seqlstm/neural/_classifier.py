@@ -380,7 +380,7 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
         proba = self._predict_chains(chains, _softmax)
         counts = getattr(self, "_history_counts", None)
         if counts is not None:
-            proba = counts.blend(proba, _entry_nodes(counts, chains))
+            proba = counts.blend(proba, counts.entry_nodes(chains))
         return proba[chains.sample_entry]
 
     def _fit_history_counts(self, chain_sets, scale_exponent):
@@ -715,10 +715,3 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
 def _softmax(log_proba):
     # Renormalise in float64, so that rows sum to 1 to the last bit.
     return torch.softmax(log_proba.double(), dim=-1).cpu().numpy()
-
-
-def _entry_nodes(counts, chains):
-    """The trie node of each entry's history (-1: not a training history)."""
-    node_of = counts.walk(chains.tokens, chains.token_offsets)
-    entry_chain = np.repeat(np.arange(chains.n_chains), chains.n_entries_per_chain)
-    return node_of[chains.token_offsets[entry_chain] + chains.entry_position]

@@ -84,9 +84,7 @@ class HistoryCounts:
 
     def add(self, chains):
         """Add the histories and weighted targets of the entries of a ChainSet."""
-        node_of = self.walk(chains.tokens, chains.token_offsets, grow=True)
-        entry_chain = np.repeat(np.arange(chains.n_chains), chains.n_entries_per_chain)
-        nodes = node_of[chains.token_offsets[entry_chain] + chains.entry_position]
+        nodes = self.entry_nodes(chains, grow=True)
         # Beyond max_nodes a history is not counted; nor is a weight that scaling
         # took to 0 (below 2**-1074 of the largest), absent as in training.
         counted = (nodes >= 0) & (chains.entry_weight > 0)
@@ -113,6 +111,12 @@ class HistoryCounts:
         self.count_offsets = np.append(first, len(keys)).astype(np.int64)
         self._totals = None
         return self
+
+    def entry_nodes(self, chains, grow=False):
+        """The node of each entry's history of a ChainSet (-1: none; see :meth:`walk`)."""
+        node_of = self.walk(chains.tokens, chains.token_offsets, grow=grow)
+        entry_chain = np.repeat(np.arange(chains.n_chains), chains.n_entries_per_chain)
+        return node_of[chains.token_offsets[entry_chain] + chains.entry_position]
 
     def walk(self, tokens, offsets, grow=False):
         """The node of every token of chains laid back to back: its chain's prefix so far.
