@@ -308,6 +308,8 @@ def test_bad_input_is_a_clear_error(X, y, error, match):
         ({"max_epochs": 0}, "max_epochs"),
         ({"validation_fraction": 1.0}, "validation_fraction"),
         ({"max_history": 0}, "max_history"),
+        ({"min_frequency": 0}, "min_frequency"),
+        ({"min_frequency": 2.5}, "min_frequency"),
         ({"num_threads": 0}, "num_threads"),
         ({"device": "gpu-please"}, "device"),
         ({"callbacks": [object()]}, "callbacks"),

@@ -119,6 +119,7 @@ OPTIONS = {
     "--batch-size": numbers,
     "--max-epochs": numbers,
     "--n-iter-no-change": numbers,
+    "--min-frequency": numbers,
     "--n-splits": numbers,
     "--min-history": numbers,
     "--max-history": numbers,

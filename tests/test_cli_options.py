@@ -368,6 +368,7 @@ def test_a_few_unknown_events_do_not_warn(tmp_path, log_path):
         *(("--history-counts", "history_counts", word, value) for word, value in [
             ("auto", "auto"), ("none", None), ("2.5", 2.5)
         ]),
+        ("--min-frequency", "min_frequency", "3", 3),
     ],
 )  # fmt: skip
 def test_option_words_are_the_python_values(log_path, tmp_path, option, name, word, value):
@@ -385,6 +386,7 @@ def test_option_words_are_the_python_values(log_path, tmp_path, option, name, wo
     [
         *(("--early-stopping", word) for word in ["yes", "1", "maybe", ""]),
         *(("--history-counts", word) for word in ["-1", "inf", "nan", "sometimes", ""]),
+        *(("--min-frequency", word) for word in ["0", "2.5", "ten"]),
     ],
 )
 def test_other_option_words_are_usage_errors(log_path, tmp_path, option, word):

@@ -230,6 +230,11 @@ _LSTM_OPTIONS = {
     "--lr": ("lr", float, "learning rate of Adam"),
     "--batch-size": ("batch_size", int, "sequences (chains) per gradient step"),
     "--n-iter-no-change": ("n_iter_no_change", int, "patience of early stopping, in epochs"),
+    "--min-frequency": (
+        "min_frequency",
+        int,
+        "attribute values seen fewer times share one vector with those never seen",
+    ),
     "--device": ("device", str, "torch device: auto, cpu, cuda, ..."),
 }
 

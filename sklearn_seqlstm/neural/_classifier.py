@@ -180,6 +180,7 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
         time_features=True,
         attributes=True,
         sequence_context="every_step",
+        min_frequency=10,
         device="auto",
         distributed=False,
         num_threads=1,
@@ -206,6 +207,7 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
         self.time_features = time_features
         self.attributes = attributes
         self.sequence_context = sequence_context
+        self.min_frequency = min_frequency
         self.device = device
         self.distributed = distributed
         self.num_threads = num_threads

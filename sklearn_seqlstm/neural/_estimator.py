@@ -138,6 +138,14 @@ _SHARED_DOCS = {
     sequence_context : {"every_step", "first_step"}, default="every_step"
         Where the sequence attributes enter: beside every event, or at the
         first step only, from which the LSTM carries them.
+    min_frequency : int, default=10
+        A value of a categorical attribute seen fewer times than this in fit
+        (counted over the events of the histories, or over the sequences for a
+        sequence attribute) is read as rare, as a value never seen is: all rare
+        values share one vector, learned from those of fit (zeros if there
+        are none), and so does a value first met when predicting. A value seen
+        a few times would otherwise get a vector fitted to noise. 1 gives every
+        value seen its own vector.
     precision : {"float32", "bfloat16"}, default="float32"
         "bfloat16" trains and predicts in mixed precision (torch's autocast): the
         LSTM and the matrix products run in bfloat16, the weights stay float32.
@@ -243,6 +251,7 @@ class HistoryLSTM(BaseEstimator):
         "time_features": ["boolean"],
         "attributes": ["boolean"],
         "sequence_context": [StrOptions({"every_step", "first_step"})],
+        "min_frequency": [integers(1)],
         "device": [str, torch.device],
         "distributed": ["boolean"],
         "num_threads": [None, integers(1, MAX_THREADS)],
@@ -493,6 +502,7 @@ class HistoryLSTM(BaseEstimator):
             time_features=self.time_features,
             attributes=self.attributes,
             sequence_context=self.sequence_context,
+            min_frequency=self.min_frequency,
         ).fit(histories)
         return steps if steps.uses_anything else None
 

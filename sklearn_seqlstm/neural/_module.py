@@ -33,6 +33,9 @@ UNKNOWN = 1  # an event never seen in fit
 START = 2  # marks the start of a full history, so the empty history has an input
 TRUNCATED = 3  # marks a history cut to its last `max_history` events
 N_RESERVED = 4
+# Codes of a rare categorical value (seen in fit fewer than min_frequency times, or
+# never) and of a missing one; the step encoder (._steps) numbers the values after.
+RARE_CATEGORY, MISSING_CATEGORY = 1, 2
 
 
 class LSTMHistoryEncoder(nn.Module):
@@ -76,6 +79,12 @@ class LSTMHistoryEncoder(nn.Module):
             nn.Embedding(n, min(embedding_dim, max(2, round(1.6 * n**0.56))), padding_idx=0)
             for n in cat_cardinalities
         )
+        with torch.no_grad():
+            # The vectors of rare and missing values start at zero, as the unknown
+            # event's: they stay there, the least opinionated input, when fit has no
+            # rare or no missing value to learn them from.
+            for embedding in self.attribute_embeddings:
+                embedding.weight[[RARE_CATEGORY, MISSING_CATEGORY]] = 0.0
         input_size = embedding_dim + n_numeric
         input_size += sum(e.embedding_dim for e in self.attribute_embeddings)
         self.lstm = nn.LSTM(

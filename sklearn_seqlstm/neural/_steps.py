@@ -16,7 +16,11 @@ events, so one pass per chain still holds.
 Encodings:
 
 - a categorical value is embedded; code 0 is "no value" (the marker rows), 1 a
-  value never seen in ``fit``, 2 a missing value;
+  rare value (seen in ``fit`` fewer than ``min_frequency`` times, or never), 2 a
+  missing value. Rare values share one vector, learned from those of ``fit``, so
+  a value first met when predicting gets what the rare values taught (the
+  module starts the vectors of both codes at zero, where they stay if ``fit``
+  has no rare or no missing value);
 - a numeric value is standardised; a missing one is 0 with a missing indicator
   set (every numeric attribute has its indicator column);
 - time gives log(1 + seconds since the previous event) and log(1 + seconds
@@ -27,6 +31,7 @@ Encodings:
 """
 
 import numbers
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -38,12 +43,12 @@ from ..histories._attributed import attribute_kind
 from ..histories._histories import _hashable, sorted_labels
 from ..histories._step_features import _calendar, _concat, _in_use, _log1p_gaps, _log_gaps
 from ..utils._missing import is_missing, missing_mask
-from ._module import START, TRUNCATED, UNKNOWN
+from ._module import MISSING_CATEGORY, RARE_CATEGORY, START, TRUNCATED, UNKNOWN
 
 __all__ = ["StepEncoder", "StepTable"]
 
 # Codes of a categorical attribute; its values are numbered from N_CAT_RESERVED on.
-NO_VALUE, UNSEEN, MISSING, N_CAT_RESERVED = 0, 1, 2, 3
+NO_VALUE, UNSEEN, MISSING, N_CAT_RESERVED = 0, RARE_CATEGORY, MISSING_CATEGORY, 3
 
 
 @dataclass(frozen=True)
@@ -98,12 +103,17 @@ class StepEncoder:
         Whether to use the event and sequence attributes.
     sequence_context : {"every_step", "first_step"}
         Where the sequence attributes enter.
+    min_frequency : int
+        A categorical value counted fewer times than this (over the steps in use
+        for an event attribute, over the sequences in use for a sequence
+        attribute) is read as rare, with the values never seen.
     """
 
-    def __init__(self, *, time_features, attributes, sequence_context):
+    def __init__(self, *, time_features, attributes, sequence_context, min_frequency):
         self.time_features = time_features
         self.attributes = attributes
         self.sequence_context = sequence_context
+        self.min_frequency = min_frequency
 
     def fit(self, histories):
         """Learn vocabularies and statistics from the steps of ``histories`` in use."""
@@ -115,9 +125,10 @@ class StepEncoder:
         self.encodings = {}
         for name in self.event_attributes:
             values = _concat(histories.event_attributes[name], used, longest)
-            self.encodings[name] = _fit_encoding(values)
+            self.encodings[name] = _fit_encoding(values, self.min_frequency)
         for name in self.sequence_attributes:
-            self.encodings[name] = _fit_encoding(histories.sequence_attributes[name][used])
+            values = histories.sequence_attributes[name][used]
+            self.encodings[name] = _fit_encoding(values, self.min_frequency)
         if self.time_kind is not None:
             gaps = _log_gaps(histories.times, used, longest)
             self.time_mean = gaps.mean(axis=0) if len(gaps) else np.zeros(2)
@@ -414,10 +425,12 @@ def _place(column, values, at, only, fill):
         column[~only] = fill
 
 
-def _fit_encoding(values):
+def _fit_encoding(values, min_frequency):
     values = np.asarray(values)
     present = values[~missing_mask(values)] if len(values) else values
     if attribute_kind(values) == "numeric":
         mean, std = _mean_std(np.asarray(present, dtype=np.float64))
         return {"kind": "numeric", "mean": mean, "std": std if std > 0 else 1.0}
-    return {"kind": "categorical", "categories": sorted_labels(set(present.tolist()))}
+    counts = Counter(present.tolist())
+    kept = {value for value, count in counts.items() if count >= min_frequency}
+    return {"kind": "categorical", "categories": sorted_labels(kept)}

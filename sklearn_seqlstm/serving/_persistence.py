@@ -188,7 +188,12 @@ def load(path, *, device=None):
         )
     arrays = _read_arrays(weights, what)
     cls, _, restore = kinds[kind]
-    estimator = build_estimator(cls, _require(document, "params", what), what)
+    params = _require(document, "params", what)
+    if isinstance(params, dict) and "min_frequency" not in params:
+        if "min_frequency" in cls().get_params(deep=False):
+            # Models saved before the parameter existed gave every value seen its vector.
+            params = {**params, "min_frequency": 1}
+    estimator = build_estimator(cls, params, what)
     attributes = _require(document, "attributes", what)
     if not isinstance(attributes, dict):
         raise ValueError(f"{what}: 'attributes' must be a mapping.")

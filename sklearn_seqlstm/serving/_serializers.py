@@ -217,6 +217,7 @@ def _dump_steps(steps):
         "time_features": bool(steps.time_features),
         "attributes": bool(steps.attributes),
         "sequence_context": steps.sequence_context,
+        "min_frequency": int(steps.min_frequency),
         "event_attributes": encode_values(steps.event_attributes, "attribute name"),
         "sequence_attributes": encode_values(steps.sequence_attributes, "attribute name"),
         # In the order of steps.encodings: event attributes, then sequence attributes.
@@ -238,10 +239,15 @@ def _restore_steps(document, what):
     context = _require(document, "sequence_context", what)
     if context not in ("every_step", "first_step"):
         raise ValueError(f"{what}: unknown sequence_context {context!r}.")
+    # Files written before rare values were pooled kept every value seen: 1.
+    min_frequency = document.get("min_frequency", 1)
+    if isinstance(min_frequency, bool) or not isinstance(min_frequency, int) or min_frequency < 1:
+        raise ValueError(f"{what}: min_frequency must be a positive integer.")
     steps = StepEncoder(
         time_features=bool(_require(document, "time_features", what)),
         attributes=bool(_require(document, "attributes", what)),
         sequence_context=context,
+        min_frequency=min_frequency,
     )
     steps.event_attributes = decode_values(_require(document, "event_attributes", what), what)
     steps.sequence_attributes = decode_values(_require(document, "sequence_attributes", what), what)

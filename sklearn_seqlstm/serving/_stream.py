@@ -179,7 +179,8 @@ class HistoryStream:
             The value of every event attribute of the model
             (``clf.event_attributes_``), by name; required when the model has
             any. A missing value (None, NaN) is encoded as missing and a
-            category never seen in fit as unseen, as in ``predict_proba``.
+            category that is not one of the model's (rare or never seen in fit)
+            as rare, as in ``predict_proba``.
 
         Nothing changes when the event, its time or its attributes are refused.
         """
