@@ -1,8 +1,9 @@
 """Rare categorical values: seen fewer than ``min_frequency`` times, they share one vector.
 
 A value the network has seen a handful of times gets a vector fitted to noise, and a
-value first met when predicting would get an untrained one. With ``min_frequency``
-both read as the rare code, whose vector is learned from the rare values of fit.
+value first met when predicting has no vector of its own. With ``min_frequency`` both
+read as the rare code, whose vector is learned from the rare values of fit (and stays
+at zero when fit has none).
 """
 
 import json
