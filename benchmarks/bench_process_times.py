@@ -210,6 +210,7 @@ def run(key, target, args):
                 extra = f"{model[-1].n_iter_} iterations"
             else:
                 model = lstm(args.seeds[0], **params, **args.lstm_overrides)
+                model.set_params(early_stopping=True)  # stopped on val, as the grid says
                 seconds = timed_fit(model, train.X, train.y, X_val=val.X, y_val=val.y)
                 early[label] = (model, seconds)
                 extra = f"best epoch {best_epoch(model)} of {model.n_epochs_}"
@@ -261,7 +262,7 @@ def run(key, target, args):
             if seed == args.seeds[0]:
                 stopped, seconds = early[chosen["LSTM"]]  # fitted in the selection
             else:
-                stopped = lstm(seed, **lstm_params)
+                stopped = lstm(seed, **lstm_params).set_params(early_stopping=True)
                 seconds = timed_fit(stopped, train.X, train.y, X_val=val.X, y_val=val.y)
             epochs = best_epoch(stopped)
             refit = lstm(seed, **{**lstm_params, "max_epochs": epochs})

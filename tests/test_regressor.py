@@ -216,7 +216,9 @@ def test_random_state_reproduces_and_validation_set_stops_early():
     two = NextValueRegressor(**FAST).fit(X, y)
     np.testing.assert_array_equal(one.predict(X), two.predict(X))
 
-    reg = NextValueRegressor(max_epochs=200, n_iter_no_change=2, random_state=0)
+    reg = NextValueRegressor(
+        max_epochs=200, n_iter_no_change=2, early_stopping="auto", random_state=0
+    )
     reg.fit(X[:60], y[:60], X_val=X[60:], y_val=y[60:])
     assert reg.early_stopping_
     assert reg.n_epochs_ < 200

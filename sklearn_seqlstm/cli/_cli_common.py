@@ -268,7 +268,8 @@ def add_lstm_arguments(parser):
         metavar="{auto,true,false}",
         help="hold out a fraction of the training sequences and stop when their loss stalls: "
         "the model's early_stopping='auto' (on from enough sequences), True or False; on and "
-        f"off mean true and false (default: {defaults['early_stopping']})",
+        f"off mean true and false (default: {defaults['early_stopping']}; false with a time "
+        "--target, the regressor's default)",
     )
     lstm.add_argument(
         "--no-copy-from-history",

@@ -54,7 +54,8 @@ class NextEventClassifier(HistoryClassifierMixin, HistoryLSTM):
         be a few dozen steps; a log of many distinct sequences keeps its 20
         epochs, and so does a small data set. The epochs run are ``n_iter_``,
         the steps ``n_steps_``.
-    %(early_stopping_and_history)s
+    %(early_stopping)s
+    %(validation_and_history)s
     copy_from_history : bool, default=True
         Let the read-out know which events the history holds (a copy or repeat
         mechanism, as in RepeatNet): a shift learned from the LSTM's state raises

@@ -102,7 +102,7 @@ _SHARED_DOCS = {
         more samples than this. "auto" is the number of chains over 64, kept
         within 16 to 64: about 64 steps per epoch on small data, batches of 64
         on large. The size used is ``batch_size_``.""",
-    "early_stopping_and_history": """\
+    "early_stopping": """\
     early_stopping : "auto" or bool, default="auto"
         Hold out ``validation_fraction`` of the chains, score the validation
         loss after every epoch and keep the weights of the best epoch (stopping
@@ -112,7 +112,8 @@ _SHARED_DOCS = {
         HistGradientBoosting estimators turn it on from a size:
         below, a held-out split costs more data than the stopping saves. A
         validation set passed to ``fit`` (``X_val``, ``y_val``) is used instead
-        of a split, and "auto" then turns early stopping on.
+        of a split, and "auto" then turns early stopping on.""",
+    "validation_and_history": """\
     validation_fraction : float, default=0.1
         Fraction of chains held out when ``early_stopping=True``.
     n_iter_no_change : int or None, default=None
