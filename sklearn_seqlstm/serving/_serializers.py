@@ -240,9 +240,7 @@ def _restore_steps(document, what):
     if context not in ("every_step", "first_step"):
         raise ValueError(f"{what}: unknown sequence_context {context!r}.")
     # Files written before rare values were pooled kept every value seen: 1.
-    min_frequency = document.get("min_frequency", 1)
-    if isinstance(min_frequency, bool) or not isinstance(min_frequency, int) or min_frequency < 1:
-        raise ValueError(f"{what}: min_frequency must be a positive integer.")
+    min_frequency = _integer(document.get("min_frequency", 1), "min_frequency", what, 1)
     steps = StepEncoder(
         time_features=bool(_require(document, "time_features", what)),
         attributes=bool(_require(document, "attributes", what)),
