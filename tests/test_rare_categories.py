@@ -181,3 +181,12 @@ def test_rare_values_keep_the_invariances(samples):
     )
     kept = NextEventClassifier(**FAST).fit(X, y, sample_weight=weights)
     assert kept._steps.encodings["resource"]["categories"] == ["bob", "desk"]
+
+
+def test_the_default_keeps_values_seen_ten_times():
+    from sklearn_seqlstm.neural._steps import _fit_encoding
+
+    default = NextEventClassifier().min_frequency
+    assert default == NextValueRegressor().min_frequency == 10
+    values = np.array(["nine"] * 9 + ["ten"] * 10 + [None] * 20, dtype=object)
+    assert _fit_encoding(values, default)["categories"] == ["ten"]

@@ -262,3 +262,19 @@ def test_save_and_load_round_trip(tmp_path):
     assert isinstance(loaded, NextValueRegressor)
     assert loaded.get_params() == clone(reg).get_params() | {"callbacks": None}
     np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
+
+
+def test_the_regressor_trains_on_all_the_data_by_default(monkeypatch):
+    # Unlike the classifier's "auto", the default holds nothing out however many
+    # chains there are; a validation set is scored, and the last epoch is kept.
+    from sklearn_seqlstm.neural import _estimator
+
+    monkeypatch.setattr(_estimator, "AUTO_EARLY_STOPPING_MIN_SEQUENCES", 2)
+    X = [["a", "b"], ["b", "a"], ["a"], ["b"]] * 20
+    y = np.arange(len(X), dtype=float) % 3
+    params = dict(max_epochs=3, hidden_size=4, embedding_dim=2, random_state=0)
+    assert NextValueRegressor().get_params()["early_stopping"] is False
+    reg = NextValueRegressor(**params).fit(X, y, X_val=X[:8], y_val=y[:8])
+    assert not reg.early_stopping_ and reg.n_epochs_ == 3
+    assert all("valid_loss" in row for row in reg.net_.history)
+    assert NextValueRegressor(**params, early_stopping="auto").fit(X, y).early_stopping_
