@@ -17,7 +17,10 @@ Samples: ``samples_from_log(..., time_col="time:timestamp", event_attributes=...
 sequence_attributes=..., end_event="[END]", target=...)`` on each split. Inputs:
 the time, the event attributes (Helpdesk and BPI12: ``org:resource``; BPI13:
 ``org:resource`` and ``org:group``) and, for BPI12, the numeric case attribute
-``case:AMOUNT_REQ`` (known when the application arrives). ``case:variant`` and
+``case:AMOUNT_REQ`` (known when the application arrives). BPI12's ``org:resource``
+holds employee numbers, integers in its CSV files, so every model reads them as
+numbers; ``--as-category org:resource`` reads them as text (categories) for every
+model, trees included. ``case:variant`` and
 ``case:variant-index`` are never inputs: they name the whole trace, the future
 included. Every prefix of every test case is scored, **the end of the case
 included**: with ``end_event``, the whole case is a history too and, as
@@ -131,8 +134,13 @@ LSTM_GRID = {
 DATA = default_folder()
 
 
-def read(prefix, part):
-    return pd.read_csv(DATA / f"{prefix}_{part}.csv")
+def read(prefix, part, as_category=()):
+    """One split; the columns of ``as_category`` kept as their text, read as categories.
+
+    Read as text, not converted after: a column with a missing value is read as floats,
+    and 10913 would become "10913.0" in one split and "10913" in another.
+    """
+    return pd.read_csv(DATA / f"{prefix}_{part}.csv", dtype=dict.fromkeys(as_category, str))
 
 
 def samples(frame, event_attributes, sequence_attributes, target):
@@ -176,7 +184,7 @@ def budget(model):
 def run(key, target, args):
     """Select the tree on val, fit, score on test; print the table; return the verdict."""
     prefix, title, event_attributes, sequence_attributes = LOGS[key]
-    frames = {part: read(prefix, part) for part in ("train", "val", "test")}
+    frames = {part: read(prefix, part, args.as_category) for part in ("train", "val", "test")}
     frames["train+val"] = pd.concat([frames["train"], frames["val"]], ignore_index=True)
     data = {
         part: samples(frame, event_attributes, sequence_attributes, target)
@@ -344,6 +352,14 @@ def main(argv=None):
         "--tune", action="store_true", help="add the LSTM rows tuned on val (LSTM_GRID)"
     )
     add_candidate_argument(parser, "NextValueRegressor")
+    parser.add_argument(
+        "--as-category",
+        nargs="+",
+        default=[],
+        metavar="COLUMN",
+        help="read these columns as strings, so that every model takes them as categories "
+        "(BPI12's org:resource holds integer ids, read as numbers by default)",
+    )
     parser.add_argument("--n-bootstrap", type=int, default=N_BOOTSTRAP)
     parser.add_argument("--bootstrap-seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="a smoke run: one seed, 3 epochs")

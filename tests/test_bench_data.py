@@ -59,3 +59,19 @@ def test_scripts_exit_zero_without_the_logs(script, tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().count("\n") == 0
     assert "skipped" in done.stdout and "ERamaM/ProcessMiningDatasets" in done.stdout
+
+
+def test_as_category_reads_integer_ids_as_text_and_keeps_missing(tmp_path, monkeypatch):
+    import bench_process_times
+
+    (tmp_path / "Log_train.csv").write_text(
+        "case,org:resource,amount\n1,10913,500\n1,,500\n2,11169,700\n"
+    )
+    monkeypatch.setattr(bench_process_times, "DATA", tmp_path)
+    plain = bench_process_times.read("Log", "train")
+    assert plain["org:resource"].dtype.kind == "f"  # read_csv: numbers (NaN makes floats)
+    frame = bench_process_times.read("Log", "train", ["org:resource", "absent"])
+    # The text as written, whatever the missing values make of the numbers.
+    assert frame["org:resource"].iloc[[0, 2]].tolist() == ["10913", "11169"]
+    assert frame["org:resource"].isna().tolist() == [False, True, False]
+    assert frame["amount"].tolist() == [500, 500, 700]  # other columns as read

@@ -163,7 +163,10 @@ def fetch_process_log(name, *, split="train", data_home=None, download_if_missin
         resource's name), ``case:variant``, ``case:variant-index`` and
         ``case:creator``; for BPI 2013 ``org:group``; for BPI 2012
         ``case:REG_DATE`` (when the application arrived) and ``case:AMOUNT_REQ``
-        (the amount asked for).
+        (the amount asked for). BPI 2012's ``org:resource`` holds employee
+        numbers, read as integers, which a model reads as quantities;
+        ``log["org:resource"].astype(str)`` makes them categories (these files
+        have no missing resource).
 
     Raises
     ------
