@@ -1,10 +1,8 @@
 """NextValueRegressor over quantile bins of y: the cut, the statistics, the fitted model."""
 
-import json
-import zipfile
-
 import numpy as np
 import pytest
+from _model_files import edit_saved_attributes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -191,14 +189,7 @@ def saved_binned(tmp_path_factory):
 
 
 def _edit_bins(path, edit):
-    with zipfile.ZipFile(path) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    document = json.loads(members["model.json"])
-    edit(document["attributes"]["bins"])
-    members["model.json"] = json.dumps(document).encode()
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
+    edit_saved_attributes(path, "bins", edit)
 
 
 @pytest.mark.parametrize(

@@ -236,6 +236,9 @@ class HistoryLSTM(BaseEstimator):
     - ``_read_out_kwargs()``: the module's keyword arguments beside the core's.
     """
 
+    # How the step encoder reads the times' log gaps (StepEncoder's time_encoding).
+    _time_encoding = "standardised"
+
     _shared_constraints: dict = {
         "embedding_dim": [integers(1), StrOptions({"auto"})],
         "hidden_size": [integers(1)],
@@ -504,6 +507,7 @@ class HistoryLSTM(BaseEstimator):
             attributes=self.attributes,
             sequence_context=self.sequence_context,
             min_frequency=self.min_frequency,
+            time_encoding=self._time_encoding,
         ).fit(histories)
         return steps if steps.uses_anything else None
 

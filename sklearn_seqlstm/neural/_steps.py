@@ -24,8 +24,10 @@ Encodings:
 - a numeric value is standardised; a missing one is 0 with a missing indicator
   set (every numeric attribute has its indicator column);
 - time gives log(1 + seconds since the previous event) and log(1 + seconds
-  since the sequence's first event), standardised, and for datetimes the hour
-  of day and the day of week (in UTC) as points on a circle;
+  since the sequence's first event), standardised or, with
+  ``time_encoding="piecewise"``, each as its piecewise-linear encoding over
+  ``TIME_PIECES`` quantile pieces of ``fit``'s gaps (:func:`piecewise_linear`), and for
+  datetimes the hour of day and the day of week (in UTC) as points on a circle;
 - sequence context enters every step (``sequence_context="every_step"``) or the
   marker row only, from which the LSTM carries it (``"first_step"``).
 """
@@ -46,6 +48,10 @@ from ..utils._missing import is_missing, missing_mask
 from ._module import MISSING_CATEGORY, RARE_CATEGORY, START, TRUNCATED, UNKNOWN
 
 __all__ = ["StepEncoder", "StepTable"]
+
+# time_encoding="piecewise": each log gap is cut into this many pieces at its
+# quantiles in fit (fewer where values repeat).
+TIME_PIECES = 16
 
 # Codes of a categorical attribute; its values are numbered from N_CAT_RESERVED on.
 NO_VALUE, UNSEEN, MISSING, N_CAT_RESERVED = 0, RARE_CATEGORY, MISSING_CATEGORY, 3
@@ -107,13 +113,29 @@ class StepEncoder:
         A categorical value counted fewer times than this (over the steps in use
         for an event attribute, over the sequences in use for a sequence
         attribute) is read as rare, with the values never seen.
+    time_encoding : {"standardised", "piecewise"}, default="standardised"
+        How the two log gaps enter: standardised (one column each), or as their
+        piecewise-linear encodings over quantile pieces of ``fit``'s gaps (the
+        edges are ``time_edges``), which let a linear layer bend at each edge.
     """
 
-    def __init__(self, *, time_features, attributes, sequence_context, min_frequency):
+    # A step encoder pickled before time_encoding existed standardised its gaps.
+    time_encoding = "standardised"
+
+    def __init__(
+        self,
+        *,
+        time_features,
+        attributes,
+        sequence_context,
+        min_frequency,
+        time_encoding="standardised",
+    ):
         self.time_features = time_features
         self.attributes = attributes
         self.sequence_context = sequence_context
         self.min_frequency = min_frequency
+        self.time_encoding = time_encoding
 
     def fit(self, histories):
         """Learn vocabularies and statistics from the steps of ``histories`` in use."""
@@ -134,6 +156,8 @@ class StepEncoder:
             self.time_mean = gaps.mean(axis=0) if len(gaps) else np.zeros(2)
             std = gaps.std(axis=0) if len(gaps) else np.ones(2)
             self.time_std = np.where(std > 0, std, 1.0)
+            if self.time_encoding == "piecewise":
+                self.time_edges = [_quantile_edges(gaps[:, j], TIME_PIECES) for j in range(2)]
         return self
 
     @property
@@ -154,6 +178,8 @@ class StepEncoder:
         """Number of numeric input columns."""
         n_attributes = sum(e["kind"] == "numeric" for e in self.encodings.values())
         n_time = {None: 0, "numeric": 2, "datetime": 6}[self.time_kind]
+        if self.time_kind is not None and self.time_encoding == "piecewise":
+            n_time += sum(_n_pieces(edges) for edges in self.time_edges) - 2
         return 2 * n_attributes + n_time
 
     def transform(self, histories, event_ids):
@@ -291,11 +317,19 @@ class StepEncoder:
             # float32 from the start: the step table is float32, and on a log of
             # millions of events float64 columns and their stacked copy cost hundreds
             # of MB. Rounding each value once, here or at the end, gives the same table.
-            features = np.zeros((n_rows, 6 if self.time_kind == "datetime" else 2), np.float32)
-            features[is_event, :2] = (log_gaps - self.time_mean) / self.time_std
+            if self.time_encoding == "piecewise":
+                for j, edges in enumerate(self.time_edges):
+                    pieces = np.zeros((n_rows, _n_pieces(edges)), np.float32)
+                    pieces[is_event] = piecewise_linear(log_gaps[:, j], edges)
+                    nums.append(pieces)
+            else:
+                gaps = np.zeros((n_rows, 2), np.float32)
+                gaps[is_event] = (log_gaps - self.time_mean) / self.time_std
+                nums.append(gaps)
             if self.time_kind == "datetime":
-                features[is_event, 2:] = _calendar(seconds)
-            nums.append(features)
+                calendar = np.zeros((n_rows, 4), np.float32)
+                calendar[is_event] = _calendar(seconds)
+                nums.append(calendar)
         return (
             np.column_stack(cats) if cats else np.zeros((n_rows, 0), dtype=np.int64),
             np.column_stack(nums) if nums else np.zeros((n_rows, 0), dtype=np.float32),
@@ -423,6 +457,54 @@ def _place(column, values, at, only, fill):
         column[...] = values
     if only is not None:
         column[~only] = fill
+
+
+def _unit_exponent(values):
+    """The power of 2 that brings the largest magnitude of ``values`` into [0.5, 1)."""
+    largest = np.abs(values).max() if len(values) else 0.0
+    return int(np.frexp(largest)[1]) if largest > 0 else 0
+
+
+def _quantile_edges(values, n_pieces):
+    """The distinct quantiles of ``values`` at 0, 1/n_pieces, ..., 1 (one 0 when empty).
+
+    Computed on the values divided by a power of 2 (exact): interpolating between
+    values near float64's maximum would overflow.
+    """
+    if not len(values):
+        return np.zeros(1)
+    exponent = _unit_exponent(values)
+    levels = np.linspace(0.0, 1.0, n_pieces + 1)
+    return np.unique(np.ldexp(np.quantile(np.ldexp(values, -exponent), levels), exponent))
+
+
+def _n_pieces(edges):
+    """Columns of the piecewise-linear encoding over ``edges``: one per piece, at least one."""
+    return max(len(edges) - 1, 1)
+
+
+def piecewise_linear(values, edges):
+    """The piecewise-linear encoding of ``values`` over the pieces between ``edges``.
+
+    Column ``k`` is how far a value has come through piece ``k``: 0 below its lower
+    edge, 1 above its upper edge, linear between (Gorishniy, Rubachev and Babenko,
+    "On Embeddings for Numerical Features in Tabular Deep Learning", NeurIPS 2022).
+    The encoding is continuous and keeps the order of the values, and a linear layer
+    over it is any piecewise-linear function with a bend at each edge: what a
+    standardised number gives only through the network's nonlinearity. With a single
+    edge (every value of fit alike) there is no piece: one column of zeros.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if len(edges) < 2:
+        return np.zeros((len(values), 1))
+    # In units of the largest edge (a power of 2, exact): the differences of values
+    # near float64's maximum would overflow. A value far beyond the edges may still
+    # become +-inf, which the clip reads as 1 or 0.
+    exponent = _unit_exponent(edges)
+    edges, values = np.ldexp(edges, -exponent), np.ldexp(values, -exponent)
+    low, high = edges[:-1], edges[1:]
+    with np.errstate(over="ignore"):
+        return np.clip((values[:, None] - low) / (high - low), 0.0, 1.0)
 
 
 def _fit_encoding(values, min_frequency):

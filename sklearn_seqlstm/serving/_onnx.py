@@ -268,6 +268,15 @@ def _step_inputs(steps, n_cat, n_num):
     return inputs
 
 
+def _piece_columns(value, edges, edges_name):
+    """The names of a value's piecewise-linear columns (see neural._steps.piecewise_linear)."""
+    return [
+        f"{value} through piece {k} of {edges_name}: (value - {edges_name}[{k}]) / "
+        f"({edges_name}[{k + 1}] - {edges_name}[{k}]), clipped to [0, 1]"
+        for k in range(len(edges) - 1)
+    ] or [f"{value}: 0 ({edges_name} holds one value)"]
+
+
 def _step_encoding(steps):
     """The encoders of an attributed model, for a server that encodes steps itself."""
     from ._serializers import _dump_steps
@@ -278,13 +287,18 @@ def _step_encoding(steps):
             cats_columns.append(name)
         else:
             nums_columns += [f"{name} (standardised, 0 when missing)", f"{name} missing (0 or 1)"]
-    if steps.time_kind is not None:
+    if steps.time_kind is not None and steps.time_encoding == "piecewise":
+        gaps = ("since the previous event", "since the sequence's first event")
+        for j, (gap, edges) in enumerate(zip(gaps, steps.time_edges, strict=True)):
+            nums_columns += _piece_columns(f"time: log1p(seconds {gap})", edges, f"time_edges[{j}]")
+    elif steps.time_kind is not None:
         nums_columns += [
             "time: log1p(seconds since the previous event), standardised with time_mean[0], "
             "time_std[0]",
             "time: log1p(seconds since the sequence's first event), standardised with "
             "time_mean[1], time_std[1]",
         ]
+    if steps.time_kind is not None:
         if steps.time_kind == "datetime":
             nums_columns += [
                 "sin(2 pi hour / 24)",

@@ -223,10 +223,13 @@ def _dump_steps(steps):
         # In the order of steps.encodings: event attributes, then sequence attributes.
         "encodings": encodings,
         "time_kind": steps.time_kind,
+        "time_encoding": steps.time_encoding,
     }
     if steps.time_kind is not None:
         document["time_mean"] = [float(v) for v in steps.time_mean]
         document["time_std"] = [float(v) for v in steps.time_std]
+        if steps.time_encoding == "piecewise":
+            document["time_edges"] = [[float(v) for v in edges] for edges in steps.time_edges]
     return document
 
 
@@ -253,6 +256,10 @@ def _restore_steps(document, what):
     encodings = _require(document, "encodings", what)
     if not isinstance(encodings, list) or len(encodings) != len(names):
         raise ValueError(f"{what}: 'encodings' must hold one encoding per attribute {names}.")
+    steps.time_encoding = document.get("time_encoding", "standardised")
+    if steps.time_encoding not in ("standardised", "piecewise"):
+        raise ValueError(f"{what}: unknown time_encoding {steps.time_encoding!r}.")
+    piecewise = steps.time_encoding == "piecewise"
     steps.encodings = {}
     for name, encoding in zip(names, encodings, strict=True):
         kind = _require(encoding, "kind", what)
@@ -279,9 +286,31 @@ def _restore_steps(document, what):
             if key == "time_std" and min(values) <= 0:  # fit sets a zero spread to 1
                 raise ValueError(f"{what}: time_std must hold positive numbers.")
             setattr(steps, key, np.array(values, dtype=np.float64))
+        if piecewise:
+            edges = _require(document, "time_edges", what)
+            if not (isinstance(edges, list) and len(edges) == 2):
+                raise ValueError(f"{what}: time_edges must be 2 lists of edges.")
+            steps.time_edges = [_edges(e, "time_edges", what) for e in edges]
     if not steps.uses_anything:
         raise ValueError(f"{what}: 'steps' uses neither time nor attributes.")
     return steps
+
+
+def _edges(values, label, what):
+    """Piecewise-linear edges: 1 to TIME_PIECES + 1 finite numbers in increasing order.
+
+    Bounded as fit bounds them, so a file cannot make the step table wide.
+    """
+    from ..neural._steps import TIME_PIECES
+
+    if not (isinstance(values, list) and 1 <= len(values) <= TIME_PIECES + 1):
+        raise ValueError(f"{what}: {label} must be a list of 1 to {TIME_PIECES + 1} numbers.")
+    if not all(_finite_number(v) for v in values):
+        raise ValueError(f"{what}: {label} must hold finite numbers.")
+    edges = np.array(values, dtype=np.float64)
+    if np.any(np.diff(edges) <= 0):
+        raise ValueError(f"{what}: {label} must be in increasing order.")
+    return edges
 
 
 def _check_input_columns(steps, columns, what):
