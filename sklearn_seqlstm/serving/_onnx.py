@@ -298,14 +298,13 @@ def _step_encoding(steps):
             "time: log1p(seconds since the sequence's first event), standardised with "
             "time_mean[1], time_std[1]",
         ]
-    if steps.time_kind is not None:
-        if steps.time_kind == "datetime":
-            nums_columns += [
-                "sin(2 pi hour / 24)",
-                "cos(2 pi hour / 24)",
-                "sin(2 pi weekday / 7)",
-                "cos(2 pi weekday / 7)",
-            ]
+    if steps.time_kind == "datetime":
+        nums_columns += [
+            "sin(2 pi hour / 24)",
+            "cos(2 pi hour / 24)",
+            "sin(2 pi weekday / 7)",
+            "cos(2 pi weekday / 7)",
+        ]
     return {
         "how": (
             "Use NextEventClassifier.encode_for_onnx(X) to build every input. By hand: a "

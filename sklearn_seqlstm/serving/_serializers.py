@@ -256,10 +256,6 @@ def _restore_steps(document, what):
     encodings = _require(document, "encodings", what)
     if not isinstance(encodings, list) or len(encodings) != len(names):
         raise ValueError(f"{what}: 'encodings' must hold one encoding per attribute {names}.")
-    steps.time_encoding = document.get("time_encoding", "standardised")
-    if steps.time_encoding not in ("standardised", "piecewise"):
-        raise ValueError(f"{what}: unknown time_encoding {steps.time_encoding!r}.")
-    piecewise = steps.time_encoding == "piecewise"
     steps.encodings = {}
     for name, encoding in zip(names, encodings, strict=True):
         kind = _require(encoding, "kind", what)
@@ -276,6 +272,10 @@ def _restore_steps(document, what):
     steps.time_kind = document.get("time_kind")
     if steps.time_kind not in (None, "numeric", "datetime"):
         raise ValueError(f"{what}: unknown time kind {steps.time_kind!r}.")
+    # Files written before the gaps could be read piecewise standardised them.
+    steps.time_encoding = document.get("time_encoding", "standardised")
+    if steps.time_encoding not in ("standardised", "piecewise"):
+        raise ValueError(f"{what}: unknown time_encoding {steps.time_encoding!r}.")
     if steps.time_kind is not None:
         for key in ("time_mean", "time_std"):
             values = _require(document, key, what)
@@ -286,7 +286,7 @@ def _restore_steps(document, what):
             if key == "time_std" and min(values) <= 0:  # fit sets a zero spread to 1
                 raise ValueError(f"{what}: time_std must hold positive numbers.")
             setattr(steps, key, np.array(values, dtype=np.float64))
-        if piecewise:
+        if steps.time_encoding == "piecewise":
             edges = _require(document, "time_edges", what)
             if not (isinstance(edges, list) and len(edges) == 2):
                 raise ValueError(f"{what}: time_edges must be 2 lists of edges.")
