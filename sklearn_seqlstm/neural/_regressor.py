@@ -19,6 +19,7 @@ from ._module import (
     WeightedEntryLoss,
     WeightedRegressionLoss,
 )
+from ._steps import _unit_exponent
 from ._target_bins import (
     bin_labels,
     cut_at_quantiles,
@@ -53,11 +54,8 @@ AUTO_TARGET_BINS = 32
 
 def _unit(values):
     """``values`` divided by the power of 2 that brings the largest magnitude into [0.5, 1)."""
-    largest = np.abs(values).max() if len(values) else 0.0
-    if largest == 0:
-        return values, 0
-    _, exponent = np.frexp(largest)
-    return np.ldexp(values, -exponent), int(exponent)
+    exponent = _unit_exponent(values)
+    return np.ldexp(values, -exponent), exponent
 
 
 def _number(prediction):

@@ -442,10 +442,7 @@ def _mean_std(values):
     """
     if not len(values):
         return 0.0, 1.0
-    largest = np.abs(values).max()
-    if largest == 0:
-        return 0.0, 0.0
-    _, exponent = np.frexp(largest)
+    exponent = _unit_exponent(values)  # all zeros: 0, and a mean and spread of 0
     unit = np.ldexp(values, -exponent)
     return float(np.ldexp(unit.mean(), exponent)), float(np.ldexp(unit.std(), exponent))
 
@@ -460,7 +457,12 @@ def _place(column, values, at, only, fill):
 
 
 def _unit_exponent(values):
-    """The power of 2 that brings the largest magnitude of ``values`` into [0.5, 1)."""
+    """The power of 2 that brings the largest magnitude of ``values`` into [0.5, 1).
+
+    0 when every value is 0 (or there is none): dividing by 2**0 leaves them as they
+    are. Dividing by a power of 2 is exact, so sums and differences computed in these
+    units, then multiplied back, do not overflow near float64's maximum.
+    """
     largest = np.abs(values).max() if len(values) else 0.0
     return int(np.frexp(largest)[1]) if largest > 0 else 0
 

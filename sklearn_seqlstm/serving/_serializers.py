@@ -290,26 +290,26 @@ def _restore_steps(document, what):
             edges = _require(document, "time_edges", what)
             if not (isinstance(edges, list) and len(edges) == 2):
                 raise ValueError(f"{what}: time_edges must be 2 lists of edges.")
-            steps.time_edges = [_edges(e, "time_edges", what) for e in edges]
+            steps.time_edges = [_time_edges(e, what) for e in edges]
     if not steps.uses_anything:
         raise ValueError(f"{what}: 'steps' uses neither time nor attributes.")
     return steps
 
 
-def _edges(values, label, what):
-    """Piecewise-linear edges: 1 to TIME_PIECES + 1 finite numbers in increasing order.
+def _time_edges(values, what):
+    """One gap's piecewise-linear edges: 1 to TIME_PIECES + 1 finite numbers, increasing.
 
     Bounded as fit bounds them, so a file cannot make the step table wide.
     """
     from ..neural._steps import TIME_PIECES
 
     if not (isinstance(values, list) and 1 <= len(values) <= TIME_PIECES + 1):
-        raise ValueError(f"{what}: {label} must be a list of 1 to {TIME_PIECES + 1} numbers.")
+        raise ValueError(f"{what}: time_edges must be lists of 1 to {TIME_PIECES + 1} numbers.")
     if not all(_finite_number(v) for v in values):
-        raise ValueError(f"{what}: {label} must hold finite numbers.")
+        raise ValueError(f"{what}: time_edges must hold finite numbers.")
     edges = np.array(values, dtype=np.float64)
     if np.any(np.diff(edges) <= 0):
-        raise ValueError(f"{what}: {label} must be in increasing order.")
+        raise ValueError(f"{what}: time_edges must be in increasing order.")
     return edges
 
 
