@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 import torch
 from _fuzz import Refused, assert_valid_proba, counted, outcome
+from _model_files import edit_document, read_members, write_members
 from hypothesis import given
 from hypothesis import strategies as st
 from safetensors.numpy import load as load_arrays
@@ -85,31 +86,12 @@ def path(saved, tmp_path):
 # Helpers that take a saved file apart and put it together again -----------------------
 
 
-def _members(path):
-    with zipfile.ZipFile(path) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
-
-
-def _write(path, members, compression=zipfile.ZIP_STORED):
-    with zipfile.ZipFile(path, "w", compression=compression) as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
-
-
-def _edit_document(path, edit):
-    members = _members(path)
-    document = json.loads(members["model.json"])
-    edit(document)
-    members["model.json"] = json.dumps(document).encode()
-    _write(path, members)
-
-
 def _edit_weights(path, edit):
-    members = _members(path)
+    members = read_members(path)
     arrays = load_arrays(members["weights.safetensors"])
     edit(arrays)
     members["weights.safetensors"] = save_arrays(arrays)
-    _write(path, members)
+    write_members(path, members)
 
 
 def _member_offset(path, name):
@@ -143,7 +125,7 @@ def test_absurd_sizes_are_refused_before_building(path, monkeypatch, where, fiel
     def never(*args, **kwargs):
         raise AssertionError("the network was built from an unchecked size")
 
-    _edit_document(path, lambda d: d[where].update({field: value}))
+    edit_document(path, lambda d: d[where].update({field: value}))
     monkeypatch.setattr(NextEventClassifier, "_build_net", never)
     error = _refused(field, load, path)
     assert str(path) in str(error)
@@ -154,7 +136,7 @@ def test_an_inflated_vocabulary_is_refused_before_building(path, monkeypatch):
         raise AssertionError("the network was built from an unchecked size")
 
     extra = [["str", f"e{i}"] for i in range(10**5)]
-    _edit_document(path, lambda d: d["attributes"]["events_"].extend(extra))
+    edit_document(path, lambda d: d["attributes"]["events_"].extend(extra))
     monkeypatch.setattr(NextEventClassifier, "_build_net", never)
     _refused("number of events_", load, path)
 
@@ -164,24 +146,24 @@ def test_an_inflated_vocabulary_is_refused_before_building(path, monkeypatch):
 
 @pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2])
 def test_compressed_members_are_never_inflated(path, compression):
-    members = _members(path)
+    members = read_members(path)
     document = json.loads(members["model.json"])
     document["padding"] = " " * 5_000_000  # a bomb in small: 5 MB that compress to bytes
     members["model.json"] = json.dumps(document).encode()
-    _write(path, members, compression)
+    write_members(path, members, compression)
     assert path.stat().st_size < 100_000
     _refused("compressed", load, path)
 
 
 def test_too_many_members_are_refused(path):
-    members = _members(path)
+    members = read_members(path)
     members.update({f"extra{i}": b"" for i in range(_untrusted.MAX_MEMBERS)})
-    _write(path, members)
+    write_members(path, members)
     _refused("archive members", load, path)
 
 
 def test_a_member_twice_is_refused(path):
-    members = _members(path)
+    members = read_members(path)
     with zipfile.ZipFile(path, "a") as archive, pytest.warns(UserWarning, match="Duplicate"):
         archive.writestr("model.json", members["model.json"])
     _refused("twice", load, path)
@@ -212,9 +194,9 @@ def test_a_document_beyond_the_cap_is_refused(path, monkeypatch):
 
 
 def test_deeply_nested_json_is_a_value_error(path):
-    members = _members(path)
+    members = read_members(path)
     members["model.json"] = b"[" * 100_000
-    _write(path, members)
+    write_members(path, members)
     _refused("nested too deeply", load, path)
 
 
@@ -222,17 +204,17 @@ def test_nesting_below_the_recursion_limit_is_refused_too(path):
     deep = []
     for _ in range(100):
         deep = [deep]
-    _edit_document(path, lambda d: d["attributes"].update(history=deep))
+    edit_document(path, lambda d: d["attributes"].update(history=deep))
     _refused("nested too deeply", load, path)
 
 
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_nan_and_infinity_in_the_document_are_refused(path, constant):
-    members = _members(path)
+    members = read_members(path)
     text = members["model.json"].decode()
     members["model.json"] = text.replace('"n_epochs_": 2', f'"n_epochs_": {constant}').encode()
     assert constant in members["model.json"].decode()
-    _write(path, members)
+    write_members(path, members)
     _refused(constant, load, path)
 
 
@@ -282,16 +264,16 @@ def test_the_cli_prints_one_error_line_for_a_corrupt_model(path, tmp_path, capsy
     ],
 )
 def test_labels_that_do_not_fit_are_refused(path, classes, match):
-    _edit_document(path, lambda d: d["attributes"].update(classes_=classes))
+    edit_document(path, lambda d: d["attributes"].update(classes_=classes))
     _refused(match, load, path)
 
 
 def test_infinite_labels_are_refused(path):
-    members = _members(path)
+    members = read_members(path)
     document = json.loads(members["model.json"])
     document["attributes"]["classes_"]["values"][0] = ["int", float("inf")]
     members["model.json"] = json.dumps(document).encode()  # writes Infinity
-    _write(path, members)
+    write_members(path, members)
     _refused("Infinity", load, path)
 
 
@@ -323,7 +305,7 @@ def test_a_target_scale_that_overflows_predictions_is_refused(data, tmp_path):
     _edit_weights(tmp_path / "model", lambda arrays: arrays["output.bias"].__setitem__(0, 1.0))
     assert load(tmp_path / "model").target_scale_ == reg.target_scale_  # still loads
     big = {"target_scale_": 1.7e308, "target_mean_": 1.7e308}
-    _edit_document(tmp_path / "model", lambda d: d["attributes"].update(big))
+    edit_document(tmp_path / "model", lambda d: d["attributes"].update(big))
     _refused("overflow", load, tmp_path / "model")
 
 
@@ -351,10 +333,10 @@ def test_duplicate_events_are_refused(path, markov, tmp_path):
         events = document["attributes"]["events_"]
         events[1] = events[0]
 
-    _edit_document(path, repeat_first)
+    edit_document(path, repeat_first)
     _refused("same event twice", load, path)
     markov.save(tmp_path / "markov")
-    _edit_document(
+    edit_document(
         tmp_path / "markov",
         lambda d: d["attributes"]["events"].__setitem__(1, d["attributes"]["events"][0]),
     )
@@ -379,7 +361,7 @@ def test_duplicate_events_are_refused(path, markov, tmp_path):
 def test_values_no_fitted_model_holds_are_refused(fuzzed_models, tmp_path, edit, match):
     path = tmp_path / "model"
     path.write_bytes(fuzzed_models["attributed"][0])
-    _edit_document(path, edit)
+    edit_document(path, edit)
     _refused(match, load, path)
 
 
@@ -462,7 +444,7 @@ def test_a_tampered_stream_state_is_refused(saved_stream, tmp_path, edit, match)
 
 @pytest.mark.parametrize("kind", [["NextEventClassifier"], {"a": 1}, None, 3])
 def test_an_estimator_name_that_is_no_name_is_refused(path, kind):
-    _edit_document(path, lambda d: d.update(estimator=kind))
+    edit_document(path, lambda d: d.update(estimator=kind))
     _refused("unknown estimator", load, path)
 
 
@@ -811,7 +793,7 @@ def test_fuzz_load_of_mutated_bytes(fuzzed_models, tmp_path_factory, kind, mutat
         _declare(raw, *how)
     path.write_bytes(bytes(raw))
     if change == "compress":
-        _write(path, _members(io.BytesIO(saved)), how)
+        write_members(path, read_members(io.BytesIO(saved)), how)
     _check_loaded(path, probe)
 
 
@@ -820,7 +802,7 @@ def test_fuzz_load_of_mutated_bytes(fuzzed_models, tmp_path_factory, kind, mutat
 def test_fuzz_load_of_hostile_documents(fuzzed_models, tmp_path_factory, kind, data):
     saved, probe = fuzzed_models[kind]
     path = tmp_path_factory.mktemp("fuzz") / "model"
-    members = _members(io.BytesIO(saved))
+    members = read_members(io.BytesIO(saved))
     document = json.loads(members["model.json"])
     paths = sorted(_paths(document), key=str)  # those of the saved document, drawn at once
     for where in data.draw(st.lists(st.sampled_from(paths), max_size=3)):
@@ -834,7 +816,7 @@ def test_fuzz_load_of_hostile_documents(fuzzed_models, tmp_path_factory, kind, d
         if isinstance(document.get(section), dict) and field in document[section]:
             document[section][field] = size
     members["model.json"] = json.dumps(document).encode()
-    _write(path, members)
+    write_members(path, members)
     _check_loaded(path, probe)
 
 
@@ -843,7 +825,7 @@ def test_fuzz_load_of_hostile_documents(fuzzed_models, tmp_path_factory, kind, d
 def test_fuzz_load_of_hostile_weights(fuzzed_models, tmp_path_factory, kind, data):
     saved, probe = fuzzed_models[kind]
     path = tmp_path_factory.mktemp("fuzz") / "model"
-    members = _members(io.BytesIO(saved))
+    members = read_members(io.BytesIO(saved))
     arrays = load_arrays(members["weights.safetensors"])
     name = data.draw(st.sampled_from(sorted(arrays)))
     array = arrays[name]
@@ -860,7 +842,7 @@ def test_fuzz_load_of_hostile_weights(fuzzed_models, tmp_path_factory, kind, dat
     else:
         del arrays[name]
     members["weights.safetensors"] = save_arrays(arrays)
-    _write(path, members)
+    write_members(path, members)
     _check_loaded(path, probe)
 
 

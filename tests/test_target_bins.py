@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from _model_files import edit_saved_attributes
+from _model_files import edit_document
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -189,7 +189,7 @@ def saved_binned(tmp_path_factory):
 
 
 def _edit_bins(path, edit):
-    edit_saved_attributes(path, "bins", edit)
+    edit_document(path, lambda document: edit(document["attributes"]["bins"]))
 
 
 @pytest.mark.parametrize(

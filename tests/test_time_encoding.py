@@ -7,7 +7,7 @@ pieces of fit's gaps; NextEventClassifier reads it standardised.
 import numpy as np
 import pandas as pd
 import pytest
-from _model_files import edit_saved_attributes
+from _model_files import edit_document
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -117,7 +117,7 @@ def test_onnx_step_encoding_names_every_numeric_column(regressor):
 
 
 def _edit_steps(path, edit):
-    edit_saved_attributes(path, "steps", edit)
+    edit_document(path, lambda document: edit(document["attributes"]["steps"]))
 
 
 @pytest.mark.parametrize(
