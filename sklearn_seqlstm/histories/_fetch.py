@@ -164,9 +164,10 @@ def fetch_process_log(name, *, split="train", data_home=None, download_if_missin
         ``case:creator``; for BPI 2013 ``org:group``; for BPI 2012
         ``case:REG_DATE`` (when the application arrived) and ``case:AMOUNT_REQ``
         (the amount asked for). BPI 2012's ``org:resource`` holds employee
-        numbers, read as integers, which a model reads as quantities;
-        ``log["org:resource"].astype(str)`` makes them categories (these files
-        have no missing resource).
+        numbers, read as integers: the classifier reads them as quantities,
+        :class:`~sklearn_seqlstm.NextValueRegressor` as quantities and as categories;
+        ``log["org:resource"].astype(str)`` makes them categories only (these
+        files have no missing resource).
 
     Raises
     ------

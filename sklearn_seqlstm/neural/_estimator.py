@@ -238,6 +238,9 @@ class HistoryLSTM(BaseEstimator):
 
     # How the step encoder reads the times' log gaps (StepEncoder's time_encoding).
     _time_encoding = "standardised"
+    # Whether a numeric attribute of few integers is also read as a category
+    # (StepEncoder's codes_for_integers).
+    _codes_for_integers = False
 
     _shared_constraints: dict = {
         "embedding_dim": [integers(1), StrOptions({"auto"})],
@@ -508,6 +511,7 @@ class HistoryLSTM(BaseEstimator):
             sequence_context=self.sequence_context,
             min_frequency=self.min_frequency,
             time_encoding=self._time_encoding,
+            codes_for_integers=self._codes_for_integers,
         ).fit(histories)
         return steps if steps.uses_anything else None
 

@@ -22,7 +22,10 @@ Encodings:
   module starts the vectors of both codes at zero, where they stay if ``fit``
   has no rare or no missing value);
 - a numeric value is standardised; a missing one is 0 with a missing indicator
-  set (every numeric attribute has its indicator column);
+  set (every numeric attribute has its indicator column). With
+  ``codes_for_integers``, a numeric attribute whose values in ``fit`` are few
+  integers (:func:`few_integers`: an employee number, a priority) is also read as
+  a category, coded as above;
 - time gives log(1 + seconds since the previous event) and log(1 + seconds
   since the sequence's first event), standardised or, with
   ``time_encoding="piecewise"``, each as its piecewise-linear encoding over
@@ -117,10 +120,16 @@ class StepEncoder:
         How the two log gaps enter: standardised (one column each), or as their
         piecewise-linear encodings over quantile pieces of ``fit``'s gaps (the
         edges are ``time_edges``), which let a linear layer bend at each edge.
+    codes_for_integers : bool, default=False
+        Also read a numeric attribute as a category when its values in ``fit``
+        are few integers (:func:`few_integers`): its encoding then holds
+        ``categories`` too, and the attribute has a categorical column beside its
+        numeric ones.
     """
 
     # A step encoder pickled before time_encoding existed standardised its gaps.
     time_encoding = "standardised"
+    codes_for_integers = False
 
     def __init__(
         self,
@@ -130,12 +139,14 @@ class StepEncoder:
         sequence_context,
         min_frequency,
         time_encoding="standardised",
+        codes_for_integers=False,
     ):
         self.time_features = time_features
         self.attributes = attributes
         self.sequence_context = sequence_context
         self.min_frequency = min_frequency
         self.time_encoding = time_encoding
+        self.codes_for_integers = codes_for_integers
 
     def fit(self, histories):
         """Learn vocabularies and statistics from the steps of ``histories`` in use."""
@@ -147,10 +158,14 @@ class StepEncoder:
         self.encodings = {}
         for name in self.event_attributes:
             values = _concat(histories.event_attributes[name], used, longest)
-            self.encodings[name] = _fit_encoding(values, self.min_frequency)
+            self.encodings[name] = _fit_encoding(
+                values, self.min_frequency, self.codes_for_integers
+            )
         for name in self.sequence_attributes:
             values = histories.sequence_attributes[name][used]
-            self.encodings[name] = _fit_encoding(values, self.min_frequency)
+            self.encodings[name] = _fit_encoding(
+                values, self.min_frequency, self.codes_for_integers
+            )
         if self.time_kind is not None:
             gaps = _log_gaps(histories.times, used, longest)
             self.time_mean = gaps.mean(axis=0) if len(gaps) else np.zeros(2)
@@ -166,11 +181,11 @@ class StepEncoder:
 
     @property
     def cat_cardinalities(self):
-        """Number of codes of each categorical attribute, in column order."""
+        """Number of codes of each categorical column, in column order."""
         return [
             N_CAT_RESERVED + len(encoding["categories"])
             for encoding in self.encodings.values()
-            if encoding["kind"] == "categorical"
+            if "categories" in encoding  # categorical, or numeric also read as codes
         ]
 
     @property
@@ -353,19 +368,21 @@ class StepEncoder:
         encoding = self.encodings[name]
         missing = missing_mask(values)
         n_rows = len(at) if at is not None else len(values)
-        if encoding["kind"] == "categorical":
+        if encoding["kind"] == "numeric":
+            present = _numbers(name, values, missing)
+            z = np.where(missing, 0.0, _standardised(present, encoding["mean"], encoding["std"]))
+            column = np.zeros((n_rows, 2), dtype=np.float32)
+            _place(column, np.column_stack([z, missing]), at, only, 0.0)
+            nums.append(column)
+            # Its codes are those of the numbers as float64, as fit kept them.
+            values = present.astype(object)
+        if "categories" in encoding:
             codes = _positions(self.category_index(name), np.asarray(values, dtype=object))
             codes = np.where(codes >= 0, codes + N_CAT_RESERVED, UNSEEN).astype(np.int64)
             codes[missing] = MISSING
             column = np.full(n_rows, NO_VALUE, dtype=np.int64)
             _place(column, codes, at, only, NO_VALUE)
             cats.append(column)
-        else:
-            present = _numbers(name, values, missing)
-            z = np.where(missing, 0.0, _standardised(present, encoding["mean"], encoding["std"]))
-            column = np.zeros((n_rows, 2), dtype=np.float32)
-            _place(column, np.column_stack([z, missing]), at, only, 0.0)
-            nums.append(column)
 
 
 # Up to this many values, each is looked up in the categories' hash table on its own:
@@ -509,12 +526,36 @@ def piecewise_linear(values, edges):
         return np.clip((values[:, None] - low) / (high - low), 0.0, 1.0)
 
 
-def _fit_encoding(values, min_frequency):
+def few_integers(values):
+    """Whether numeric ``values`` are integers of at most sqrt(len(values)) distinct values.
+
+    Such a column may be a code as much as a quantity: an employee number, a
+    product id, a priority. Read as a category, each of its values gets its own
+    vector, as a tree singles one out with two splits, where a standardised number
+    gives the network one direction. The bound keeps a vector to values seen, on
+    average, at least as often as there are values: an amount of money, with many
+    values seen a few times each, stays a number only, whose codes would let the
+    network memorise the few cases of each value.
+    """
+    if not len(values) or not np.all(np.isfinite(values) & (values == np.round(values))):
+        return False
+    return len(np.unique(values)) ** 2 <= len(values)
+
+
+def _fit_encoding(values, min_frequency, codes_for_integers=False):
     values = np.asarray(values)
     present = values[~missing_mask(values)] if len(values) else values
     if attribute_kind(values) == "numeric":
-        mean, std = _mean_std(np.asarray(present, dtype=np.float64))
-        return {"kind": "numeric", "mean": mean, "std": std if std > 0 else 1.0}
-    counts = Counter(present.tolist())
-    kept = {value for value, count in counts.items() if count >= min_frequency}
-    return {"kind": "categorical", "categories": sorted_labels(kept)}
+        numbers_ = np.asarray(present, dtype=np.float64)
+        mean, std = _mean_std(numbers_)
+        encoding = {"kind": "numeric", "mean": mean, "std": std if std > 0 else 1.0}
+        if codes_for_integers and few_integers(numbers_):
+            encoding["categories"] = _kept(numbers_.tolist(), min_frequency)
+        return encoding
+    return {"kind": "categorical", "categories": _kept(present.tolist(), min_frequency)}
+
+
+def _kept(values, min_frequency):
+    """The distinct ``values`` counted at least ``min_frequency`` times, sorted."""
+    counts = Counter(values)
+    return sorted_labels({value for value, count in counts.items() if count >= min_frequency})

@@ -287,6 +287,8 @@ def _step_encoding(steps):
             cats_columns.append(name)
         else:
             nums_columns += [f"{name} (standardised, 0 when missing)", f"{name} missing (0 or 1)"]
+            if "categories" in encoding:
+                cats_columns.append(f"{name} (as a category)")
     if steps.time_kind is not None and steps.time_encoding == "piecewise":
         gaps = ("since the previous event", "since the sequence's first event")
         for j, (gap, edges) in enumerate(zip(gaps, steps.time_edges, strict=True)):
@@ -311,7 +313,9 @@ def _step_encoding(steps):
             "history is [marker step, event steps...]; a categorical value has code "
             "3 + its index in 'categories', 1 when not among them (rare or unseen in fit), "
             "2 when missing, 0 for no value; a numeric value is (value - mean) / std, 0 "
-            "with the missing indicator 1 when missing; event attributes and time features "
+            "with the missing indicator 1 when missing (a numeric attribute that also has "
+            "'categories' has a categorical column too, coded as above); event attributes "
+            "and time features "
             "are 0 on the marker step; sequence attributes enter every step (sequence_context "
             "'every_step') or the marker step only ('first_step'); hour and weekday are "
             "in UTC, weekday 0 on Mondays (1970-01-01, a Thursday, is 3). With max_history "

@@ -210,9 +210,14 @@ def _dump_steps(steps):
             categories = encode_values(encoding["categories"], f"category of {name!r}")
             encodings.append({"kind": "categorical", "categories": categories})
         else:
-            encodings.append(
-                {"kind": "numeric", "mean": float(encoding["mean"]), "std": float(encoding["std"])}
-            )
+            numeric = {
+                "kind": "numeric",
+                "mean": float(encoding["mean"]),
+                "std": float(encoding["std"]),
+            }
+            if "categories" in encoding:  # also read as codes
+                numeric["categories"] = [float(v) for v in encoding["categories"]]
+            encodings.append(numeric)
     document = {
         "time_features": bool(steps.time_features),
         "attributes": bool(steps.attributes),
@@ -267,6 +272,10 @@ def _restore_steps(document, what):
             if not all(_finite_number(v) for v in (mean, std)) or std <= 0:
                 raise ValueError(f"{what}: the scaler of {name!r} is not a finite mean and std.")
             steps.encodings[name] = {"kind": kind, "mean": float(mean), "std": float(std)}
+            if "categories" in encoding:
+                steps.encodings[name]["categories"] = _integer_codes(
+                    encoding["categories"], name, what
+                )
         else:
             raise ValueError(f"{what}: unknown encoding kind {kind!r} of {name!r}.")
     steps.time_kind = document.get("time_kind")
@@ -294,6 +303,16 @@ def _restore_steps(document, what):
     if not steps.uses_anything:
         raise ValueError(f"{what}: 'steps' uses neither time nor attributes.")
     return steps
+
+
+def _integer_codes(values, name, what):
+    """The codes of a numeric attribute also read as a category: distinct finite integers."""
+    if not (isinstance(values, list) and all(_finite_number(v) for v in values)):
+        raise ValueError(f"{what}: the codes of {name!r} must be a list of finite numbers.")
+    codes = [float(v) for v in values]
+    if any(v != round(v) for v in codes) or len(set(codes)) != len(codes):
+        raise ValueError(f"{what}: the codes of {name!r} must be distinct integers.")
+    return codes
 
 
 def _time_edges(values, what):
