@@ -18,9 +18,10 @@ sequence_attributes=..., end_event="[END]", target=...)`` on each split. Inputs:
 the time, the event attributes (Helpdesk and BPI12: ``org:resource``; BPI13:
 ``org:resource`` and ``org:group``) and, for BPI12, the numeric case attribute
 ``case:AMOUNT_REQ`` (known when the application arrives). BPI12's ``org:resource``
-holds employee numbers, integers in its CSV files, so every model reads them as
-numbers; ``--as-category org:resource`` reads them as text (categories) for every
-model, trees included. ``case:variant`` and
+holds employee numbers, integers in its CSV files: the trees read them as numbers,
+the LSTM as numbers and as categories (few distinct integers; see
+``NextValueRegressor``); ``--as-category org:resource`` reads them as text
+(categories only) for every model, trees included. ``case:variant`` and
 ``case:variant-index`` are never inputs: they name the whole trace, the future
 included. Every prefix of every test case is scored, **the end of the case
 included**: with ``end_event``, the whole case is a history too and, as
