@@ -374,15 +374,17 @@ class StepEncoder:
             column = np.zeros((n_rows, 2), dtype=np.float32)
             _place(column, np.column_stack([z, missing]), at, only, 0.0)
             nums.append(column)
+            if "categories" not in encoding:  # a number only: no object copy to make
+                return
             # Its codes are those of the numbers as float64, as fit kept them.
             values = present.astype(object)
-        if "categories" in encoding:
-            codes = _positions(self.category_index(name), np.asarray(values, dtype=object))
-            codes = np.where(codes >= 0, codes + N_CAT_RESERVED, UNSEEN).astype(np.int64)
-            codes[missing] = MISSING
-            column = np.full(n_rows, NO_VALUE, dtype=np.int64)
-            _place(column, codes, at, only, NO_VALUE)
-            cats.append(column)
+        # A categorical attribute, or a numeric one also read as codes.
+        codes = _positions(self.category_index(name), np.asarray(values, dtype=object))
+        codes = np.where(codes >= 0, codes + N_CAT_RESERVED, UNSEEN).astype(np.int64)
+        codes[missing] = MISSING
+        column = np.full(n_rows, NO_VALUE, dtype=np.int64)
+        _place(column, codes, at, only, NO_VALUE)
+        cats.append(column)
 
 
 # Up to this many values, each is looked up in the categories' hash table on its own:
