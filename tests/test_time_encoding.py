@@ -1,7 +1,7 @@
 """How the times' log gaps enter the network: standardised, or piecewise linear.
 
-NextValueRegressor reads each log gap as its piecewise-linear encoding over quantile
-pieces of fit's gaps; NextEventClassifier reads it standardised.
+Both estimators read each log gap as its piecewise-linear encoding over quantile
+pieces of fit's gaps; files saved by models that read them standardised still load.
 """
 
 import numpy as np
@@ -68,7 +68,7 @@ def test_one_edge_gives_one_column_of_zeros():
 # The estimators --------------------------------------------------------------------
 
 
-def test_the_regressor_reads_gaps_piecewise_and_the_classifier_standardised(regressor):
+def test_both_estimators_read_gaps_piecewise(regressor):
     model, X = regressor
     steps = model._steps
     assert steps.time_encoding == "piecewise"
@@ -81,8 +81,10 @@ def test_the_regressor_reads_gaps_piecewise_and_the_classifier_standardised(regr
 
     labels = [history[-1] if len(history) else "A" for history in X.sequences]
     classifier = NextEventClassifier(**FAST).fit(X, labels)
-    assert classifier._steps.time_encoding == "standardised"
-    assert classifier._steps.n_numeric == 2 + 4
+    assert classifier._steps.time_encoding == "piecewise"
+    for ours, theirs in zip(classifier._steps.time_edges, steps.time_edges, strict=True):
+        np.testing.assert_array_equal(ours, theirs)  # the same gaps, the same cuts
+    assert classifier._steps.n_numeric == pieces + 4
 
 
 def test_every_gap_at_one_value_still_fits_and_predicts():
@@ -144,11 +146,29 @@ def test_tampered_edges_are_refused(regressor, tmp_path, edit, match):
         load(path)
 
 
+def _standardised_classifier(X, labels):
+    """A classifier that reads the gaps standardised, as every one did at first."""
+    model = NextEventClassifier(**FAST)
+    model._time_encoding = "standardised"
+    return model.fit(X, labels)
+
+
+def test_a_file_of_standardised_gaps_loads_to_the_same_predictions(tmp_path):
+    X, y = _timed(seed=1)
+    labels = [history[-1] if len(history) else "A" for history in X.sequences]
+    model = _standardised_classifier(X, labels)
+    assert model._steps.n_numeric == 2 + 4
+    model.save(tmp_path / "model")
+    loaded = load(tmp_path / "model")
+    assert loaded._steps.time_encoding == "standardised"
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
 def test_a_file_without_time_encoding_reads_gaps_standardised(tmp_path):
     # Files written before the choice existed hold time_mean and time_std only.
     X, y = _timed(seed=1)
     labels = [history[-1] if len(history) else "A" for history in X.sequences]
-    model = NextEventClassifier(**FAST).fit(X, labels)
+    model = _standardised_classifier(X, labels)
     path = tmp_path / "model"
     model.save(path)
     _edit_steps(path, lambda steps: steps.pop("time_encoding"))

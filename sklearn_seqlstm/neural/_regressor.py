@@ -90,12 +90,6 @@ class NextValueRegressor(RegressorMixin, HistoryLSTM):
       0, standard deviation 1) and mapped back by :meth:`predict`, so one
       learning rate suits seconds and millions alike.
 
-    With times, the two log gaps (since the previous event, since the sequence's
-    first event) enter as piecewise-linear encodings over 16 quantile pieces of
-    ``fit``'s gaps, where the classifier standardises them. A duration often
-    turns on a threshold of the elapsed time (a case older than a month), and a
-    linear layer over the pieces draws such a bend directly.
-
     A numeric attribute whose values in ``fit`` are integers, with at most
     sqrt(n) distinct values among its n, is read both as a number and as a
     category. Such a column is often a code (an employee number, a product id):
@@ -212,13 +206,9 @@ class NextValueRegressor(RegressorMixin, HistoryLSTM):
         "target_bins": [Interval(Integral, 2, None, closed="left"), StrOptions({"auto"}), None],
     }
     _unusable_validation = "have no usable target"
-    # Durations hinge on thresholds of the elapsed time (a case older than a month, a
-    # reply after a weekend). Read piecewise, the log gaps lowered Helpdesk's MAE by
-    # 0.14 days (time to the next event) and 0.08 (remaining time), and moved the
-    # other three open process logs by less than their seeds do. Numeric attributes
-    # stay standardised: piecewise, they helped the process logs and the weather
-    # example but lost on all three series of bench_next_value.py.
-    _time_encoding = "piecewise"
+    # The log gaps are read piecewise, as by the classifier (HistoryLSTM). Numeric
+    # attributes stay standardised: piecewise, they helped the process logs and the
+    # weather example but lost on all three series of bench_next_value.py.
     # BPI 2012 stores its employee numbers as integers, which the trees of
     # bench_process_times.py single out and a standardised number hides. Also read as
     # categories, they lowered the MAE of BPI12 A by 0.010 days (time to the next
