@@ -127,7 +127,8 @@ class StepEncoder:
         numeric ones.
     """
 
-    # A step encoder pickled before time_encoding existed standardised its gaps.
+    # A step encoder pickled before these options existed standardised its gaps and
+    # read numbers as numbers only.
     time_encoding = "standardised"
     codes_for_integers = False
 
